@@ -1,0 +1,137 @@
+"""The Neptune 1.x client as a Sink. ``neptune`` is imported only when a run opens."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, final
+
+from ._template import Template
+
+__all__ = ["NeptuneSink", "NeptuneSinkFactory", "effective_mode"]
+
+log = logging.getLogger("hooks")
+
+_CAPTURE_ARGS = {
+    "stdout": "capture_stdout",
+    "stderr": "capture_stderr",
+    "traceback": "capture_traceback",
+    "hardware_metrics": "capture_hardware_metrics",
+}
+
+
+def effective_mode(configured: str | None, env: Mapping[str, str] | None = None) -> str:
+    """The config's mode, else NEPTUNE_MODE, else async with a token and offline without one."""
+    env = os.environ if env is None else env
+    if configured:
+        return configured
+    if env.get("NEPTUNE_MODE"):
+        return env["NEPTUNE_MODE"]
+    return "async" if env.get("NEPTUNE_API_TOKEN") else "offline"
+
+
+@final
+@dataclass(frozen=True)
+class NeptuneSinkFactory:
+    """What `sink.neptune` configures. Holds no client state, so it pickles for DDP workers."""
+
+    project: Template | None
+    name: Template | None
+    description: Template | None
+    tags: tuple[Template, ...]
+    mode: str | None
+    capture: tuple[tuple[str, bool], ...]
+
+    def describe(self) -> str:
+        mode = self.mode or "offline unless NEPTUNE_MODE or NEPTUNE_API_TOKEN say otherwise"
+        bits = [f"mode {mode}"]
+        bits.append(f"project {self.project.text!r}" if self.project else "project from NEPTUNE_PROJECT")
+        if self.name:
+            bits.append(f"run name {self.name.text!r}")
+        if self.tags:
+            bits.append("tags " + ", ".join(t.text for t in self.tags))
+        return "a Neptune run (" + "; ".join(bits) + ")"
+
+    def init_kwargs(self, lookup: Callable[[str], Any]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"mode": effective_mode(self.mode)}
+        project = self.project.render(lookup) if self.project else ""
+        kwargs["project"] = project or None  # None: the client reads NEPTUNE_PROJECT
+        if self.name:
+            kwargs["name"] = self.name.render(lookup) or None
+        if self.description:
+            kwargs["description"] = self.description.render(lookup)
+        tags = [t.render(lookup) for t in self.tags]
+        if tags:
+            kwargs["tags"] = [t for t in tags if t]
+        for key, on in self.capture:
+            if key in _CAPTURE_ARGS:
+                kwargs[_CAPTURE_ARGS[key]] = on
+            elif key == "git" and not on:
+                kwargs["git_ref"] = False
+            elif key == "source_code" and not on:
+                kwargs["source_files"] = []
+        return kwargs
+
+    def open(self, lookup: Callable[[str], Any]) -> NeptuneSink:
+        import neptune
+
+        kwargs = self.init_kwargs(lookup)
+        run = neptune.init_run(**kwargs)
+        return NeptuneSink(run, kwargs["mode"])
+
+
+class NeptuneSink:
+    """An open ``neptune.Run``."""
+
+    def __init__(self, run: Any, mode: str) -> None:
+        from neptune.types import File
+
+        self._run = run
+        self._mode = mode
+        self._file = File
+
+    def append(self, path: str, value: float, step: float | None) -> None:
+        if step is None:
+            self._run[path].append(value)
+        else:
+            self._run[path].append(value, step=step)
+
+    def assign(self, path: str, value: Any) -> None:
+        self._run[path] = value
+
+    def upload(self, path: str, file: Path, *, snapshot: bool = False) -> None:
+        if snapshot:
+            # Offline mode stores File(path) as the path alone; a copy keeps this moment's content.
+            value = self._file.from_content(file.read_bytes(), extension=file.suffix.lstrip(".") or None)
+        else:
+            value = self._file(str(file))
+        self._run[path].upload(value)
+
+    def upload_figure(self, path: str, figure: Any) -> None:
+        self._run[path].upload(self._file.as_image(figure))
+
+    def flush(self) -> None:
+        self._run.wait()
+
+    def stop(self) -> str:
+        folder = self.folder()
+        self._run.stop()
+        if self._mode == "offline" and folder is not None:
+            return f"Neptune offline run saved in {folder} (upload it later with `neptune sync`)"
+        if self._mode == "debug":
+            return "Neptune debug run: nothing was saved (debug mode keeps data in memory)"
+        return f"Neptune run {self._mode} finished"
+
+    def folder(self) -> Path | None:
+        """Where an offline run writes its operations."""
+        processor = getattr(self._run, "_op_processor", None)
+        path = getattr(processor, "_data_path", None)  # private in the client; a guess is fine here
+        if path is not None:
+            return Path(path)
+        data_dir = Path(os.getenv("NEPTUNE_DATA_DIRECTORY", ".neptune")) / "offline"
+        run_id = getattr(self._run, "_id", "")
+        found = sorted(data_dir.glob(f"run__{run_id}__*")) if run_id else []
+        return found[0] if found else None

@@ -1,0 +1,132 @@
+"""Templates: ``weights/{args.name}/{file.name}``, parsed at load time, rendered by reading fields only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any, final
+
+from ._paths import Missing, UnsafePath, follow, parse_path
+from ._suggest import did_you_mean
+
+__all__ = ["Field", "Template", "TemplateError", "parse_template"]
+
+
+class TemplateError(ValueError):
+    pass
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Field:
+    alternatives: tuple[tuple[str, ...], ...]  # `{a|b}`: the first that is set and not empty wins
+    default: str | None  # `{a:-text}`
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Template:
+    text: str
+    parts: tuple[str | Field, ...]
+
+    @property
+    def is_constant(self) -> bool:
+        return all(isinstance(p, str) for p in self.parts)
+
+    def roots(self) -> set[str]:
+        return {alt[0] for p in self.parts if isinstance(p, Field) for alt in p.alternatives}
+
+    def render(self, lookup: Callable[[str], Any]) -> str:
+        """Fill the fields; ``lookup(root)`` gives the object a root name stands for."""
+        if self.is_constant:
+            return "".join(p for p in self.parts if isinstance(p, str))
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            value = ""
+            for alt in part.alternatives:
+                try:
+                    got = follow(lookup(alt[0]), alt[1:], ".".join(alt)) if len(alt) > 1 else lookup(alt[0])
+                except (Missing, UnsafePath):
+                    continue
+                if got is not None and got != "":
+                    value = str(got)
+                    break
+            else:
+                if part.default is not None:
+                    value = part.default
+            out.append(value)
+        return "".join(out)
+
+
+def parse_template(text: str, roots: Collection[str]) -> Template:
+    """Parse ``text``; raise TemplateError saying what is wrong. ``roots`` are the allowed field roots."""
+    parts: list[str | Field] = []
+    literal: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "{":
+            if text.startswith("{{", i):
+                literal.append("{")
+                i += 2
+                continue
+            end = text.find("}", i + 1)
+            if end < 0:
+                raise TemplateError(f"'{{' at character {i + 1} is never closed; write '{{{{' for a literal brace")
+            inner = text[i + 1 : end]
+            if "{" in inner:
+                raise TemplateError(f"'{{{inner}}}': fields cannot be nested")
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            parts.append(_parse_field(inner, roots))
+            i = end + 1
+        elif c == "}":
+            if text.startswith("}}", i):
+                literal.append("}")
+                i += 2
+                continue
+            raise TemplateError(f"'}}' at character {i + 1} has no opening '{{'; write '}}}}' for a literal brace")
+        else:
+            literal.append(c)
+            i += 1
+    if literal or not parts:
+        parts.append("".join(literal))
+    return Template(text, tuple(parts))
+
+
+def _parse_field(inner: str, roots: Collection[str]) -> Field:
+    body, sep, default = inner.partition(":-")
+    if not sep and (":" in body or "!" in body):
+        raise TemplateError(
+            f"'{{{inner}}}': format specs and conversions are not supported; "
+            "a field is a dotted name, with an optional ':-default'"
+        )
+    if not body.strip():
+        raise TemplateError("'{}' is empty; name a field such as {args.name}")
+    alternatives = []
+    for alt in body.split("|"):
+        parsed = parse_path(alt.strip())
+        if isinstance(parsed, str):
+            raise TemplateError(f"'{{{inner}}}': {parsed}")
+        if parsed[0] not in roots:
+            raise TemplateError(
+                f"'{{{inner}}}': unknown field '{parsed[0]}'{did_you_mean(parsed[0], roots)} "
+                f"(fields here: {', '.join(sorted(roots))})"
+            )
+        alternatives.append(parsed)
+    return Field(tuple(alternatives), default if sep else None)
+
+
+def render_mapping(template: Template, values: Mapping[str, Any]) -> str:
+    """Render with a plain mapping of roots (for tests and `explain`)."""
+
+    def lookup(root: str) -> Any:
+        if root not in values:
+            raise Missing(root)
+        return values[root]
+
+    return template.render(lookup)

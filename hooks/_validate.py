@@ -1,0 +1,161 @@
+"""Stage 4: check the merged document against schemas/hooks.schema.json and report every error."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from typing import Any, Final
+
+from ._errors import ConfigError, Issue
+from ._read import Document, YPath
+from ._suggest import did_you_mean
+
+__all__ = ["load_schema", "validate"]
+
+_TYPE_WORDS: Final = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int):
+        return f"the number {value}"
+    if isinstance(value, float):
+        return f"the number {value}"
+    return f"the text {value!r}"
+
+
+@functools.cache
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema shipped in the package (the same file as ``schemas/hooks.schema.json``)."""
+    text = (resources.files("hooks") / "schemas" / "hooks.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@functools.cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load_schema())
+
+
+def validate(doc: Document, chains: Mapping[str, tuple[str, ...]] | None = None) -> None:
+    """Raise ConfigError listing every schema violation, each at its file, line and column."""
+    chains = chains or {}
+    if not isinstance(doc.data, dict):
+        raise ConfigError(
+            [
+                Issue(
+                    doc.where(()),
+                    (),
+                    f"a config is a mapping that starts with `version: 1`, got {_kind_of(doc.data)}",
+                    chains.get(doc.file, ()),
+                )
+            ]
+        )
+    issues: list[Issue] = []
+    for error in _validator().iter_errors(doc.data):
+        issues.extend(_translate(error, doc))
+    if issues:
+        unique = {(str(i), i.path): i for i in issues}
+        raise ConfigError(
+            Issue(i.location, i.path, i.message, chains.get(i.location.file, ()) if i.location else ())
+            for i in unique.values()
+        )
+
+
+def _enum_choices(schema: Mapping[str, Any], root: Mapping[str, Any]) -> list[str]:
+    """Every string a (sub)schema explicitly allows, for "did you mean"."""
+    out: list[str] = []
+    if "$ref" in schema:
+        target: Any = root
+        for part in str(schema["$ref"]).removeprefix("#/").split("/"):
+            target = target[part]
+        out += _enum_choices(target, root)
+    out += [v for v in schema.get("enum", []) if isinstance(v, str)]
+    if isinstance(schema.get("const"), str):
+        out.append(schema["const"])
+    for key in ("anyOf", "oneOf"):
+        for sub in schema.get(key, []):
+            out += _enum_choices(sub, root)
+    return out
+
+
+def _translate(error: Any, doc: Document) -> Iterable[Issue]:
+    path: YPath = tuple(error.absolute_path)
+    kw = error.validator
+    schema: Mapping[str, Any] = error.schema
+    instance = error.instance
+    where = doc.where(path)
+    if kw == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        for key in instance:
+            if key in allowed:
+                continue
+            at = (*path, key)
+            loc = doc.where(at, key=True)
+            hint = did_you_mean(key, allowed)
+            if path == ("events",):
+                msg = f"unknown event '{key}'{hint} (`hooks explain --events` lists the 25 events)"
+            elif len(path) == 3 and path[0] == "events":
+                msg = f"unknown action kind '{key}'{hint} (kinds: {', '.join(allowed)})"
+            else:
+                msg = f"unknown key '{key}'{hint} (allowed here: {', '.join(allowed)})"
+            yield Issue(loc, at, msg)
+        return
+    if kw in ("minProperties", "maxProperties") and len(path) == 3 and path[0] == "events":
+        kinds = sorted(schema.get("properties", {}))
+        if kw == "minProperties":
+            yield Issue(where, path, f"an action needs a kind: one of {', '.join(kinds)}")
+        elif all(k in kinds for k in instance):
+            found = ", ".join(instance)
+            yield Issue(where, path, f"an action has exactly one kind, found {found}; make them separate list items")
+        return
+    if kw == "required":
+        for key in schema.get("required", []):
+            if isinstance(instance, dict) and key not in instance:
+                yield Issue(where, path, f"missing required key '{key}'")
+        return
+    if kw == "type":
+        want = error.validator_value
+        wants = [want] if isinstance(want, str) else list(want)
+        words = " or ".join(_TYPE_WORDS.get(w, w) for w in wants)
+        yield Issue(where, path, f"expected {words}, got {_kind_of(instance)}")
+        return
+    custom = schema.get("errorMessage")
+    if kw in ("enum", "const", "anyOf", "oneOf", "pattern") or custom:
+        root = load_schema()
+        choices = _enum_choices(schema, root)
+        if kw == "enum" and not custom:
+            custom = "must be one of " + ", ".join(str(v) for v in error.validator_value)
+        if kw == "pattern" and not custom:
+            custom = f"must match the pattern {error.validator_value}"
+        if not custom and kw in ("anyOf", "oneOf"):
+            from jsonschema.exceptions import best_match
+
+            inner = best_match(error.context)
+            if inner is not None:
+                yield from _translate(inner, doc)
+                return
+        hint = did_you_mean(instance, choices) if isinstance(instance, str) and choices else ""
+        shown = repr(instance) if isinstance(instance, (str, int, float)) else _kind_of(instance)
+        yield Issue(where, path, f"{shown} is not allowed: {custom or error.message}{hint}")
+        return
+    yield Issue(where, path, str(error.message))

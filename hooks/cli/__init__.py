@@ -1,0 +1,33 @@
+"""The `hooks` command: one module per subcommand, each with ``add_parser`` and ``run``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .._errors import HooksError
+from .._version import __version__
+from . import explain, presets, schema, validate
+
+__all__ = ["main"]
+
+_COMMANDS = {"validate": validate, "explain": explain, "schema": schema, "presets": presets}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Exit 0: fine; 1: the input is wrong (a config error); 2: usage."""
+    parser = argparse.ArgumentParser(prog="hooks", description="Declarative Ultralytics → Neptune logging.")
+    parser.add_argument("--version", action="version", version=f"yaml-hooks {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, module in _COMMANDS.items():
+        module.add_parser(sub.add_parser(name, help=module.HELP, description=module.HELP))
+    args = parser.parse_args(argv)
+    try:
+        return int(_COMMANDS[args.command].run(args))
+    except HooksError as e:
+        print(e, file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,26 @@
+"""hooks explain CONFIG: per event, in plain words, what will be logged where and when."""
+
+from __future__ import annotations
+
+import argparse
+
+from .._events import EVENTS
+from .._explain import explain_config
+from .._load import load_config
+
+HELP = "say in plain words what a config logs, event by event"
+
+
+def add_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", nargs="?", metavar="CONFIG", help="a YAML file or a preset name")
+    p.add_argument("--events", action="store_true", help="list the Ultralytics events and when they fire")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.events or not args.config:
+        width = max(len(n) for n in EVENTS)
+        for e in EVENTS.values():
+            print(f"{e.name:<{width}}  ({e.obj}) {e.when}")
+        return 0
+    print(explain_config(load_config(args.config)))
+    return 0

@@ -1,0 +1,22 @@
+"""hooks presets: the shipped presets, one line each."""
+
+from __future__ import annotations
+
+import argparse
+
+from .._presets import list_presets
+
+HELP = "list the shipped presets with a one-line description each"
+
+
+def add_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--paths", action="store_true", help="also print where each preset's file is")
+
+
+def run(args: argparse.Namespace) -> int:
+    found = list_presets()
+    width = max((len(p.name) for p in found), default=0)
+    for p in found:
+        line = f"{p.name:<{width}}  {p.description}"
+        print(f"{line}\n{'':<{width}}  {p.path}" if args.paths else line)
+    return 0
