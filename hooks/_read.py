@@ -112,6 +112,10 @@ def _issue(file: str, line: int, col: int, message: str, path: YPath = ()) -> Is
     return Issue(Location(file, line, col), path, message)
 
 
+def _tag_message(tag: str) -> str:
+    return f"the tag {tag} is not allowed; a config holds only plain text, numbers, booleans, lists and mappings"
+
+
 def _loc(file: str, node: yaml.Node) -> Location:
     return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -151,13 +155,13 @@ class _Builder:
             return self.mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
-                self.fail(node, path, f"tag {node.tag} is not allowed; configs hold plain lists")
+                self.fail(node, path, _tag_message(node.tag))
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)
         if node.tag in _AS_TEXT_TAGS:
             return node.value
         if node.tag not in _PLAIN_TAGS:
-            self.fail(node, path, f"tag {node.tag} is not allowed; configs hold plain text, numbers and booleans")
+            self.fail(node, path, _tag_message(node.tag))
             return None
         try:
             return self.loader.construct_object(node, deep=True)
@@ -167,7 +171,7 @@ class _Builder:
 
     def mapping(self, node: yaml.MappingNode, path: YPath, depth: int) -> dict[str, Any]:
         if node.tag != "tag:yaml.org,2002:map":
-            self.fail(node, path, f"tag {node.tag} is not allowed; configs hold plain mappings")
+            self.fail(node, path, _tag_message(node.tag))
         out: dict[str, Any] = {}
         first: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:

@@ -98,6 +98,18 @@ def _enum_choices(schema: Mapping[str, Any], root: Mapping[str, Any]) -> list[st
     return out
 
 
+def _source_hint(text: str) -> str:
+    """Say why a plausible source was refused: a private name, or a source of another kind."""
+    if text.startswith("_") or "._" in text:
+        return "; names starting with '_' are private and cannot be read from a config"
+    from ._sources import SOURCES
+
+    named = SOURCES.get(text)
+    if named is not None:
+        return f"; '{text}' gives {named.kind} data, which this action cannot use"
+    return ""
+
+
 def _translate(error: Any, doc: Document) -> Iterable[Issue]:
     path: YPath = tuple(error.absolute_path)
     kw = error.validator
@@ -139,6 +151,11 @@ def _translate(error: Any, doc: Document) -> Iterable[Issue]:
         words = " or ".join(_TYPE_WORDS.get(w, w) for w in wants)
         yield Issue(where, path, f"expected {words}, got {_kind_of(instance)}")
         return
+    if kw in ("minimum", "minItems", "minLength", "minProperties"):
+        limit = error.validator_value
+        text = f"must be at least {limit}" if kw == "minimum" else "must not be empty"
+        yield Issue(where, path, f"{_kind_of(instance)} is not allowed: {text}")
+        return
     custom = schema.get("errorMessage")
     if kw in ("enum", "const", "anyOf", "oneOf", "pattern") or custom:
         root = load_schema()
@@ -155,6 +172,8 @@ def _translate(error: Any, doc: Document) -> Iterable[Issue]:
                 yield from _translate(inner, doc)
                 return
         hint = did_you_mean(instance, choices) if isinstance(instance, str) and choices else ""
+        if isinstance(instance, str):
+            hint += _source_hint(instance)
         shown = repr(instance) if isinstance(instance, (str, int, float)) else _kind_of(instance)
         yield Issue(where, path, f"{shown} is not allowed: {custom or error.message}{hint}")
         return

@@ -1,0 +1,1 @@
+"""Real-training demo and test set-up for yaml-hooks (not part of the product package)."""
