@@ -94,7 +94,8 @@ def read_text(source: str | bytes, file: str = "<string>", *, path: Path | None 
             mark = e.problem_mark or e.context_mark
             msg = " ".join(s for s in (e.context, e.problem) if s) or "malformed YAML"
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            raise ConfigError([_issue(file, line, col, f"YAML syntax: {msg}")]) from None
+            hint = "check the brackets, quotes, colons and indentation here"
+            raise ConfigError([_issue(file, line, col, f"YAML syntax: {msg}; {hint}")]) from None
         except yaml.YAMLError as e:
             raise ConfigError([_issue(file, 1, 1, f"YAML syntax: {e}")]) from None
         except RecursionError:

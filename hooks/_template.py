@@ -103,7 +103,7 @@ def _parse_field(inner: str, roots: Collection[str]) -> Field:
     if not sep and (":" in body or "!" in body):
         raise TemplateError(
             f"'{{{inner}}}': format specs and conversions are not supported; "
-            "a field is a dotted name, with an optional ':-default'"
+            "write a dotted name such as {args.name}, or {args.name:-default}"
         )
     if not body.strip():
         raise TemplateError("'{}' is empty; name a field such as {args.name}")

@@ -143,13 +143,14 @@ def _translate(error: Any, doc: Document) -> Iterable[Issue]:
     if kw == "required":
         for key in schema.get("required", []):
             if isinstance(instance, dict) and key not in instance:
-                yield Issue(where, path, f"missing required key '{key}'")
+                example = " at the top: `version: 1`" if path == () and key == "version" else ""
+                yield Issue(where, path, f"missing required key '{key}'; add it{example}")
         return
     if kw == "type":
         want = error.validator_value
         wants = [want] if isinstance(want, str) else list(want)
         words = " or ".join(_TYPE_WORDS.get(w, w) for w in wants)
-        yield Issue(where, path, f"expected {words}, got {_kind_of(instance)}")
+        yield Issue(where, path, f"must be {words}, got {_kind_of(instance)}")
         return
     if kw in ("minimum", "minItems", "minLength", "minProperties"):
         limit = error.validator_value
