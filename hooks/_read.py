@@ -26,7 +26,7 @@ _PLAIN_TAGS: Final = {
     "tag:yaml.org,2002:null",
 }
 # Implicitly resolved tags whose Python objects JSON has no type for: keep the text as written.
-_AS_TEXT_TAGS: Final = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
+_AS_TEXT_TAGS: Final = {"tag:yaml.org,2002:timestamp"}
 
 
 @final

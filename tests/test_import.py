@@ -1,0 +1,23 @@
+"""`import hooks` stays light: no tracker, plotting or deep-learning import until they are used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_import_hooks_imports_nothing_heavy() -> None:
+    code = (
+        "import sys, hooks; hooks.load\n"
+        "heavy = [m for m in ('neptune', 'matplotlib', 'ultralytics', 'torch', 'jsonschema', 'yaml') if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    # hooks.load brings in the YAML reader and the pipeline, but never the tracker or torch.
+    assert set(out.split(",")) - {""} <= {"yaml"}
+
+
+def test_bare_import_is_bare() -> None:
+    code = "import sys, hooks; print(sorted(m for m in sys.modules if m.startswith('hooks')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "['hooks', 'hooks._errors', 'hooks._version']"

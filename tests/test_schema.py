@@ -1,0 +1,89 @@
+"""The JSON Schema and the Python registries cannot drift apart."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from hooks._actions import KINDS
+from hooks._events import EVENTS
+from hooks._load import load_config
+from hooks._presets import list_presets
+from hooks._sources import BUILTIN_SOURCES, SOURCES
+from hooks._validate import load_schema
+
+from .conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    return load_schema()
+
+
+def test_schema_is_valid_draft_2020_12(schema: dict[str, Any]) -> None:
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_package_schema_is_the_repository_file(schema: dict[str, Any]) -> None:
+    assert json.loads((REPO / "schemas" / "hooks.schema.json").read_text(encoding="utf-8")) == schema
+
+
+def test_event_names_match(schema: dict[str, Any]) -> None:
+    assert list(schema["properties"]["events"]["properties"]) == list(EVENTS)
+    assert len(EVENTS) == 25
+
+
+def test_action_kinds_match(schema: dict[str, Any]) -> None:
+    assert set(schema["$defs"]["action"]["properties"]) == set(KINDS)
+
+
+def _enum_of(schema: dict[str, Any], name: str) -> set[str]:
+    return set(schema["$defs"][name]["anyOf"][0]["enum"])
+
+
+def test_named_sources_match_per_kind(schema: dict[str, Any]) -> None:
+    builtin = {n: s for n, s in SOURCES.items() if n in BUILTIN_SOURCES}
+    assert _enum_of(schema, "mappingSource") == {n for n, s in builtin.items() if s.kind == "mapping"}
+    assert _enum_of(schema, "fileSource") == {n for n, s in builtin.items() if s.kind == "file"}
+    assert _enum_of(schema, "filesSource") == {n for n, s in builtin.items() if s.kind == "files"}
+
+
+def _objects(node: Any) -> list[dict[str, Any]]:
+    found = []
+    if isinstance(node, dict):
+        if node.get("type") == "object" and "properties" in node:
+            found.append(node)
+        for value in node.values():
+            found += _objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _objects(value)
+    return found
+
+
+def test_every_object_is_closed(schema: dict[str, Any]) -> None:
+    objects = _objects(schema)
+    assert len(objects) > 8
+    for obj in objects:
+        assert obj.get("additionalProperties") is False, obj.get("title")
+
+
+@pytest.mark.parametrize("preset", [p.name for p in list_presets()])
+def test_every_shipped_preset_is_valid(preset: str) -> None:
+    config = load_config(preset)
+    assert config.description
+    assert sum(len(a) for a in config.events.values()) >= 3
+
+
+def test_presets_are_the_ones_promised() -> None:
+    assert {p.name for p in list_presets()} == {"default", "full", "minimal", "ultralytics-neptune", "yolov8-neptune"}
+
+
+@pytest.mark.parametrize("preset", [p.name for p in list_presets()])
+def test_presets_start_with_the_schema_modeline(preset: str) -> None:
+    first = (REPO / "configs" / f"{preset}.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../schemas/hooks.schema.json"
