@@ -1,0 +1,343 @@
+"""Stage 6 with a recording sink: conditions, steps, templates, files, failures, processes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import cloudpickle
+import pytest
+
+import hooks
+from hooks._errors import ConfigError
+from hooks.testing import RecordingSink
+
+
+class Trainer(SimpleNamespace):
+    """The attributes of an Ultralytics trainer that the compiler reads."""
+
+    def __init__(self, save_dir: Path, epochs: int = 3, **kw: Any) -> None:
+        save_dir.mkdir(parents=True, exist_ok=True)
+        super().__init__(
+            args=SimpleNamespace(name="exp", task="detect", project=None, epochs=epochs, save_dir=str(save_dir)),
+            save_dir=save_dir,
+            epoch=0,
+            epochs=epochs,
+            start_epoch=0,
+            tloss=None,
+            lr=None,
+            metrics=None,
+            plots={},
+            best=save_dir / "weights" / "best.pt",
+            last=save_dir / "weights" / "last.pt",
+            validator=SimpleNamespace(save_dir=save_dir, plots={}, training=True, args=SimpleNamespace(name="exp")),
+            **kw,
+        )
+
+    def label_loss_items(self, loss: dict[str, float], prefix: str = "train") -> dict[str, float]:
+        return {f"{prefix}/{k}": round(float(v), 5) for k, v in loss.items()}
+
+
+def compiled(text: str, sink: RecordingSink) -> hooks.Compiled:
+    return hooks.loads("version: 1\n" + text, sink=sink)
+
+
+def fit(c: hooks.Compiled, t: Trainer, epochs: int) -> None:
+    """Fire epoch events as Ultralytics does, including the final validation."""
+    c["on_pretrain_routine_start"](t)
+    for epoch in range(epochs):
+        t.epoch = epoch
+        t.tloss = {"box_loss": 1.0 / (epoch + 1), "cls_loss": 2.0}
+        t.lr = {"lr/pg0": 0.01 * (epoch + 1)}
+        c["on_train_epoch_end"](t)
+        t.validator.training = True
+        if "on_val_end" in c:
+            c["on_val_end"](t.validator)
+        t.metrics = {"metrics/mAP50(B)": 0.1 * (epoch + 1), "val/box_loss": 3.0}
+        c["on_fit_epoch_end"](t)
+    t.validator.training = False
+    if "on_val_end" in c:
+        c["on_val_end"](t.validator)
+    t.metrics = {"metrics/mAP50(B)": 0.9}
+    t.epoch += 1
+    c["on_fit_epoch_end"](t)
+    t.epoch -= 1
+    c["on_train_end"](t)
+
+
+def test_scalars_at_one_based_epoch_steps_including_the_final_validation(tmp_path: Path) -> None:
+    sink = RecordingSink()
+    c = compiled(
+        "events:\n  on_train_epoch_end: [{scalars: {from: train_losses}}, {scalars: {from: lr}}]\n"
+        "  on_fit_epoch_end: [{scalars: {from: metrics}}]\n",
+        sink,
+    )
+    fit(c, Trainer(tmp_path), epochs=2)
+    series = sink.series()
+    assert series["train/box_loss"] == [(1, 1.0), (2, 0.5)]
+    assert series["lr/pg0"] == [(1, 0.01), (2, 0.02)]
+    assert series["metrics/mAP50(B)"] == [(1, 0.1), (2, 0.2), (3, 0.9)]
+    assert series["val/box_loss"] == [(1, 3.0), (2, 3.0)]
+    ops = [r.op for r in sink.records]
+    assert ops.count("flush") == 3 and ops[-1] == "stop"
+
+
+def test_prefix_namespace_include_exclude_and_single_values(tmp_path: Path) -> None:
+    sink = RecordingSink()
+    c = compiled(
+        "events:\n  on_fit_epoch_end:\n"
+        "    - scalars: {from: metrics, to: Val, prefix: 'x_', exclude: ['*loss*']}\n"
+        "    - scalars: {from: trainer.fitness, to: fitness, step: auto}\n",
+        sink,
+    )
+    t = Trainer(tmp_path, fitness=0.25)
+    t.metrics = {"metrics/mAP50(B)": 0.5, "val/box_loss": 1.0}
+    c["on_fit_epoch_end"](t)
+    assert sink.series() == {"Val/x_metrics/mAP50(B)": [(1, 0.5)], "fitness": [(None, 0.25)]}
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("{epoch: first}", [1]),
+        ("{epoch: last}", [4]),
+        ("{epoch: [2, 3]}", [2, 3]),
+        ("{every: 2}", [2, 4]),
+        ("{every: 2, final: false}", [2, 4]),
+        ("{final: false}", [1, 2, 3, 4]),
+        ("{final: only}", [5]),
+        ("{epoch: [first, last]}", [1, 4]),
+    ],
+)
+def test_when(tmp_path: Path, when: str, expected: list[int]) -> None:
+    sink = RecordingSink()
+    c = compiled(f"events:\n  on_fit_epoch_end: [{{scalars: {{from: metrics, when: {when}}}}}]\n", sink)
+    fit(c, Trainer(tmp_path, epochs=4), epochs=4)
+    assert [step for step, _ in sink.series()["metrics/mAP50(B)"]] == expected
+
+
+def test_first_epoch_of_a_resumed_training(tmp_path: Path) -> None:
+    sink = RecordingSink()
+    c = compiled("events:\n  on_train_epoch_end: [{scalars: {from: lr, when: {epoch: first}}}]\n", sink)
+    t = Trainer(tmp_path, epochs=5)
+    t.start_epoch = 3
+    for epoch in (3, 4):
+        t.epoch, t.lr = epoch, {"lr/pg0": 1.0}
+        c["on_train_epoch_end"](t)
+    assert sink.series() == {"lr/pg0": [(4, 1.0)]}
+
+
+def test_validator_events_know_the_epoch_and_the_final_validation(tmp_path: Path) -> None:
+    sink = RecordingSink()
+    (tmp_path / "val_batch0_pred.jpg").write_bytes(b"jpg")
+    c = compiled(
+        "events:\n  on_val_end:\n"
+        "    - files: {glob: 'val*.jpg', to: 'Val/{epoch}/{stem}', once: false, when: {final: false}}\n"
+        "    - files: {glob: 'val*.jpg', to: 'Final/{stem}', when: {final: only}}\n",
+        sink,
+    )
+    fit(c, Trainer(tmp_path), epochs=2)
+    uploads = [(r.path, r.snapshot) for r in sink.of("upload")]
+    assert uploads == [("Val/1/val_batch0_pred", True), ("Val/2/val_batch0_pred", True), ("Final/val_batch0_pred", False)]
+
+
+def test_files_once_per_run_as_they_appear(tmp_path: Path) -> None:
+    sink = RecordingSink()
+    c = compiled("events:\n  on_train_epoch_end: [{files: {glob: 'train_batch*.jpg', to: 'Mosaic/{stem}'}}]\n", sink)
+    t = Trainer(tmp_path)
+    (tmp_path / "train_batch0.jpg").write_bytes(b"0")
+    c["on_train_epoch_end"](t)
+    (tmp_path / "train_batch1.jpg").write_bytes(b"1")  # written late by a plotting thread
+    t.epoch = 1
+    c["on_train_epoch_end"](t)
+    c["on_train_epoch_end"](t)
+    assert [r.path for r in sink.of("upload")] == ["Mosaic/train_batch0", "Mosaic/train_batch1"]
+
+
+def test_templates_fields_fallbacks_and_defaults(tmp_path: Path) -> None:
+    sink = RecordingSink()
+    (tmp_path / "weights").mkdir(parents=True)
+    (tmp_path / "weights" / "best.pt").write_bytes(b"w")
+    c = compiled(
+        "sink: {neptune: {name: unused}}\nevents:\n  on_train_end:\n"
+        "    - upload: {from: best, to: 'w/{args.nothing|args.task}/{args.project:-YOLOv8}/{file.name}/{suffix}'}\n"
+        "    - upload: {path: weights/best.pt, to: 'p/{file.path}/{{literal}}'}\n",
+        sink,
+    )
+    c["on_train_end"](Trainer(tmp_path))
+    assert [r.path for r in sink.of("upload")] == ["w/detect/YOLOv8/best.pt/.pt", "p/weights/best.pt/{literal}"]
+
+
+def test_plots_as_files_or_figures_from_a_list_or_the_registry(tmp_path: Path) -> None:
+    import numpy as np
+    from matplotlib.image import imsave
+
+    for name in ("results.png", "BoxPR_curve.png", "val_batch0_pred.png"):
+        imsave(tmp_path / name, np.zeros((30, 40, 3)))
+    sink = RecordingSink()
+    c = compiled(
+        "events:\n  on_train_end:\n"
+        "    - plots: {from: plot_registry, exclude: ['*batch*'], to: 'Reg/{stem}'}\n"
+        "    - plots: {files: [results.png, missing.png], to: 'Fig/{stem}', render: figure}\n",
+        sink,
+    )
+    t = Trainer(tmp_path)
+    t.plots = {tmp_path / "results.png": {}, tmp_path / "val_batch0_pred.png": {}}
+    t.validator.plots = {tmp_path / "BoxPR_curve.png": {}}
+    c["on_train_end"](t)
+    assert [(r.op, r.path) for r in sink.records if r.op.startswith("upload")] == [
+        ("upload", "Reg/results"),
+        ("upload", "Reg/BoxPR_curve"),
+        ("upload_figure", "Fig/results"),
+    ]
+
+
+def test_assign_hyperparameters_and_unsupported_values(tmp_path: Path) -> None:
+    sink = RecordingSink()
+    c = compiled("events:\n  on_pretrain_routine_start: [{assign: {from: hyperparameters, to: Config/Hyper}}]\n", sink)
+    t = Trainer(tmp_path)
+    t.args.classes = [0, 2]
+    t.args.save_dir = tmp_path
+    c["on_pretrain_routine_start"](t)
+    (rec,) = sink.of("assign")
+    assert rec.path == "Config/Hyper"
+    assert rec.value == {
+        "name": "exp", "task": "detect", "project": "", "epochs": 3, "save_dir": str(tmp_path), "classes": "[0, 2]",
+    }
+
+
+def test_missing_file_and_missing_source_warn_once_and_go_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    sink = RecordingSink()
+    c = compiled(
+        "events:\n  on_train_epoch_end:\n    - scalars: {from: train_losses}\n    - scalars: {from: lr}\n"
+        "  on_train_end: [{upload: {from: best, to: w}}]\n",
+        sink,
+    )
+    t = Trainer(tmp_path)
+    t.lr = {"lr/pg0": 0.1}
+    with caplog.at_level(logging.WARNING, logger="hooks"):
+        hooks_logger = logging.getLogger("hooks")
+        hooks_logger.addHandler(caplog.handler)
+        try:
+            for epoch in range(3):
+                t.epoch = epoch
+                c["on_train_epoch_end"](t)
+            c["on_train_end"](t)
+        finally:
+            hooks_logger.removeHandler(caplog.handler)
+    assert sink.series() == {"lr/pg0": [(1, 0.1), (2, 0.1), (3, 0.1)]}
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("tloss" in m for m in messages) == 1, messages
+    assert sum("best.pt does not exist" in m for m in messages) == 1, messages
+    assert any("events.on_train_end[0] upload (<string>:" in m for m in messages)
+
+
+class FailingSink(RecordingSink):
+    def append(self, path: str, value: float, step: float | None) -> None:
+        raise OSError(28, "No space left on device")
+
+
+def test_a_failing_tracker_never_stops_training(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    sink = FailingSink()
+    c = compiled("events:\n  on_train_epoch_end: [{scalars: {from: lr}}, {files: {glob: '*.txt', to: 'F/{stem}'}}]\n", sink)
+    (tmp_path / "a.txt").write_text("a")
+    t = Trainer(tmp_path)
+    t.lr = {"lr/pg0": 0.1}
+    logging.getLogger("hooks").addHandler(caplog.handler)
+    try:
+        for epoch in range(3):
+            t.epoch = epoch
+            c["on_train_epoch_end"](t)
+        c["on_train_end"](t)
+    finally:
+        logging.getLogger("hooks").removeHandler(caplog.handler)
+    assert [r.path for r in sink.of("upload")] == ["F/a"]  # the other action went on
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("No space left" in m for m in messages) == 1
+    assert any("3 logging failure(s) in 1 place(s)" in m for m in messages), messages
+
+
+def test_strict_mode_stops_at_the_first_failure(tmp_path: Path) -> None:
+    c = hooks.loads("version: 1\nstrict: true\nevents:\n  on_train_epoch_end: [{scalars: {from: lr}}]\n", sink=FailingSink())
+    t = Trainer(tmp_path)
+    t.lr = {"lr/pg0": 0.1}
+    with pytest.raises(hooks.LoggingFailed, match="No space left"):
+        c["on_train_epoch_end"](t)
+
+
+@pytest.mark.parametrize(("rank", "logs"), [("-1", True), ("0", True), ("1", False), ("3", False)])
+def test_only_the_main_process_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rank: str, logs: bool) -> None:
+    monkeypatch.setenv("RANK", rank)
+    sink = RecordingSink()
+    c = compiled("events:\n  on_train_epoch_end: [{scalars: {from: lr}}]\n", sink)
+    t = Trainer(tmp_path)
+    t.lr = {"lr/pg0": 0.1}
+    c["on_train_epoch_end"](t)
+    assert bool(sink.records) is logs and sink.opened == int(logs)
+
+
+def test_the_sink_opens_at_the_first_logging_event_not_at_attach(tmp_path: Path) -> None:
+    sink = RecordingSink()
+    model = SimpleNamespace(callbacks={}, add_callback=lambda e, f: model.callbacks.setdefault(e, []).append(f))
+    hooks.attach(model, "minimal", sink=sink)
+    assert sink.opened == 0
+    assert set(model.callbacks) == {"on_pretrain_routine_start", "on_train_epoch_end", "on_fit_epoch_end", "on_train_end"}
+    t = Trainer(tmp_path)
+    model.callbacks["on_pretrain_routine_start"][0](t)
+    assert sink.opened == 0  # minimal logs nothing there
+    t.tloss, t.lr = {"box_loss": 1.0}, {"lr/pg0": 0.1}
+    model.callbacks["on_train_epoch_end"][0](t)
+    assert sink.opened == 1
+
+
+def test_attach_refuses_what_has_no_add_callback() -> None:
+    with pytest.raises(TypeError, match="no add_callback"):
+        hooks.attach(object(), "minimal")
+
+
+def test_attach_fails_fast_on_a_bad_config(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nevents: {on_train_end: [{uplaod: {}}]}\n")
+    model = SimpleNamespace(add_callback=lambda e, f: pytest.fail("nothing may be attached"))
+    with pytest.raises(ConfigError, match="did you mean 'upload'"):
+        hooks.attach(model, bad)
+
+
+def test_compiled_callbacks_survive_cloudpickle_into_a_fresh_interpreter(tmp_path: Path) -> None:
+    """Ultralytics ships trainer.callbacks to DDP workers with cloudpickle."""
+    c = hooks.load("default")
+    blob = tmp_path / "callbacks.pkl"
+    blob.write_bytes(cloudpickle.dumps(dict(c)))
+    script = (
+        "import pickle, sys, types\n"
+        "from pathlib import Path\n"
+        "cbs = pickle.loads(Path(sys.argv[1]).read_bytes())\n"
+        "t = types.SimpleNamespace(epoch=0, lr={'lr/pg0': 0.5}, tloss=None, save_dir=Path(sys.argv[2]),\n"
+        "    args=types.SimpleNamespace(name='w', task='detect'), label_loss_items=lambda l, prefix: {})\n"
+        "cbs['on_train_epoch_end'](t)\n"
+        "cbs['on_train_end'](t)\n"
+    )
+    env = {**os.environ, "NEPTUNE_DATA_DIRECTORY": str(tmp_path / "nep")}
+    result = subprocess.run([sys.executable, "-c", script, str(blob), str(tmp_path)], env=env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    from hooks._runlog import find_runs, read_run
+
+    (run,) = find_runs(tmp_path / "nep")
+    assert [(p.step, p.value) for p in read_run(run).series["lr/pg0"]] == [(1, 0.5)]
+
+
+def test_a_session_in_use_pickles_without_its_run(tmp_path: Path) -> None:
+    sink = RecordingSink()
+    c = compiled("events:\n  on_train_epoch_end: [{scalars: {from: lr}}]\n", sink)
+    t = Trainer(tmp_path)
+    t.lr = {"lr/pg0": 0.1}
+    c["on_train_epoch_end"](t)
+    copy = pickle.loads(pickle.dumps(c.session))
+    assert copy.trainer is None and copy._sink is None
