@@ -193,6 +193,7 @@ class Files:
     root: str | None
     to: Template
     once: bool
+    snapshot: bool
 
 
 def _build_files(b: Builder, body: Mapping[str, Any]) -> Files | None:
@@ -200,7 +201,7 @@ def _build_files(b: Builder, body: Mapping[str, Any]) -> Files | None:
     to = b.template(body["to"], ("to",), b.file_roots)
     if to is None or globs is None:
         return None
-    return Files(globs, body.get("root"), to, body.get("once", True))
+    return Files(globs, body.get("root"), to, body.get("once", True), body.get("snapshot", False))
 
 
 def _compile_files(spec: ActionSpec) -> Run:
@@ -222,7 +223,7 @@ def _compile_files(spec: ActionSpec) -> Run:
                     session.warn_once(spec, f"outside:{key}", f"{path} leads outside {root}; not uploaded")
                     continue
                 _set_file(ctx, path, root)
-                session.sink(ctx).upload(to.render(ctx.root).strip("/"), path, snapshot=not o.once)
+                session.sink(ctx).upload(to.render(ctx.root).strip("/"), path, snapshot=o.snapshot)
                 done.add(key)
         ctx.extra = None
 
@@ -233,7 +234,8 @@ def _explain_files(spec: ActionSpec) -> str:
     o: Files = spec.body
     root = f"the {o.root}'s save_dir" if o.root else "the save_dir of the event's object"
     each = "each file once per run" if o.once else "every time"
-    return f"upload files matching {', '.join(o.globs)} in {root} to {o.to.text}, {each}"
+    copy = " (a copy of the bytes at that moment)" if o.snapshot else ""
+    return f"upload files matching {', '.join(o.globs)} in {root} to {o.to.text}{copy}, {each}"
 
 
 # -------------------------------------------------------------------------------------------- plots

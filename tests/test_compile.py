@@ -138,7 +138,7 @@ def test_validator_events_know_the_epoch_and_the_final_validation(tmp_path: Path
     (tmp_path / "val_batch0_pred.jpg").write_bytes(b"jpg")
     c = compiled(
         "events:\n  on_val_end:\n"
-        "    - files: {glob: 'val*.jpg', to: 'Val/{epoch}/{stem}', once: false, when: {final: false}}\n"
+        "    - files: {glob: 'val*.jpg', to: 'Val/{epoch}/{stem}', once: false, snapshot: true, when: {final: false}}\n"
         "    - files: {glob: 'val*.jpg', to: 'Final/{stem}', when: {final: only}}\n",
         sink,
     )
