@@ -16,8 +16,9 @@ from demo.train import train
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--workdir", type=Path, default=Path("demo-work"), help="everything is written here")
     parser.add_argument("--preset", default="default", help="a preset name or a config path (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=3)

@@ -76,9 +76,7 @@ def _write_fonts(font_dir: Path) -> None:
     spec = importlib.util.find_spec("matplotlib")  # locate without importing (MPLCONFIGDIR not set yet)
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("matplotlib is required to provide a TTF font for Ultralytics")
-    source = (
-        Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
-    )
+    source = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
     font_dir.mkdir(parents=True, exist_ok=True)
     for name in _ULTRALYTICS_FONTS:
         target = font_dir / name

@@ -64,15 +64,9 @@ def train(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; prints ``SAVE_DIR=<path>`` on success."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--workdir", type=Path, default=Path("./demo-work"), help="everything is written here"
-    )
-    parser.add_argument(
-        "--preset", default="default", help="yaml-hooks preset to attach (default: %(default)s)"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workdir", type=Path, default=Path("./demo-work"), help="everything is written here")
+    parser.add_argument("--preset", default="default", help="yaml-hooks preset to attach (default: %(default)s)")
     parser.add_argument("--no-hooks", action="store_true", help="train without attaching yaml-hooks")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--imgsz", type=int, default=64)

@@ -62,7 +62,10 @@ class Builder:
             )
             return None
         if named.kind not in kinds:
-            self.fail(rel, f"source '{text}' gives {named.kind} data; this action needs one of: {', '.join(fitting)}")
+            self.fail(
+                rel,
+                f"source '{text}' gives {named.kind} data; this action needs one of: {', '.join(fitting)}",
+            )
             return None
         return SourceRef(text, named)
 
@@ -86,7 +89,9 @@ class Builder:
         return patterns if ok else None
 
 
-def build(doc: Document, chains: Mapping[str, tuple[str, ...]] | None = None, sink: SinkFactory | None = None) -> Config:
+def build(
+    doc: Document, chains: Mapping[str, tuple[str, ...]] | None = None, sink: SinkFactory | None = None
+) -> Config:
     """Build the frozen Config from a document that passed the schema."""
     chains = chains or {}
     data: dict[str, Any] = doc.data
@@ -97,12 +102,15 @@ def build(doc: Document, chains: Mapping[str, tuple[str, ...]] | None = None, si
         built: list[ActionSpec] = []
         ids: dict[str, int] = {}
         for index, action in enumerate(actions):
-            (kind_name, body), = action.items()
+            ((kind_name, body),) = action.items()
             b.at = ("events", event, index, kind_name)
             aid = body.get("id")
             if aid is not None:
                 if aid in ids:
-                    b.fail(("id",), f"id '{aid}' is already used by action {ids[aid]} of {event}; ids are unique per event")
+                    b.fail(
+                        ("id",),
+                        f"id '{aid}' is already used by action {ids[aid]} of {event}; ids are unique per event",
+                    )
                 ids[aid] = index
             options = KINDS[kind_name].build(b, body)
             when = _when(b, body.get("when"))

@@ -9,7 +9,6 @@ from typing import final
 __all__ = ["ConfigError", "HooksError", "Issue", "Location", "format_path"]
 
 
-
 @final
 @dataclass(frozen=True, slots=True, order=True)
 class Location:

@@ -34,8 +34,13 @@ def read_source(source: Source) -> Document:
             return read_file(Path(text), text)
         names = [p.name for p in list_presets()]
         raise ConfigError(
-            [Issue(None, (), f"'{text}' is neither a preset{did_you_mean(text, names)} nor a file "
-                   f"(presets: {', '.join(names)})")]
+            [
+                Issue(
+                    None,
+                    (),
+                    f"'{text}' is neither a preset{did_you_mean(text, names)} nor a file (presets: {', '.join(names)})",
+                )
+            ]
         )
     return read_file(preset, f"<preset {text}>")
 
@@ -51,9 +56,7 @@ def load_config(
     return build(merged, resolved.chains, sink)
 
 
-def load(
-    source: Source, *, env: Mapping[str, str] | None = None, sink: SinkFactory | None = None
-) -> Compiled:
+def load(source: Source, *, env: Mapping[str, str] | None = None, sink: SinkFactory | None = None) -> Compiled:
     """Load, validate and compile a config (a path or a preset name) into callbacks per event.
 
     ``sink`` replaces the configured tracker, for example with ``hooks.testing.RecordingSink()``.
@@ -62,7 +65,12 @@ def load(
     return compile_config(load_config(source, env=env, sink=sink))
 
 
-def loads(text: str, *, file: str = "<string>", env: Mapping[str, str] | None = None,
-          sink: SinkFactory | None = None) -> Compiled:
+def loads(
+    text: str,
+    *,
+    file: str = "<string>",
+    env: Mapping[str, str] | None = None,
+    sink: SinkFactory | None = None,
+) -> Compiled:
     """Like ``load`` for YAML text; relative `extends` resolve from the working directory."""
     return compile_config(load_config(read_text(text, file), env=env, sink=sink))

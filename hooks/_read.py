@@ -195,5 +195,3 @@ class _Builder:
             self.keys[(*path, key)] = _loc(self.file, key_node)
             out[key] = self.build(value_node, (*path, key), depth + 1)
         return out
-
-

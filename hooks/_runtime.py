@@ -125,8 +125,13 @@ class Session:
         self._reset()
         if failures:
             total = sum(failures.values())
-            logger.warning("%s: %d logging failure(s) in %d place(s): %s", self.source, total, len(failures),
-                           ", ".join(f"{k} ×{v}" for k, v in failures.items()))
+            logger.warning(
+                "%s: %d logging failure(s) in %d place(s): %s",
+                self.source,
+                total,
+                len(failures),
+                ", ".join(f"{k} ×{v}" for k, v in failures.items()),
+            )
         if sink is not None:
             try:
                 logger.info("%s", sink.stop())

@@ -75,7 +75,7 @@ def _metrics(ctx: Context) -> Any:
     return _attr(_trainer(ctx), "metrics", "trainer.metrics (validation metrics)")
 
 
-@_builtin("hyperparameters", "mapping", "every training argument (trainer.args), unset ones as \"\"")
+@_builtin("hyperparameters", "mapping", 'every training argument (trainer.args), unset ones as ""')
 def _hyperparameters(ctx: Context) -> Any:
     args = ctx.root("args")
     return {k: "" if v is None else v for k, v in vars(args).items() if not k.startswith("_")}
@@ -85,7 +85,7 @@ def _hyperparameters(ctx: Context) -> Any:
 def _model_info(ctx: Context) -> Any:
     from ultralytics.utils.torch_utils import model_info_for_loggers
 
-    return model_info_for_loggers(_trainer(ctx))
+    return model_info_for_loggers(_trainer(ctx))  # type: ignore[no-untyped-call]
 
 
 @_builtin("best", "file", "the best checkpoint, weights/best.pt (trainer.best)")
@@ -98,7 +98,11 @@ def _last(ctx: Context) -> Any:
     return Path(_attr(_trainer(ctx), "last", "trainer.last"))
 
 
-@_builtin("plot_registry", "files", "every plot the trainer and its validator registered (trainer.plots, validator.plots)")
+@_builtin(
+    "plot_registry",
+    "files",
+    "every plot the trainer and its validator registered (trainer.plots, validator.plots)",
+)
 def _plot_registry(ctx: Context) -> Any:
     paths: list[Path] = []
     owners = []

@@ -557,9 +557,7 @@ def _write_mosaic(path: Path, size: int, seed: str) -> None:
     half = size // 2
     for tx in (0, half):
         for ty in (0, half):
-            draw.rectangle(
-                (tx, ty, tx + half - 1, ty + half - 1), fill=tuple(rng.randrange(40, 220) for _ in "rgb")
-            )
+            draw.rectangle((tx, ty, tx + half - 1, ty + half - 1), fill=tuple(rng.randrange(40, 220) for _ in "rgb"))
             for _ in range(2):
                 x0, y0 = tx + rng.randrange(half // 2), ty + rng.randrange(half // 2)
                 x1, y1 = x0 + rng.randrange(4, half // 2), y0 + rng.randrange(4, half // 2)
@@ -581,10 +579,7 @@ def _write_chart(path: Path, width: int, height: int, series: Sequence[Sequence[
         lo, hi = min(ys), max(ys)
         span = (hi - lo) or 1.0
         n = max(len(ys) - 1, 1)
-        pts = [
-            (m + (width - 2 * m) * i / n, height - m - (height - 2 * m) * (y - lo) / span)
-            for i, y in enumerate(ys)
-        ]
+        pts = [(m + (width - 2 * m) * i / n, height - m - (height - 2 * m) * (y - lo) / span) for i, y in enumerate(ys)]
         if len(pts) == 1:
             pts.append((width - m, pts[0][1]))
         draw.line(pts, fill=palette[k % len(palette)], width=1)
@@ -602,9 +597,7 @@ def _write_matrix(path: Path, size: int, matrix: np.ndarray[Any, Any]) -> None:
     for i in range(n):
         for j in range(n):
             shade = int(255 - 200 * float(matrix[i, j]) / top)
-            draw.rectangle(
-                (j * cell, i * cell, (j + 1) * cell - 1, (i + 1) * cell - 1), fill=(shade, shade, 255)
-            )
+            draw.rectangle((j * cell, i * cell, (j + 1) * cell - 1, (i + 1) * cell - 1), fill=(shade, shade, 255))
     img.save(path)
 
 
@@ -672,9 +665,7 @@ class StandInValidator:
         self.nc: int | None = None
         self.jdict: list[dict[str, Any]] | None = None
         self.speed = {"preprocess": 0.0, "inference": 0.0, "loss": 0.0, "postprocess": 0.0}
-        self.save_dir = (
-            Path(save_dir) if save_dir is not None else Path(str(self.args.get("save_dir") or "."))
-        )
+        self.save_dir = Path(save_dir) if save_dir is not None else Path(str(self.args.get("save_dir") or "."))
         self._write_files = _write_files
         if _write_files:
             self.save_dir.mkdir(parents=True, exist_ok=True)
@@ -682,9 +673,7 @@ class StandInValidator:
             self.args.conf = 0.001  # DetectionValidator default for task=detect
         self.args.task = "detect"
         self.plots: dict[Path, dict[str, Any]] = {}
-        self.callbacks: defaultdict[str, list[Callback]] = (
-            _callbacks if _callbacks is not None else _new_callbacks()
-        )
+        self.callbacks: defaultdict[str, list[Callback]] = _callbacks if _callbacks is not None else _new_callbacks()
         self.metrics = StandInDetMetrics()
         self.loss: dict[str, float] = {}
         self._trajectory = _trajectory or _Trajectory(0, 1, 1)
@@ -776,9 +765,7 @@ class StandInValidator:
                 ("BoxP_curve.png", "Precision", pc),
                 ("BoxR_curve.png", "Recall", rc),
             ):
-                self._plot_curve(
-                    fname, y, {"type": f"{ylabel.lower()}_curve", "x": px.tolist(), "y": y.tolist()}
-                )
+                self._plot_curve(fname, y, {"type": f"{ylabel.lower()}_curve", "x": px.tolist(), "y": y.tolist()})
         return self.metrics.results_dict
 
     def _finalize_metrics(self) -> None:
@@ -806,18 +793,14 @@ class StandInValidator:
     def _plot_batch(self, fname: str) -> None:
         path = self.save_dir / fname
         if self._write_files:
-            _write_mosaic(
-                path, _clamp(2 * int(self.args.imgsz)), f"{self._trajectory.seed}/{self._calls}/{fname}"
-            )
+            _write_mosaic(path, _clamp(2 * int(self.args.imgsz)), f"{self._trajectory.seed}/{self._calls}/{fname}")
         self.on_plot(path)
 
     def _plot_curve(self, fname: str, y: np.ndarray[Any, Any], data: dict[str, Any]) -> None:
         path = self.save_dir / fname
         if self._write_files:
             size = int(self.args.imgsz)
-            _write_chart(
-                path, _clamp(3 * size), _clamp(2 * size), [row[::10].tolist() for row in np.atleast_2d(y)]
-            )
+            _write_chart(path, _clamp(3 * size), _clamp(2 * size), [row[::10].tolist() for row in np.atleast_2d(y)])
         self.on_plot(path, data)
 
 
@@ -1061,9 +1044,7 @@ class StandInTrainer:
         if self._write_files:
             keys = [k for k in (self._history[0] if self._history else {}) if "loss" in k or "metric" in k]
             size = int(self.args.imgsz)
-            _write_chart(
-                path, _clamp(4 * size), _clamp(2 * size), [[row[k] for row in self._history] for k in keys]
-            )
+            _write_chart(path, _clamp(4 * size), _clamp(2 * size), [[row[k] for row in self._history] for k in keys])
         self.on_plot(path)
 
     # ---- the simulated run ----------------------------------------------------------------------
@@ -1083,9 +1064,7 @@ class StandInTrainer:
         self.accumulate = max(round(self.args.nbs / self.batch_size), 1)
         weight_decay = self.args.weight_decay * self.batch_size * self.accumulate / self.args.nbs
         self.accumulate = min(self.accumulate, nb * self.epochs)
-        iterations = (
-            math.ceil(len(self.train_loader.dataset) / max(self.batch_size, self.args.nbs)) * self.epochs
-        )
+        iterations = math.ceil(len(self.train_loader.dataset) / max(self.batch_size, self.args.nbs)) * self.epochs
         self.optimizer = self._build_optimizer(iterations, weight_decay)
         if self.args.cos_lr:
             lrf, steps = float(self.args.lrf), self.epochs
@@ -1195,9 +1174,7 @@ class StandInTrainer:
                     self.loss_names = tuple(items)
                     self.metrics.update(dict.fromkeys(self.label_loss_items(prefix="val"), 0.0))
                 prev: dict[str, float] | None = self.tloss  # running mean over the epoch's batches
-                self.tloss = (
-                    items if prev is None else {k: (prev[k] * i + v) / (i + 1) for k, v in items.items()}
-                )
+                self.tloss = items if prev is None else {k: (prev[k] * i + v) / (i + 1) for k, v in items.items()}
                 if self.args.plots and ni in self.plot_idx:
                     self._plot_image(f"train_batch{ni}.jpg")
                 self._emit("on_train_batch_end")

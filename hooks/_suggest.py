@@ -1,4 +1,4 @@
-""""Did you mean" for near misses of names the user typed."""
+""" "Did you mean" for near misses of names the user typed."""
 
 from __future__ import annotations
 

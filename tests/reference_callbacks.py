@@ -41,7 +41,11 @@ class HandWritten:
         import neptune
 
         default = "YOLOv8" if self.variant == "yolov8" else "Ultralytics"
-        self.init_kwargs = {"project": trainer.args.project or default, "name": trainer.args.name, "tags": [default]}
+        self.init_kwargs = {
+            "project": trainer.args.project or default,
+            "name": trainer.args.name,
+            "tags": [default],
+        }
         self.run = neptune.init_run(**self.init_kwargs, **self.init)
         self.run["Configuration/Hyperparameters"] = {k: "" if v is None else v for k, v in vars(trainer.args).items()}
 

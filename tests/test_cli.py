@@ -27,7 +27,13 @@ def test_schema_prints_the_schema_file() -> None:
 def test_presets_lists_each_with_a_description(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["presets"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["default", "full", "minimal", "ultralytics-neptune", "yolov8-neptune"]
+    assert [line.split()[0] for line in lines] == [
+        "default",
+        "full",
+        "minimal",
+        "ultralytics-neptune",
+        "yolov8-neptune",
+    ]
     assert all(len(line.split(None, 1)[1]) > 20 for line in lines)
 
 
@@ -35,7 +41,10 @@ def test_explain_says_what_when_and_where(capsys: pytest.CaptureFixture[str]) ->
     assert main(["explain", "yolov8-neptune"]) == 0
     out = capsys.readouterr().out
     assert "on_train_epoch_end: after the training batches of every epoch" in out
-    assert "upload files matching train_batch*.jpg in the save_dir of the event's object to Mosaic/{stem}, every time; only at epoch 2" in out
+    assert (
+        "upload files matching train_batch*.jpg in the save_dir of the event's object to Mosaic/{stem}, "
+        "every time; only at epoch 2" in out
+    )
     assert "re-drawn as matplotlib figures" in out
     assert "tags YOLOv8" in out
     assert "[<preset yolov8-neptune>:" in out

@@ -144,7 +144,11 @@ def test_validator_events_know_the_epoch_and_the_final_validation(tmp_path: Path
     )
     fit(c, Trainer(tmp_path), epochs=2)
     uploads = [(r.path, r.snapshot) for r in sink.of("upload")]
-    assert uploads == [("Val/1/val_batch0_pred", True), ("Val/2/val_batch0_pred", True), ("Final/val_batch0_pred", False)]
+    assert uploads == [
+        ("Val/1/val_batch0_pred", True),
+        ("Val/2/val_batch0_pred", True),
+        ("Final/val_batch0_pred", False),
+    ]
 
 
 def test_files_once_per_run_as_they_appear(tmp_path: Path) -> None:
@@ -171,7 +175,10 @@ def test_templates_fields_fallbacks_and_defaults(tmp_path: Path) -> None:
         sink,
     )
     c["on_train_end"](Trainer(tmp_path))
-    assert [r.path for r in sink.of("upload")] == ["w/detect/YOLOv8/best.pt/.pt", "p/weights/best.pt/{literal}"]
+    assert [r.path for r in sink.of("upload")] == [
+        "w/detect/YOLOv8/best.pt/.pt",
+        "p/weights/best.pt/{literal}",
+    ]
 
 
 def test_plots_as_files_or_figures_from_a_list_or_the_registry(tmp_path: Path) -> None:
@@ -208,7 +215,12 @@ def test_assign_hyperparameters_and_unsupported_values(tmp_path: Path) -> None:
     (rec,) = sink.of("assign")
     assert rec.path == "Config/Hyper"
     assert rec.value == {
-        "name": "exp", "task": "detect", "project": "", "epochs": 3, "save_dir": str(tmp_path), "classes": "[0, 2]",
+        "name": "exp",
+        "task": "detect",
+        "project": "",
+        "epochs": 3,
+        "save_dir": str(tmp_path),
+        "classes": "[0, 2]",
     }
 
 
@@ -245,7 +257,10 @@ class FailingSink(RecordingSink):
 
 def test_a_failing_tracker_never_stops_training(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     sink = FailingSink()
-    c = compiled("events:\n  on_train_epoch_end: [{scalars: {from: lr}}, {files: {glob: '*.txt', to: 'F/{stem}'}}]\n", sink)
+    c = compiled(
+        "events:\n  on_train_epoch_end: [{scalars: {from: lr}}, {files: {glob: '*.txt', to: 'F/{stem}'}}]\n",
+        sink,
+    )
     (tmp_path / "a.txt").write_text("a")
     t = Trainer(tmp_path)
     t.lr = {"lr/pg0": 0.1}
@@ -264,7 +279,10 @@ def test_a_failing_tracker_never_stops_training(tmp_path: Path, caplog: pytest.L
 
 
 def test_strict_mode_stops_at_the_first_failure(tmp_path: Path) -> None:
-    c = hooks.loads("version: 1\nstrict: true\nevents:\n  on_train_epoch_end: [{scalars: {from: lr}}]\n", sink=FailingSink())
+    c = hooks.loads(
+        "version: 1\nstrict: true\nevents:\n  on_train_epoch_end: [{scalars: {from: lr}}]\n",
+        sink=FailingSink(),
+    )
     t = Trainer(tmp_path)
     t.lr = {"lr/pg0": 0.1}
     with pytest.raises(hooks.LoggingFailed, match="No space left"):
@@ -287,7 +305,12 @@ def test_the_sink_opens_at_the_first_logging_event_not_at_attach(tmp_path: Path)
     model = SimpleNamespace(callbacks={}, add_callback=lambda e, f: model.callbacks.setdefault(e, []).append(f))
     hooks.attach(model, "minimal", sink=sink)
     assert sink.opened == 0
-    assert set(model.callbacks) == {"on_pretrain_routine_start", "on_train_epoch_end", "on_fit_epoch_end", "on_train_end"}
+    assert set(model.callbacks) == {
+        "on_pretrain_routine_start",
+        "on_train_epoch_end",
+        "on_fit_epoch_end",
+        "on_train_end",
+    }
     t = Trainer(tmp_path)
     model.callbacks["on_pretrain_routine_start"][0](t)
     assert sink.opened == 0  # minimal logs nothing there
@@ -324,8 +347,13 @@ def test_compiled_callbacks_survive_cloudpickle_into_a_fresh_interpreter(tmp_pat
         "cbs['on_train_end'](t)\n"
     )
     env = {**os.environ, "NEPTUNE_DATA_DIRECTORY": str(tmp_path / "nep")}
-    result = subprocess.run([sys.executable, "-c", script, str(blob), str(tmp_path)], env=env,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(blob), str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     from hooks._runlog import find_runs, read_run
 

@@ -9,7 +9,8 @@ import sys
 def test_import_hooks_imports_nothing_heavy() -> None:
     code = (
         "import sys, hooks; hooks.load\n"
-        "heavy = [m for m in ('neptune', 'matplotlib', 'ultralytics', 'torch', 'jsonschema', 'yaml') if m in sys.modules]\n"
+        "names = ('neptune', 'matplotlib', 'ultralytics', 'torch', 'jsonschema', 'yaml')\n"
+        "heavy = [m for m in names if m in sys.modules]\n"
         "print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

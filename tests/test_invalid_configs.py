@@ -31,15 +31,35 @@ def test_every_message_points_at_a_line_and_says_what_to_do(name: str) -> None:
         file, lineno, col, rest = line.split(":", 3)
         assert file.endswith(".yaml") and int(lineno) >= 1 and int(col) >= 1
         # A fix is named: an alternative, an allowed set, or an instruction.
-        assert any(w in rest for w in ("did you mean", "allowed", "must", "give", "write", "set it", "keep",
-                                       "remove", "make them", "needs", "save", "unique", "a config", "add it",
-                                       "check the")), line
+        assert any(
+            w in rest
+            for w in (
+                "did you mean",
+                "allowed",
+                "must",
+                "give",
+                "write",
+                "set it",
+                "keep",
+                "remove",
+                "make them",
+                "needs",
+                "save",
+                "unique",
+                "a config",
+                "add it",
+                "check the",
+            )
+        ), line
 
 
 def test_cli_exit_codes_in_a_real_process() -> None:
     bad = subprocess.run(
         [sys.executable, "-m", "hooks", "validate", "unknown_kind.yaml", "bad_version.yaml"],
-        cwd=INVALID, capture_output=True, text=True, check=False,
+        cwd=INVALID,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert bad.returncode == 1
     assert bad.stdout.count("\n") == 2  # both files' errors, not just the first

@@ -59,7 +59,9 @@ class Logged:
 def _quiet(preset: str, tmp: Path) -> Path:
     """The preset with Neptune's automatic capture off, so the run holds only what actions log."""
     path = tmp / f"{preset}-quiet.yaml"
-    capture = ", ".join(f"{k}: false" for k in ("stdout", "stderr", "traceback", "hardware_metrics", "git", "source_code"))
+    capture = ", ".join(
+        f"{k}: false" for k in ("stdout", "stderr", "traceback", "hardware_metrics", "git", "source_code")
+    )
     path.write_text(f"version: 1\nextends: {preset}\nsink: {{neptune: {{capture: {{{capture}}}}}}}\n")
     return path
 
@@ -118,7 +120,11 @@ def test_faithful_presets_cover_every_kind_of_data(reference: dict[str, tuple[Lo
     assert [s for s, _ in series["metrics/mAP50(B)"]] == [1, 2, 3, 4]  # the final validation adds step 4
     assert [s for s, _ in series["val/box_loss"]] == [1, 2, 3]
     files = logged.files()
-    assert {k for k in files if k.startswith("Mosaic/")} == {"Mosaic/train_batch0", "Mosaic/train_batch1", "Mosaic/train_batch2"}
+    assert {k for k in files if k.startswith("Mosaic/")} == {
+        "Mosaic/train_batch0",
+        "Mosaic/train_batch1",
+        "Mosaic/train_batch2",
+    }
     from PIL import Image
 
     with Image.open(logged.trainer.save_dir / "BoxPR_curve.png") as im:
@@ -129,7 +135,9 @@ def test_faithful_presets_cover_every_kind_of_data(reference: dict[str, tuple[Lo
     assert set(logged.fields) >= {"Configuration/Model/model/parameters", "Configuration/Model/model/GFLOPs"}
 
 
-def test_default_fixes_the_flaws_and_keeps_the_fields(tmp_path: Path, reference: dict[str, tuple[Logged, HandWritten]]) -> None:
+def test_default_fixes_the_flaws_and_keeps_the_fields(
+    tmp_path: Path, reference: dict[str, tuple[Logged, HandWritten]]
+) -> None:
     ours = run_preset("default", tmp_path)
     theirs, _ = reference["ultralytics"]
     assert ours.series == theirs.series
@@ -144,7 +152,10 @@ def test_default_fixes_the_flaws_and_keeps_the_fields(tmp_path: Path, reference:
 
 def test_default_logs_the_mosaic_of_a_one_epoch_run(tmp_path: Path) -> None:
     ours = run_preset("default", tmp_path, epochs=1)
-    assert {k for k in ours.files() if k.startswith("Mosaic/")} == {"Mosaic/train_batch0", "Mosaic/train_batch1"}
+    assert {k for k in ours.files() if k.startswith("Mosaic/")} == {
+        "Mosaic/train_batch0",
+        "Mosaic/train_batch1",
+    }
 
 
 def test_minimal_logs_numbers_only(tmp_path: Path, reference: dict[str, tuple[Logged, HandWritten]]) -> None:

@@ -31,7 +31,9 @@ def test_dates_and_plain_scalars() -> None:
 
 
 def test_duplicate_keys_are_an_error() -> None:
-    assert issues("a: 1\nb: 2\na: 3\n") == ["t.yaml:3:1: a: duplicate key 'a' (first defined on line 1); keep one of them"]
+    assert issues("a: 1\nb: 2\na: 3\n") == [
+        "t.yaml:3:1: a: duplicate key 'a' (first defined on line 1); keep one of them"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -71,9 +73,7 @@ def test_deep_nesting_is_refused() -> None:
 
 
 def test_non_utf8_is_refused_with_position() -> None:
-    assert issues(b"version: 1\nname: caf\xe9\n") == [
-        "t.yaml:2:10: not UTF-8 (byte 0xe9); save the file as UTF-8"
-    ]
+    assert issues(b"version: 1\nname: caf\xe9\n") == ["t.yaml:2:10: not UTF-8 (byte 0xe9); save the file as UTF-8"]
 
 
 def test_huge_files_are_refused(tmp_path: Path) -> None:

@@ -22,9 +22,23 @@ EPOCHS = 2
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunLog]:
     work = tmp_path_factory.mktemp("real-training")
     result = subprocess.run(
-        [sys.executable, "-m", "demo.train", "--workdir", str(work), "--preset", "default",
-         "--epochs", str(EPOCHS), "--forbid-network"],
-        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+        [
+            sys.executable,
+            "-m",
+            "demo.train",
+            "--workdir",
+            str(work),
+            "--preset",
+            "default",
+            "--epochs",
+            str(EPOCHS),
+            "--forbid-network",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "NETWORK_ATTEMPTS=0" in result.stdout  # an audit hook watched every socket connect
@@ -39,11 +53,21 @@ def test_series_are_the_values_ultralytics_wrote_to_results_csv(trained: tuple[P
     with (save_dir / "results.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == EPOCHS
-    for column in ("train/box_loss", "train/cls_loss", "train/dfl_loss", "lr/pg0", "lr/pg1", "lr/pg2",
-                   "metrics/mAP50(B)", "metrics/precision(B)", "val/box_loss", "val/cls_loss"):
+    for column in (
+        "train/box_loss",
+        "train/cls_loss",
+        "train/dfl_loss",
+        "lr/pg0",
+        "lr/pg1",
+        "lr/pg2",
+        "metrics/mAP50(B)",
+        "metrics/precision(B)",
+        "val/box_loss",
+        "val/cls_loss",
+    ):
         logged = run.series[column]
         assert [p.step for p in logged[:EPOCHS]] == [1, 2], column
-        for point, row in zip(logged, rows):
+        for point, row in zip(logged, rows, strict=False):
             assert math.isclose(point.value, float(row[column]), rel_tol=1e-4, abs_tol=1e-6), column
     # The final validation of best.pt adds one more metrics point, and no loss.
     assert [p.step for p in run.series["metrics/mAP50-95(B)"]] == [1, 2, 3]
@@ -65,8 +89,11 @@ def test_images_plots_and_weights_are_uploaded_from_the_run_folder(trained: tupl
 
 def test_hyperparameters_model_info_name_and_tags(trained: tuple[Path, RunLog]) -> None:
     _, run = trained
-    hp = {k.removeprefix("Configuration/Hyperparameters/"): v for k, v in run.fields.items()
-          if k.startswith("Configuration/Hyperparameters/")}
+    hp = {
+        k.removeprefix("Configuration/Hyperparameters/"): v
+        for k, v in run.fields.items()
+        if k.startswith("Configuration/Hyperparameters/")
+    }
     assert hp["epochs"] == EPOCHS and hp["imgsz"] == 64 and hp["batch"] == 4 and hp["name"] == "demo"
     assert hp["model"] == "yolov8n.yaml" and hp["device"] == "cpu"
     assert hp["project"].endswith("runs")

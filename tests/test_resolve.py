@@ -62,7 +62,10 @@ def test_later_parents_win_and_the_child_wins_over_all(tmp_path: Path) -> None:
 
 
 def test_relative_paths_resolve_from_the_file_that_names_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(tmp_path / "team" / "base" / "root.yaml", "version: 1\nevents:\n  on_train_end:\n    - upload: {from: best, to: w}\n")
+    write(
+        tmp_path / "team" / "base" / "root.yaml",
+        "version: 1\nevents:\n  on_train_end:\n    - upload: {from: best, to: w}\n",
+    )
     write(tmp_path / "team" / "mid.yaml", "version: 1\nextends: ./base/root.yaml\n")
     leaf = write(tmp_path / "project" / "deep" / "leaf.yaml", "version: 1\nextends: ../../team/mid.yaml\n")
     monkeypatch.chdir(tmp_path / "project")  # the working directory does not matter
@@ -82,7 +85,10 @@ def test_error_in_a_parent_is_located_there_with_the_chain(tmp_path: Path) -> No
 
 
 def test_environment_interpolation(tmp_path: Path) -> None:
-    cfg = write(tmp_path / "c.yaml", 'version: 1\nsink:\n  neptune: {project: "${PROJ}", name: "${NAME:-fallback}", description: "$${{LITERAL}}"}\n')
+    cfg = write(
+        tmp_path / "c.yaml",
+        'version: 1\nsink:\n  neptune: {project: "${PROJ}", name: "${NAME:-fallback}", description: "$${{LITERAL}}"}\n',
+    )
     sink = load_config(cfg, env={"PROJ": "ws/p"}).sink
     assert sink.project.text == "ws/p"  # type: ignore[attr-defined]
     assert sink.name.text == "fallback"  # type: ignore[attr-defined]
@@ -92,5 +98,5 @@ def test_environment_interpolation(tmp_path: Path) -> None:
 
 def test_interpolated_values_are_validated(tmp_path: Path) -> None:
     cfg = write(tmp_path / "c.yaml", 'version: 1\nsink:\n  neptune: {mode: "${MODE}"}\n')
-    with pytest.raises(ConfigError, match="'ofline' is not allowed.*did you mean 'offline'"):
+    with pytest.raises(ConfigError, match=r"'ofline' is not allowed.*did you mean 'offline'"):
         load_config(cfg, env={"MODE": "ofline"})

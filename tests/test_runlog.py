@@ -284,9 +284,7 @@ def test_find_runs_sorts_by_created_at_not_name_or_mtime(tmp_path: Path) -> None
 def test_run_without_metadata_falls_back_to_mtime(tmp_path: Path) -> None:
     offline = tmp_path / "offline"
     old = _make_run(offline, "run__old__1__x", [], created="2020-01-01T00:00:00+00:00")
-    bare = _make_run(
-        offline, "run__bare__1__x", [_op("AssignString", "sys/name", value="bare")], created=None
-    )
+    bare = _make_run(offline, "run__bare__1__x", [_op("AssignString", "sys/name", value="bare")], created=None)
     os.utime(bare, (1.6e9, 1.6e9))  # 2020-09-13, after "old"
     assert find_runs(offline) == [bare, old]
     run = read_run(bare)
@@ -454,9 +452,7 @@ def _summary_run(tmp_path: Path) -> Path:
         _op("AssignBool", "sys/failed", value=False),
         _floats("train/box_loss", (1, 1.5), (2, 1.25), (3, 1.0)),
         _floats("metrics/mAP50", (1, 0.5), (2, 0.625)),
-        _op(
-            "LogStrings", "logs/status", values=[{"value": "start", "ts": 1.0}, {"value": "done", "ts": 2.0}]
-        ),
+        _op("LogStrings", "logs/status", values=[{"value": "start", "ts": 1.0}, {"value": "done", "ts": 2.0}]),
         _op("AssignInt", "params/epochs", value=3),
         _op("AssignFloat", "params/lr", value=0.125),
         _op("AssignString", "params/model", value="yolov8n.pt"),

@@ -80,7 +80,13 @@ def test_every_shipped_preset_is_valid(preset: str) -> None:
 
 
 def test_presets_are_the_ones_promised() -> None:
-    assert {p.name for p in list_presets()} == {"default", "full", "minimal", "ultralytics-neptune", "yolov8-neptune"}
+    assert {p.name for p in list_presets()} == {
+        "default",
+        "full",
+        "minimal",
+        "ultralytics-neptune",
+        "yolov8-neptune",
+    }
 
 
 @pytest.mark.parametrize("preset", [p.name for p in list_presets()])

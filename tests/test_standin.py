@@ -553,9 +553,7 @@ def test_trainer_and_validator_attributes(tmp_path: Path) -> None:
     assert (trainer.epochs, trainer.start_epoch) == (2, 0)
     assert trainer.loss_names == ("box_loss", "cls_loss", "dfl_loss")
     assert trainer.tloss is not None
-    assert trainer.label_loss_items(trainer.tloss) == {
-        f"train/{k}": round(v, 5) for k, v in trainer.tloss.items()
-    }
+    assert trainer.label_loss_items(trainer.tloss) == {f"train/{k}": round(v, 5) for k, v in trainer.tloss.items()}
     assert trainer.label_loss_items(prefix="val") == ["val/box_loss", "val/cls_loss", "val/dfl_loss"]
     assert trainer.device.type == "cpu" and str(trainer.device) == "cpu"
     assert trainer.optimizer is not None
