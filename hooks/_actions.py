@@ -176,7 +176,7 @@ def _number(value: Any, path: str) -> float:
 
 def _explain_scalars(spec: ActionSpec) -> str:
     o: Scalars = spec.body
-    where = f" under {o.to.text}/" if o.to else ""
+    where = f" under {o.to.text}" if o.to else ""
     prefix = f" with prefix {o.prefix!r}" if o.prefix else ""
     filt = (f", only {', '.join(o.include)}" if o.include else "") + (
         f", except {', '.join(o.exclude)}" if o.exclude else ""

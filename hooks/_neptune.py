@@ -48,7 +48,8 @@ class NeptuneSinkFactory:
     def describe(self) -> str:
         mode = self.mode or "offline unless NEPTUNE_MODE or NEPTUNE_API_TOKEN say otherwise"
         bits = [f"mode {mode}"]
-        bits.append(f"project {self.project.text!r}" if self.project else "project from NEPTUNE_PROJECT")
+        project = self.project.text if self.project else ""
+        bits.append(f"project {project!r}" if project else "project from NEPTUNE_PROJECT")
         if self.name:
             bits.append(f"run name {self.name.text!r}")
         if self.tags:
