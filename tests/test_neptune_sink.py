@@ -1,0 +1,81 @@
+"""The Neptune sink: mode and project as Neptune users expect, capture switches, a debug run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+import hooks
+from hooks._neptune import NeptuneSinkFactory, effective_mode
+
+
+@pytest.mark.parametrize(
+    ("configured", "env", "mode"),
+    [
+        (None, {}, "offline"),
+        (None, {"NEPTUNE_API_TOKEN": "t"}, "async"),
+        (None, {"NEPTUNE_MODE": "debug", "NEPTUNE_API_TOKEN": "t"}, "debug"),
+        ("offline", {"NEPTUNE_MODE": "async"}, "offline"),
+    ],
+)
+def test_effective_mode(configured: str | None, env: dict[str, str], mode: str) -> None:
+    assert effective_mode(configured, env) == mode
+
+
+def factory(text: str) -> NeptuneSinkFactory:
+    sink = hooks.loads("version: 1\n" + text).config.sink
+    assert isinstance(sink, NeptuneSinkFactory)
+    return sink
+
+
+def lookup(root: str) -> object:
+    return SimpleNamespace(name="exp", task="detect", project=None) if root == "args" else None
+
+
+def test_init_kwargs_from_templates_and_capture_switches() -> None:
+    f = factory(
+        "sink:\n  neptune:\n    project: '{args.project:-YOLOv8}'\n    name: '{args.name}'\n"
+        "    tags: [a, '{args.task}', '{args.nothing}']\n"
+        "    capture: {stdout: false, hardware_metrics: true, git: false, source_code: false}\n"
+    )
+    assert f.init_kwargs(lookup) == {
+        "mode": "offline",
+        "project": "YOLOv8",
+        "name": "exp",
+        "tags": ["a", "detect"],
+        "capture_stdout": False,
+        "capture_hardware_metrics": True,
+        "git_ref": False,
+        "source_files": [],
+    }
+
+
+def test_empty_project_leaves_it_to_neptune_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEPTUNE_PROJECT", "ws/from-env")
+    f = factory("sink: {neptune: {project: '${NEPTUNE_UNSET_FOR_TEST:-}'}}\n")
+    assert f.init_kwargs(lookup)["project"] is None  # the client reads NEPTUNE_PROJECT itself
+
+
+def test_offline_run_is_written_and_located(neptune_dir: Path) -> None:
+    f = factory("sink: {neptune: {name: x, capture: {stdout: false, stderr: false, hardware_metrics: false}}}\n")
+    sink = f.open(lookup)
+    sink.append("a/b", 1.5, 1)
+    sink.assign("c", {"d": 1, "e/f": "g"})
+    folder = sink.folder()
+    message = sink.stop()
+    assert folder is not None and folder.parent == neptune_dir / "offline"
+    assert message == f"Neptune offline run saved in {folder} (upload it later with `neptune sync`)"
+    from hooks._runlog import read_run
+
+    run = read_run(folder)
+    assert run.fields["c/d"] == 1 and run.fields["c/e/f"] == "g"
+    assert [(p.step, p.value) for p in run.series["a/b"]] == [(1, 1.5)]
+
+
+def test_debug_mode_writes_nothing(neptune_dir: Path) -> None:
+    sink = factory("sink: {neptune: {mode: debug, capture: {hardware_metrics: false}}}\n").open(lookup)
+    sink.append("a", 1.0, None)
+    assert "nothing was saved" in sink.stop()
+    assert not (neptune_dir / "offline").exists()
