@@ -44,9 +44,10 @@ class Issue:
     chain: tuple[str, ...] = ()  # files that extended their way to this one, outermost first
 
     def __str__(self) -> str:
-        where = str(self.location) if self.location else "<config>"
         key = format_path(self.path)
-        text = f"{where}: {key}: {self.message}" if key else f"{where}: {self.message}"
+        text = f"{key}: {self.message}" if key else self.message
+        if self.location:
+            text = f"{self.location}: {text}"
         if len(self.chain) > 1:
             text += f" (via {' → '.join(self.chain)})"
         return text

@@ -20,6 +20,38 @@ class LoggingFailed(HooksError):
     """Raised in `strict: true` mode when an action fails during training."""
 
 
+_BUILTIN_NEPTUNE = "ultralytics.utils.callbacks.neptune"
+_warned_builtin = False
+
+
+def silence_builtin_neptune(trainer: Any) -> int:
+    """Ultralytics ≤ 8.4.131 has its own Neptune integration; switched on, it would log the same
+    run a second time. Replace its callbacks on this trainer with no-ops (in place, so a callback
+    loop that is running keeps its positions) and say so once per process."""
+    global _warned_builtin
+    callbacks = getattr(trainer, "callbacks", None)
+    if not isinstance(callbacks, dict):
+        return 0
+    replaced = 0
+    for fns in callbacks.values():
+        for i, fn in enumerate(fns):
+            if getattr(fn, "__module__", None) == _BUILTIN_NEPTUNE:
+                fns[i] = _builtin_switched_off
+                replaced += 1
+    if replaced and not _warned_builtin:
+        _warned_builtin = True
+        logger.warning(
+            "Ultralytics' built-in Neptune integration is on as well; it is switched off for this "
+            "training so the run is logged once, by yaml-hooks. Turn it off for good with "
+            "`yolo settings neptune=False`."
+        )
+    return replaced
+
+
+def _builtin_switched_off(obj: Any) -> None:
+    """Stands where a callback of Ultralytics' built-in Neptune integration was."""
+
+
 def is_main_process() -> bool:
     """Only RANK -1 (no DDP) or 0 logs; Ultralytics sets RANK in its DDP workers."""
     return os.environ.get("RANK", "-1") in ("-1", "0")
@@ -65,6 +97,7 @@ class Session:
     def context(self, event: str, obj_kind: str, obj: Any) -> Context:
         if obj_kind == "trainer":
             if event == "on_pretrain_routine_start" or self.trainer is not obj:
+                silence_builtin_neptune(obj)
                 self.trainer = obj
                 self.training = True
                 self.train_epoch = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,83 @@ def test_hyperparameters_model_info_name_and_tags(trained: tuple[Path, RunLog]) 
     assert "Configuration/Model/model/GFLOPs" in run.fields
     assert "Configuration/Model/model/speed_PyTorch(ms)" in run.fields
     assert run.name == "demo" and run.tags == ("detect", "yolo")
+
+
+CLI_TRAIN = """
+import sys
+from pathlib import Path
+from demo.offline import configure_ultralytics, ensure_torchvision, forbid_network, prepare_offline_env
+from demo.synthetic import write_dataset
+
+work = Path(sys.argv[1])
+attempts = forbid_network()
+prepare_offline_env(work)
+ensure_torchvision()
+configure_ultralytics(work)
+data = write_dataset(work / "data")
+from hooks.cli import main
+
+rc = main(["train", "ultralytics-neptune", "model=yolov8n.yaml", f"data={data}", "epochs=2", "imgsz=64",
+           "batch=4", "device=cpu", "workers=0", f"project={work / 'runs'}", "name=cli", "exist_ok=True",
+           "amp=False"])
+print("NETWORK_ATTEMPTS=%d" % len(attempts))
+sys.exit(rc or (3 if attempts else 0))
+"""
+
+
+@pytest.fixture(scope="session")
+def trained_by_cli(tmp_path_factory: pytest.TempPathFactory) -> RunLog:
+    work = tmp_path_factory.mktemp("cli-training")
+    result = subprocess.run(
+        [sys.executable, "-c", CLI_TRAIN, str(work)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "NETWORK_ATTEMPTS=0" in result.stdout
+    (run,) = find_runs(work / ".neptune")
+    return read_run(run)
+
+
+def test_hooks_train_with_ultralytics_neptune_logs_the_fields_8_4_131_logged(trained_by_cli: RunLog) -> None:
+    """The field paths Ultralytics 8.4.131's built-in integration wrote for a 2-epoch training
+    (shared/REFERENCE.md §2), from a training started the way `hooks train` starts one."""
+    run = trained_by_cli
+    series = {k: [p.step for p in pts] for k, pts in run.series.items() if not k.startswith(("sys/", "monitoring/"))}
+    expected = {f"train/{n}_loss": [1, 2] for n in ("box", "cls", "dfl")}
+    expected |= {f"lr/pg{i}": [1, 2] for i in range(3)}
+    expected |= {f"metrics/{m}(B)": [1, 2, 3] for m in ("precision", "recall", "mAP50", "mAP50-95")}
+    expected |= {f"val/{n}_loss": [1, 2] for n in ("box", "cls", "dfl")}
+    assert series == expected
+    files = {k for k in run.files if not k.startswith(("sys/", "source_code/", "monitoring/"))}
+    plots = ("labels", "results", "BoxF1_curve", "BoxPR_curve", "BoxP_curve", "BoxR_curve", "confusion_matrix")
+    assert files == {
+        *(f"Mosaic/train_batch{i}" for i in range(3)),
+        "Validation/val_batch0_labels",
+        "Validation/val_batch0_pred",
+        *(f"Plots/{p}" for p in plots),
+        "Plots/confusion_matrix_normalized",
+        "weights/cli/best.pt",
+    }
+    model = {k for k in run.fields if k.startswith("Configuration/Model/")}
+    assert model == {f"Configuration/Model/model/{k}" for k in ("parameters", "GFLOPs", "speed_PyTorch(ms)")}
+    assert run.fields["Configuration/Hyperparameters/name"] == "cli"
+    assert run.tags == ("Ultralytics",)
+    assert run.name == "cli"
+
+
+def test_hooks_train_reports_ultralytics_own_error_for_a_bad_argument(tmp_path: Path) -> None:
+    env = {**os.environ, "YOLO_OFFLINE": "1", "YOLO_CONFIG_DIR": str(tmp_path), "MPLCONFIGDIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "hooks", "train", "minimal", "epochz=3", "model=yolov8n.yaml"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert "'epochz' is not a valid YOLO argument. Similar arguments are i.e. ['epochs=100']." in result.stderr
+    assert "Traceback" not in result.stderr

@@ -8,11 +8,17 @@ from collections.abc import Sequence
 
 from .._errors import HooksError
 from .._version import __version__
-from . import explain, presets, schema, validate
+from . import explain, presets, schema, train, validate
 
 __all__ = ["main"]
 
-_COMMANDS = {"validate": validate, "explain": explain, "schema": schema, "presets": presets}
+_COMMANDS = {
+    "validate": validate,
+    "explain": explain,
+    "schema": schema,
+    "presets": presets,
+    "train": train,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
