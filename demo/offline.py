@@ -9,7 +9,6 @@ import importlib.util
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -29,10 +28,6 @@ NETWORK_EVENTS = frozenset(
 
 # Fonts Ultralytics' check_font() looks for in its config dir before trying to download them.
 _ULTRALYTICS_FONTS = ("Arial.ttf", "Arial.Unicode.ttf")
-
-# Keeps the torch.library registrations alive: they are dropped when the Library object is collected.
-_TORCHVISION_LIB: Any = None
-_TORCHVISION_PATH: str | None = None
 
 
 def prepare_offline_env(workdir: Path) -> dict[str, str]:
@@ -114,86 +109,21 @@ def configure_ultralytics(workdir: Path) -> Path:
 
 
 def ensure_torchvision() -> str:
-    """Make ``import torchvision`` work; return ``"native"`` or ``"patched"``.
+    """Make ``import torchvision`` work here; return ``"native"`` or ``"patched"``.
 
-    The installed torchvision is a CUDA build whose ``_C`` extension cannot load next to the CPU torch,
-    and its import then fails registering fake kernels for ``torchvision::nms``/``qnms``. The check runs
-    in a subprocess because a failed import leaves half-initialised modules behind. Only when it fails
-    are the two ops defined with CPU kernels before torchvision is imported for the first time.
+    The work-around itself is demo/site/yaml_hooks_torchvision.py (scripts/setup.sh also loads it
+    at start-up of every .venv interpreter, so that a plain `hooks train` works on this machine).
     """
-    global _TORCHVISION_PATH
-    if _TORCHVISION_PATH is not None:
-        return _TORCHVISION_PATH
-    if "torchvision" in sys.modules or _torchvision_imports_natively():
-        _TORCHVISION_PATH = "native"
-        return _TORCHVISION_PATH
-    _register_cpu_nms_ops()
-    import torchvision  # noqa: F401  (first import, now that the ops it needs exist)
-    import torchvision.ops.boxes as tv_boxes
+    site = str(Path(__file__).resolve().parent / "site")
+    if site not in sys.path:
+        sys.path.insert(0, site)
+    import yaml_hooks_torchvision
 
-    # nms() asserts the C++ extension loaded; our Python kernels stand in for it.
-    tv_boxes._assert_has_ops = _ops_available
-    _TORCHVISION_PATH = "patched"
-    return _TORCHVISION_PATH
+    yaml_hooks_torchvision.install()
+    state = yaml_hooks_torchvision.prepare()
+    import torchvision  # noqa: F401  (the first import, now that it can succeed)
 
-
-def _ops_available() -> None:
-    """Replacement for torchvision.extension._assert_has_ops once the CPU ops are registered."""
-
-
-def _torchvision_imports_natively() -> bool:
-    """Return True if a fresh interpreter can import torchvision."""
-    result = subprocess.run(
-        [sys.executable, "-c", "import torchvision"],
-        capture_output=True,
-        timeout=300,
-        check=False,
-    )
-    return result.returncode == 0
-
-
-def _register_cpu_nms_ops() -> None:
-    """Define ``torchvision::nms`` and ``torchvision::qnms`` with pure-torch CPU kernels."""
-    global _TORCHVISION_LIB
-    import torch
-
-    # FRAGMENT, not DEF: the namespace may gain other pieces (torchvision's own Meta registrations).
-    lib = torch.library.Library("torchvision", "FRAGMENT")
-    lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    lib.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    lib.impl("nms", _nms_cpu, "CPU")
-    lib.impl("qnms", _qnms_cpu, "CPU")
-    _TORCHVISION_LIB = lib
-
-
-def _nms_cpu(dets: Any, scores: Any, iou_threshold: float) -> Any:
-    """Greedy NMS matching torchvision's CPU kernel: stable descending sort, suppress IoU > threshold."""
-    import torch
-
-    if dets.numel() == 0:
-        return torch.empty(0, dtype=torch.long, device=dets.device)
-    order = torch.sort(scores, descending=True, stable=True).indices
-    boxes = dets[order]
-    x1, y1, x2, y2 = boxes.unbind(1)
-    areas = (x2 - x1) * (y2 - y1)
-    remaining = torch.arange(order.numel(), device=dets.device)
-    keep: list[Any] = []
-    # One vectorised IoU row per kept box: O(N) memory, unlike a full N x N IoU matrix.
-    while remaining.numel() > 0:
-        i = remaining[0]
-        keep.append(i)
-        rest = remaining[1:]
-        w = (torch.minimum(x2[i], x2[rest]) - torch.maximum(x1[i], x1[rest])).clamp(min=0)
-        h = (torch.minimum(y2[i], y2[rest]) - torch.maximum(y1[i], y1[rest])).clamp(min=0)
-        inter = w * h
-        iou = inter / (areas[i] + areas[rest] - inter)
-        remaining = rest[~(iou > iou_threshold)]  # NaN IoU (empty boxes) never suppresses, as in torchvision
-    return order[torch.stack(keep)]
-
-
-def _qnms_cpu(dets: Any, scores: Any, iou_threshold: float) -> Any:
-    """Quantized NMS: torchvision passes integer representations; compare them as floats."""
-    return _nms_cpu(dets.float(), scores.float(), iou_threshold)
+    return state
 
 
 def forbid_network() -> list[str]:

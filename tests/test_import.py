@@ -22,3 +22,11 @@ def test_bare_import_is_bare() -> None:
     code = "import sys, hooks; print(sorted(m for m in sys.modules if m.startswith('hooks')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "['hooks', 'hooks._errors', 'hooks._version']"
+
+
+def test_the_package_never_imports_the_demo_or_the_torchvision_work_around() -> None:
+    from .conftest import REPO
+
+    for path in (REPO / "hooks").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "yaml_hooks_torchvision" not in text and "import demo" not in text and "from demo" not in text, path
