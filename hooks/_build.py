@@ -104,6 +104,13 @@ def build(
         for index, action in enumerate(actions):
             ((kind_name, body),) = action.items()
             b.at = ("events", event, index, kind_name)
+            if kind_name == "remove":
+                b.fail(
+                    (),
+                    f"nothing to remove: no config this one extends has an action with id '{body}' here; "
+                    "delete this line, or extend the config that has it",
+                )
+                continue
             aid = body.get("id")
             if aid is not None:
                 if aid in ids:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from ._errors import ConfigError, Issue, Location
-from ._presets import find_preset, list_presets, looks_like_path
+from ._presets import find_preset, list_presets, looks_like_path, shown_name
 from ._read import Document, YPath, read_file
 from ._suggest import did_you_mean
 
@@ -30,7 +30,7 @@ def resolve_ref(ref: str, base: Path | None) -> tuple[Path, str] | None:
         shown = ref if base is None else str(path)
         return path, shown
     preset = find_preset(ref)
-    return (preset, f"<preset {ref}>") if preset else None
+    return (preset, shown_name(ref)) if preset else None
 
 
 def resolve(doc: Document) -> Resolved:
@@ -44,8 +44,40 @@ def _key(doc: Document) -> str:
     return str(doc.path.resolve()) if doc.path else doc.file
 
 
+def _check_requires(doc: Document, chain: tuple[str, ...]) -> None:
+    """A config may say which yaml-hooks it needs (`requires: ">=0.3"`); an older one refuses it."""
+    data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("requires"), str):
+        return
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import Version
+
+    from ._version import __version__
+
+    loc = doc.where(("requires",))
+    try:
+        spec = SpecifierSet(data["requires"])
+    except InvalidSpecifier:
+        raise ConfigError(
+            [Issue(loc, ("requires",), f"'{data['requires']}' is not a version range; write e.g. '>=0.2'", chain)]
+        ) from None
+    if Version(__version__) not in spec:
+        raise ConfigError(
+            [
+                Issue(
+                    loc,
+                    ("requires",),
+                    f"this config needs yaml-hooks {spec}, and this is {__version__}; "
+                    f"install it with: pip install 'yaml-hooks{spec}'",
+                    chain,
+                )
+            ]
+        )
+
+
 def _resolve(doc: Document, chain: tuple[str, ...], chains: dict[str, tuple[str, ...]], seen: set[str]) -> Document:
     chains.setdefault(doc.file, chain)
+    _check_requires(doc, chain)
     data = doc.data
     if not isinstance(data, dict) or "extends" not in data:
         return doc
@@ -165,8 +197,12 @@ def _merge(
     return o
 
 
+REMOVE: Final = "remove"  # `- remove: ID` drops the parent's action with that id
+_REMOVED: Final = object()
+
+
 def _action_id(action: Any) -> str | None:
-    if isinstance(action, dict) and len(action) == 1:
+    if isinstance(action, dict) and len(action) == 1 and REMOVE not in action:
         body = next(iter(action.values()))
         if isinstance(body, dict) and isinstance(body.get("id"), str):
             return str(body["id"])
@@ -197,7 +233,23 @@ def _merge_actions(
             index[aid] = len(out)
         out.append(action)
         sources.append((base, (*bpath, i)))
+    issues: list[Issue] = []
     for i, action in enumerate(o):
+        if isinstance(action, dict) and len(action) == 1 and isinstance(action.get(REMOVE), str):
+            target = action[REMOVE]
+            if target in index:
+                out[index[target]] = _REMOVED
+            else:
+                known = [k for k in index if out[index[k]] is not _REMOVED]
+                issues.append(
+                    Issue(
+                        over.where((*opath, i, REMOVE)),
+                        (*dst, i, REMOVE),
+                        f"nothing to remove: no action with id '{target}' in this event of the configs this one "
+                        f"extends{did_you_mean(target, known)} (ids there: {', '.join(known) or 'none'})",
+                    )
+                )
+            continue
         aid = _action_id(action)
         if aid is not None and aid in index:
             out[index[aid]] = action
@@ -205,8 +257,11 @@ def _merge_actions(
         else:
             out.append(action)
             sources.append((over, (*opath, i)))
+    if issues:
+        raise ConfigError(issues)
     if dst in over.values:
         values[dst] = over.values[dst]
-    for j, (doc, src) in enumerate(sources):
+    kept = [(action, source) for action, source in zip(out, sources, strict=True) if action is not _REMOVED]
+    for j, (_, (doc, src)) in enumerate(kept):
         _copy(doc, src, (*dst, j), values, keys)
-    return out
+    return [action for action, _ in kept]

@@ -127,13 +127,14 @@ def _translate(error: Any, doc: Document) -> Iterable[Issue]:
             if path == ("events",):
                 msg = f"unknown event '{key}'{hint} (`hooks explain --events` lists the 25 events)"
             elif len(path) == 3 and path[0] == "events":
-                msg = f"unknown action kind '{key}'{hint} (kinds: {', '.join(allowed)})"
+                kinds = ", ".join(k for k in allowed if k != "remove")
+                msg = f"unknown action kind '{key}'{hint} (kinds: {kinds}; or `remove: ID`)"
             else:
                 msg = f"unknown key '{key}'{hint} (allowed here: {', '.join(allowed)})"
             yield Issue(loc, at, msg)
         return
     if kw in ("minProperties", "maxProperties") and len(path) == 3 and path[0] == "events":
-        kinds = sorted(schema.get("properties", {}))
+        kinds = sorted(k for k in schema.get("properties", {}) if k != "remove")
         if kw == "minProperties":
             yield Issue(where, path, f"an action needs a kind: one of {', '.join(kinds)}")
         elif all(k in kinds for k in instance):
