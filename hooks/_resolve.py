@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Final
 
@@ -27,7 +28,7 @@ def resolve_ref(ref: str, base: Path | None) -> tuple[Path, str] | None:
         path = Path(ref).expanduser()
         if not path.is_absolute():
             path = (base if base is not None else Path.cwd()) / path
-        shown = ref if base is None else str(path)
+        shown = ref if base is None else os.path.normpath(path)
         return path, shown
     preset = find_preset(ref)
     return (preset, shown_name(ref)) if preset else None
@@ -178,16 +179,17 @@ def _merge(
         out: dict[str, Any] = {}
         if dst in over.values:
             values[dst] = over.values[dst]
+        # The parent's order, its values replaced in place, then the child's new keys.
         for k in b:
-            if k not in o:
-                out[k] = b[k]
-                _copy(base, (*bpath, k), (*dst, k), values, keys)
-        for k in o:
-            if k in b:
+            if k in o:
                 out[k] = _merge(base, over, (*bpath, k), (*opath, k), (*dst, k), values, keys)
                 if (*opath, k) in over.keys:
                     keys[(*dst, k)] = over.keys[(*opath, k)]
             else:
+                out[k] = b[k]
+                _copy(base, (*bpath, k), (*dst, k), values, keys)
+        for k in o:
+            if k not in b:
                 out[k] = o[k]
                 _copy(over, (*opath, k), (*dst, k), values, keys)
         return out

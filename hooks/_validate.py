@@ -127,8 +127,8 @@ def _translate(error: Any, doc: Document) -> Iterable[Issue]:
             if path == ("events",):
                 msg = f"unknown event '{key}'{hint} (`hooks explain --events` lists the 25 events)"
             elif len(path) == 3 and path[0] == "events":
-                kinds = ", ".join(k for k in allowed if k != "remove")
-                msg = f"unknown action kind '{key}'{hint} (kinds: {kinds}; or `remove: ID`)"
+                listed = ", ".join(k for k in allowed if k != "remove")
+                msg = f"unknown action kind '{key}'{hint} (kinds: {listed}; or `remove: ID`)"
             else:
                 msg = f"unknown key '{key}'{hint} (allowed here: {', '.join(allowed)})"
             yield Issue(loc, at, msg)

@@ -94,3 +94,19 @@ def test_presets_are_the_ones_promised() -> None:
 def test_presets_start_with_the_schema_modeline(preset: str) -> None:
     first = (REPO / "configs" / f"{preset}.yaml").read_text(encoding="utf-8").splitlines()[0]
     assert first == "# yaml-language-server: $schema=../schemas/hooks.schema.json"
+
+
+def test_every_property_has_a_title_or_description_for_editors(schema: dict[str, Any]) -> None:
+    def documented(node: dict[str, Any]) -> bool:
+        if "description" in node or "title" in node:
+            return True
+        ref = node.get("$ref", "")
+        return bool(ref) and documented(schema["$defs"][ref.rsplit("/", 1)[1]])
+
+    missing = []
+    for obj in _objects(schema):
+        missing += [k for k, v in obj["properties"].items() if not documented(v)]
+    assert missing == []
+    assert schema["$id"] and all(
+        "examples" in schema["$defs"][k] for k in ("scalars", "files", "plots", "assign", "upload")
+    )

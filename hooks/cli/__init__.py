@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from .._errors import HooksError
 from .._version import __version__
-from . import explain, presets, schema, train, validate
+from . import explain, init, presets, schema, show, train, validate
 
 __all__ = ["main"]
 
@@ -17,6 +17,8 @@ _COMMANDS = {
     "explain": explain,
     "schema": schema,
     "presets": presets,
+    "show": show,
+    "init": init,
     "train": train,
 }
 

@@ -1,4 +1,4 @@
-"""hooks presets: the shipped presets, one line each."""
+"""hooks presets: the shipped and installed presets, one line each."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 
 from .._presets import list_presets
 
-HELP = "list the shipped presets with a one-line description each"
+HELP = "list the shipped and installed presets with their package and a one-line description"
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
@@ -16,7 +16,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     found = list_presets()
     width = max((len(p.name) for p in found), default=0)
+    pkg = max((len(p.package) for p in found), default=0)
     for p in found:
-        line = f"{p.name:<{width}}  {p.description}"
+        line = f"{p.name:<{width}}  {p.package:<{pkg}}  {p.description}"
         print(f"{line}\n{'':<{width}}  {p.path}" if args.paths else line)
     return 0
