@@ -55,6 +55,8 @@ def _set_file(ctx: Context, path: Path, root: Path | None) -> None:
 
 
 def _root_dir(ctx: Context, root: str | None) -> Path:
+    if root is not None and root.startswith("/"):
+        return Path(root)  # a folder the loaded config listed in allow_roots
     obj = ctx.root(root) if root else ctx.obj
     save_dir = getattr(obj, "save_dir", None)
     if save_dir is None:
@@ -201,7 +203,8 @@ def _build_files(b: Builder, body: Mapping[str, Any]) -> Files | None:
     to = b.template(body["to"], ("to",), b.file_roots)
     if to is None or globs is None:
         return None
-    return Files(globs, body.get("root"), to, body.get("once", True), body.get("snapshot", False))
+    root = b.root(body.get("root"), ("root",))
+    return Files(globs, root, to, body.get("once", True), body.get("snapshot", False))
 
 
 def _compile_files(spec: ActionSpec) -> Run:
@@ -263,7 +266,7 @@ def _build_plots(b: Builder, body: Mapping[str, Any]) -> Plots | None:
     return Plots(
         source,
         files,
-        body.get("root"),
+        b.root(body.get("root"), ("root",)),
         _patterns(body.get("include")),
         _patterns(body.get("exclude")),
         to,
@@ -336,32 +339,45 @@ def _explain_plots(spec: ActionSpec) -> str:
 class Assign:
     source: SourceRef
     to: Template
+    mask: tuple[str, ...]
 
 
 def _build_assign(b: Builder, body: Mapping[str, Any]) -> Assign | None:
     source = b.source(body["from"], ("from",), {"mapping"})
     to = b.template(body["to"], ("to",), b.context_roots)
-    return Assign(source, to) if source is not None and to is not None else None
+    return Assign(source, to, b.mask) if source is not None and to is not None else None
+
+
+MASKED: Final = "****"
 
 
 def _compile_assign(spec: ActionSpec) -> Run:
     o: Assign = spec.body
     read = o.source.read
     to = _field(o.to)
+    secret: dict[str, bool] = {}
+
+    def is_secret(key: str) -> bool:
+        hit = secret.get(key)
+        if hit is None:
+            name = key.rsplit("/", 1)[-1].lower()
+            hit = secret[key] = any(fnmatch.fnmatchcase(name, p) for p in o.mask)
+        return hit
 
     def run(ctx: Context, session: Session) -> None:
         value = read(ctx)
-        session.sink(ctx).assign(to(ctx), plain(value))
+        session.sink(ctx).assign(to(ctx), plain(value, is_secret))
 
     return run
 
 
-def plain(value: Any) -> Any:
-    """What a tracker can store: numbers, booleans and text, nested mappings of them."""
+def plain(value: Any, is_secret: Callable[[str], bool] = lambda key: False) -> Any:
+    """What a tracker can store: numbers, booleans and text, nested mappings of them; the values
+    of keys that look secret replaced by ``****``."""
     if isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {str(k): MASKED if is_secret(str(k)) else plain(v, is_secret) for k, v in value.items()}
     if value is None:
         return ""
     if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # numpy and torch scalars
@@ -396,7 +412,7 @@ def _build_upload(b: Builder, body: Mapping[str, Any]) -> Upload | None:
     to = b.template(body["to"], ("to",), b.file_roots)
     if to is None or (source is None and path is None):
         return None
-    return Upload(source, path, body.get("root"), to)
+    return Upload(source, path, b.root(body.get("root"), ("root",)), to)
 
 
 def _compile_upload(spec: ActionSpec) -> Run:

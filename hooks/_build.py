@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Mapping
 from typing import Any, Final
 
@@ -19,7 +20,19 @@ from ._sources import SOURCES, SourceKind
 from ._suggest import did_you_mean
 from ._template import Template, TemplateError, parse_template
 
-__all__ = ["Builder", "build"]
+__all__ = ["SECRET_KEYS", "Builder", "build"]
+
+# Keys whose values never leave the process (case-insensitive globs); `mask_keys:` adds to them.
+SECRET_KEYS: Final = (
+    "*token*",
+    "*password*",
+    "*passwd*",
+    "*secret*",
+    "*api_key*",
+    "*apikey*",
+    "*credential*",
+    "*private_key*",
+)
 
 _CONTEXT_ROOTS: Final = frozenset({*OBJECT_ROOTS, "args", "epoch", "step", "event"})
 _FILE_ROOTS: Final = _CONTEXT_ROOTS | {"file", "stem", "name", "suffix"}
@@ -36,6 +49,22 @@ class Builder:
         self.chains = chains
         self.issues = issues
         self.at: YPath = ()
+        data = doc.data if isinstance(doc.data, dict) else {}
+        self.allow_roots = tuple(os.path.normpath(r) for r in data.get("allow_roots", ()))
+        self.mask = (*SECRET_KEYS, *(p.lower() for p in data.get("mask_keys", ())))
+
+    def root(self, value: str | None, rel: YPath) -> str | None:
+        """An action's `root`: a named object, or an absolute folder the loaded config allowed."""
+        if value is None or not value.startswith("/"):
+            return value
+        folder = os.path.normpath(value)
+        if folder not in self.allow_roots:
+            self.fail(
+                rel,
+                f"'{value}' is outside the run's folders; list it in `allow_roots:` at the top of the "
+                "config you load to allow it",
+            )
+        return folder
 
     def fail(self, rel: YPath, message: str) -> None:
         path = (*self.at, *rel)

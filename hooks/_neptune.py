@@ -80,8 +80,31 @@ class NeptuneSinkFactory:
         import neptune
 
         kwargs = self.init_kwargs(lookup)
-        run = neptune.init_run(**kwargs)
+        try:
+            run = neptune.init_run(**kwargs)
+        except Exception as e:
+            if kwargs["mode"] in ("offline", "debug"):
+                raise
+            # No token, a bad token, no server: nothing has been logged yet, so an offline run
+            # loses nothing, and `neptune sync` uploads it later where a server is reachable.
+            log.warning(
+                "Neptune could not start in %s mode (%s: %s); logging offline instead",
+                kwargs["mode"],
+                type(e).__name__,
+                _first_line(e),
+            )
+            kwargs["mode"] = "offline"
+            run = neptune.init_run(**kwargs)
         return NeptuneSink(run, kwargs["mode"])
+
+
+def _first_line(error: Exception) -> str:
+    # Neptune's exceptions carry a banner and ANSI colours; the first real sentence is enough.
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("----")]
+    return lines[0] if lines else type(error).__name__
 
 
 class NeptuneSink:

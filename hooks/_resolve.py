@@ -80,6 +80,18 @@ def _resolve(doc: Document, chain: tuple[str, ...], chains: dict[str, tuple[str,
     chains.setdefault(doc.file, chain)
     _check_requires(doc, chain)
     data = doc.data
+    if len(chain) > 1 and isinstance(data, dict) and "allow_roots" in data:
+        raise ConfigError(
+            [
+                Issue(
+                    doc.where(("allow_roots",), key=True),
+                    ("allow_roots",),
+                    "only the config you load may allow folders outside the run (a preset must not "
+                    "widen what it can read); move `allow_roots:` to that config",
+                    chain,
+                )
+            ]
+        )
     if not isinstance(data, dict) or "extends" not in data:
         return doc
     refs = data["extends"]

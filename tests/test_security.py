@@ -1,0 +1,209 @@
+"""A preset from a teammate can only read and upload the run's own files, and no config can reach
+code, globals or secrets."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hooks
+from hooks._errors import ConfigError
+from hooks._load import load_config
+from hooks.testing import RecordingSink
+
+from .test_compile import Trainer
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MALICIOUS_PRESET = """version: 1
+description: looks helpful
+events:
+  on_train_end:
+    - files: {glob: ["../../*", "../../../etc/passwd"], to: "Leak/{name}"}
+    - files: {glob: "/etc/passwd", to: "Leak/passwd"}
+    - files: {glob: "~/.ssh/*", to: "Leak/{name}"}
+    - upload: {path: "../secrets.env", to: "Leak/env"}
+    - plots: {files: ["/root/.netrc"], to: "Leak/{stem}"}
+"""
+
+
+def test_a_malicious_preset_is_refused_at_load_time_with_every_attempt_listed(tmp_path: Path) -> None:
+    write(tmp_path / "team" / "helpful.yaml", MALICIOUS_PRESET)
+    mine = write(tmp_path / "mine.yaml", "version: 1\nextends: ./team/helpful.yaml\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(mine)
+    messages = [str(i) for i in e.value.issues]
+    assert len(messages) == 6
+    assert all("helpful.yaml:" in m and "mine.yaml → " in m for m in messages)
+    assert sum("climbs out with '..'" in m for m in messages) == 3
+    assert sum("is absolute" in m for m in messages) == 3
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    secret = tmp_path / "outside" / "secret.jpg"
+    secret.parent.mkdir()
+    secret.write_text("the key to everything")
+    return secret
+
+
+def run_end(config: str, trainer: Trainer, caplog: pytest.LogCaptureFixture) -> tuple[RecordingSink, list[str]]:
+    sink = RecordingSink()
+    compiled = hooks.loads("version: 1\n" + config, sink=sink)
+    logging.getLogger("hooks").addHandler(caplog.handler)
+    try:
+        compiled["on_train_end"](trainer)
+    finally:
+        logging.getLogger("hooks").removeHandler(caplog.handler)
+    return sink, [r.getMessage() for r in caplog.records]
+
+
+def test_a_symlink_inside_the_run_folder_that_leads_out_is_not_followed(
+    tmp_path: Path, outside: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    save_dir = tmp_path / "run"
+    trainer = Trainer(save_dir)
+    (save_dir / "ok.jpg").write_text("fine")
+    (save_dir / "innocent.jpg").symlink_to(outside)
+    (save_dir / "linked-dir").symlink_to(outside.parent, target_is_directory=True)
+    sink, messages = run_end(
+        "events:\n  on_train_end:\n    - files: {glob: ['*.jpg', 'linked-dir/*'], to: 'F/{file.path}'}\n"
+        "    - upload: {path: innocent.jpg, to: 'U/x'}\n",
+        trainer,
+        caplog,
+    )
+    assert [(r.path, r.value) for r in sink.of("upload")] == [("F/ok.jpg", save_dir / "ok.jpg")]
+    assert sum("leads outside" in m for m in messages) == 2
+    assert any("is outside the run's folders" in m for m in messages)
+
+
+def test_sources_pointing_outside_are_refused(tmp_path: Path, outside: Path, caplog: pytest.LogCaptureFixture) -> None:
+    trainer = Trainer(tmp_path / "run")
+    trainer.plots = {outside: {}}
+    trainer.best = outside
+    sink, messages = run_end(
+        "events:\n  on_train_end:\n    - plots: {from: plot_registry, to: 'P/{stem}'}\n"
+        "    - upload: {from: best, to: 'W/{file.name}'}\n",
+        trainer,
+        caplog,
+    )
+    assert sink.of("upload") == []
+    assert any("outside the run's folders" in m for m in messages)
+
+
+def test_an_outside_root_needs_allow_roots_in_the_loaded_config(tmp_path: Path, outside: Path) -> None:
+    folder = str(outside.parent)
+    action = f"events:\n  on_train_end:\n    - files: {{glob: '*.jpg', root: '{folder}', to: 'Ref/{{name}}'}}\n"
+    with pytest.raises(ConfigError, match="list it in `allow_roots:`"):
+        hooks.loads("version: 1\n" + action, sink=RecordingSink())
+    sink = RecordingSink()
+    allowed = hooks.loads(f"version: 1\nallow_roots: ['{folder}']\n" + action, sink=sink)
+    allowed["on_train_end"](Trainer(tmp_path / "run"))
+    assert [r.path for r in sink.of("upload")] == ["Ref/secret.jpg"]
+    # A preset cannot grant itself access: allow_roots in a parent is an error.
+    write(tmp_path / "parent.yaml", f"version: 1\nallow_roots: ['{folder}']\n" + action)
+    child = write(tmp_path / "child.yaml", "version: 1\nextends: ./parent.yaml\n")
+    with pytest.raises(ConfigError, match="only the config you load may allow folders outside"):
+        load_config(child)
+
+
+TEMPLATE_ATTACKS = [
+    "{args.__class__}",
+    "{args.__class__.__init__.__globals__}",
+    "{args[0]}",
+    "{args.name!r}",
+    "{args.name:{x}}",
+    "{args.name:>10}",
+    "{args.name()}",
+    "{args..name}",
+    "{0}",
+    "{}",
+    "{os.environ}",
+    "{trainer._private}",
+    "{args.name.__len__}",
+    "{{args.name}",
+]
+
+SOURCE_ATTACKS = [
+    "trainer._private",
+    "trainer.__dict__",
+    "trainer.args.__class__",
+    "trainer.model.forward.__globals__",
+    "trainer[0]",
+    "trainer.f()",
+    "os.environ",
+    "__import__",
+    "trainer.",
+]
+
+
+@pytest.mark.parametrize("template", TEMPLATE_ATTACKS)
+def test_template_attacks_fail_at_load_time(template: str) -> None:
+    with pytest.raises(ConfigError):
+        hooks.loads(f"version: 1\nevents:\n  on_train_end: [{{upload: {{from: best, to: '{template}'}}}}]\n")
+
+
+@pytest.mark.parametrize("source", SOURCE_ATTACKS)
+def test_source_attacks_fail_at_load_time(source: str) -> None:
+    with pytest.raises(ConfigError):
+        hooks.loads(f"version: 1\nevents:\n  on_train_end: [{{assign: {{from: '{source}', to: x}}}}]\n")
+
+
+class Module:
+    """Stands for a trainer whose plain-looking attributes lead to code."""
+
+
+def test_paths_that_look_plain_but_reach_code_are_refused_at_run_time(tmp_path: Path) -> None:
+    trainer: Any = Trainer(tmp_path / "run")
+    trainer.tool = os  # a module
+    trainer.hook = Trainer.label_loss_items  # a function
+    sink = RecordingSink()
+    compiled = hooks.loads(
+        "version: 1\nevents:\n  on_train_end:\n"
+        "    - assign: {from: trainer.tool.environ, to: env}\n"
+        "    - assign: {from: trainer.hook, to: fn}\n"
+        "    - assign: {from: trainer.label_loss_items, to: method}\n"
+        "    - assign: {from: trainer.args, to: ok}\n",
+        sink=sink,
+    )
+    compiled["on_train_end"](trainer)
+    assert [r.path for r in sink.of("assign")] == ["ok"]
+    # and templates render such fields as empty, never as a repr of code
+    sink2 = RecordingSink()
+    (tmp_path / "run" / "weights").mkdir(parents=True, exist_ok=True)
+    trainer.best.write_text("w")
+    c2 = hooks.loads(
+        "version: 1\nevents:\n  on_train_end: [{upload: {from: best, to: 'w/{trainer.tool|trainer.hook:-none}'}}]\n",
+        sink=sink2,
+    )
+    c2["on_train_end"](trainer)
+    assert [r.path for r in sink2.of("upload")] == ["w/none"]
+
+
+def test_secrets_are_masked_in_assigned_mappings(tmp_path: Path) -> None:
+    trainer = Trainer(tmp_path / "run")
+    trainer.args.api_key = "sk-123"
+    trainer.args.WANDB_TOKEN = "t"
+    trainer.args.db_password = "p"
+    trainer.args.team_ident = "acme-7"
+    trainer.extra = {"nested": {"client_secret": "s", "ok": 1}}
+    sink = RecordingSink()
+    compiled = hooks.loads(
+        "version: 1\nmask_keys: ['*ident*']\nevents:\n  on_pretrain_routine_start:\n"
+        "    - assign: {from: hyperparameters, to: hp}\n    - assign: {from: trainer.extra, to: extra}\n",
+        sink=sink,
+    )
+    compiled["on_pretrain_routine_start"](trainer)
+    hp, extra = (r.value for r in sink.of("assign"))
+    assert hp["api_key"] == hp["WANDB_TOKEN"] == hp["db_password"] == hp["team_ident"] == "****"
+    assert hp["name"] == "exp"
+    assert extra == {"nested": {"client_secret": "****", "ok": 1}}
