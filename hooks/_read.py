@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, final
@@ -17,6 +18,9 @@ YPath = tuple[str | int, ...]
 MAX_BYTES: Final = 1_000_000  # a hook config is a page or two; anything this big is a mistake
 MAX_NODES: Final = 100_000  # also bounds alias expansion ("billion laughs")
 MAX_DEPTH: Final = 64
+
+# What PyYAML's reader refuses (YAML 1.1's printable set), checked first to report a position.
+_NON_PRINTABLE: Final = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 _PLAIN_TAGS: Final = {
     "tag:yaml.org,2002:str",
@@ -41,8 +45,9 @@ class Document:
     keys: dict[YPath, Location] = field(default_factory=dict)  # where each mapping key starts
     text: str = ""
 
-    def where(self, path: YPath, *, key: bool = False) -> Location | None:
-        """The location of ``path``, or of its nearest ancestor that has one."""
+    def where(self, path: YPath, *, key: bool = False) -> Location:
+        """The location of ``path``, or of its nearest ancestor that has one (an empty document:
+        its first line)."""
         p = tuple(path)
         while True:
             if key and p in self.keys:
@@ -50,7 +55,7 @@ class Document:
             if p in self.values:
                 return self.values[p]
             if not p:
-                return None
+                return Location(self.file, 1, 1)
             p = p[:-1]
 
 
@@ -86,6 +91,14 @@ def read_text(source: str | bytes, file: str = "<string>", *, path: Path | None 
             ) from None
     else:
         text = source
+    bad = _NON_PRINTABLE.search(text)
+    if bad:
+        # PyYAML refuses these too, but only with a character offset; say where, and what.
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise ConfigError(
+            [_issue(file, line, col, f"control character U+{ord(bad.group()):04X} is not allowed in YAML; remove it")]
+        )
     loader = yaml.SafeLoader(text)
     try:
         try:
@@ -97,7 +110,7 @@ def read_text(source: str | bytes, file: str = "<string>", *, path: Path | None 
             hint = "check the brackets, quotes, colons and indentation here"
             raise ConfigError([_issue(file, line, col, f"YAML syntax: {msg}; {hint}")]) from None
         except yaml.YAMLError as e:
-            raise ConfigError([_issue(file, 1, 1, f"YAML syntax: {e}")]) from None
+            raise ConfigError([_issue(file, 1, 1, f"YAML syntax: {e}; check the file is plain YAML")]) from None
         except RecursionError:
             raise ConfigError([_issue(file, 1, 1, f"nested too deeply; at most {MAX_DEPTH} levels")]) from None
         builder = _Builder(file, loader)
