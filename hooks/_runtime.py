@@ -66,7 +66,7 @@ class _NullSink:
     def upload_figure(self, path: str, figure: Any) -> None: ...
     def flush(self) -> None: ...
     def stop(self) -> str:
-        return "nothing was logged: the tracker did not start"
+        return ""  # the warning when it failed to start said it all
 
 
 class Session:
@@ -167,6 +167,8 @@ class Session:
             )
         if sink is not None:
             try:
-                logger.info("%s", sink.stop())
+                where = sink.stop()
+                if where:
+                    logger.info("%s", where)
             except Exception as e:
                 logger.warning("%s: stopping the run failed: %r", self.source, e)

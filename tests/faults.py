@@ -1,0 +1,74 @@
+"""Fault injection for the real-training tests: a tracker that fails on every call, and a
+training script that can use it. Run as `python -m tests.faults WORKDIR MODE [EPOCHS]`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+class BrokenSink:
+    """Every call fails, as a full disk or a broken tracker would."""
+
+    def _fail(self, *args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    append = assign = upload = upload_figure = flush = _fail
+
+    def stop(self) -> str:
+        raise OSError(28, "No space left on device")
+
+
+class BrokenTracker:
+    """A SinkFactory whose runs fail on every call (mode "calls"), or that cannot start ("start")."""
+
+    def __init__(self, how: str) -> None:
+        self.how = how
+
+    def open(self, lookup: Callable[[str], Any]) -> BrokenSink:
+        if self.how == "start":
+            raise RuntimeError("the tracker's server is gone")
+        return BrokenSink()
+
+    def describe(self) -> str:
+        return "a tracker that fails"
+
+
+def main(argv: list[str]) -> int:
+    work, mode = Path(argv[0]), argv[1]
+    epochs = int(argv[2]) if len(argv) > 2 else 2
+    from demo.offline import configure_ultralytics, ensure_torchvision, prepare_offline_env
+    from demo.synthetic import write_dataset
+
+    prepare_offline_env(work)
+    ensure_torchvision()
+    configure_ultralytics(work)
+    data = write_dataset(work / "data")
+    from ultralytics import YOLO
+
+    import hooks
+
+    model = YOLO("yolov8n.yaml")
+    sink = None if mode == "neptune" else BrokenTracker(mode)
+    hooks.attach(model, "default", sink=sink)
+    model.train(
+        data=str(data),
+        epochs=epochs,
+        imgsz=64,
+        batch=4,
+        device="cpu",
+        workers=0,
+        project=str(work / "runs"),
+        name="faults",
+        exist_ok=True,
+        amp=False,
+        plots=True,
+    )
+    print("TRAINING_FINISHED")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
