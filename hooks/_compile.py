@@ -90,7 +90,8 @@ def _event_callback(
     event: str, steps: tuple[tuple[ActionSpec, Condition | None, Run], ...], session: Session
 ) -> Callback:
     obj_kind = EVENTS[event].obj
-    flush = event == "on_fit_epoch_end"
+    # Durable at every epoch end, and once the configuration is logged before the first epoch.
+    flush = event in ("on_fit_epoch_end", "on_pretrain_routine_start")
     stop = event == "on_train_end"
 
     def callback(obj: Any) -> None:
