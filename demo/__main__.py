@@ -2,7 +2,8 @@
 
     python -m demo [--workdir demo-work] [--preset default] [--epochs 3]
 
-Ends by printing where the offline run is and what it holds.
+Ends by printing where the offline run is and what it holds, then writes an HTML report of it
+(`hooks report`) to <workdir>/report.html and prints that path.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir = args.workdir.resolve()
     save_dir = train(workdir, preset=args.preset, epochs=args.epochs)
 
+    from hooks._report import write_report
     from hooks._runlog import find_runs, read_run, summarize
 
     runs = find_runs(workdir / ".neptune")
@@ -35,7 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print()
     print(f"Ultralytics wrote its outputs to {save_dir}")
-    print(summarize(read_run(runs[0])))
+    run = read_run(runs[0])
+    print(summarize(run))
+    report = write_report(run, workdir / "report.html")
+    print(f"Report (open it in a browser): {report}")
     return 0
 
 

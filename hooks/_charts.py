@@ -25,6 +25,8 @@ __all__ = ["Line", "SeriesStats", "best_rule", "group_float_series", "line", "re
 
 BestRule = Literal["min", "max"]
 
+_FIRST: tuple[str, ...] = ("train", "val", "metrics", "lr")
+
 # Namespaces whose values have no "better" direction.
 _NO_BEST: frozenset[str] = frozenset({"lr"}) | SYSTEM_NAMESPACES
 
@@ -60,9 +62,15 @@ def best_rule(key: str) -> BestRule | None:
 
 
 def group_float_series(run: RunLog) -> dict[str, tuple[str, ...]]:
-    """Float series keys by first path segment; Neptune's own namespaces come last."""
+    """Float series keys by first path segment: Ultralytics' namespaces in the order one reads a
+    training (losses, then metrics, then the schedule), any other alphabetically, Neptune's own last."""
     groups = namespaces(run.float_series())
-    return dict(sorted(groups.items(), key=lambda item: (item[0] in SYSTEM_NAMESPACES, item[0].lower())))
+
+    def order(namespace: str) -> tuple[int, int, str]:
+        known = _FIRST.index(namespace) if namespace in _FIRST else len(_FIRST)
+        return (namespace in SYSTEM_NAMESPACES, known, namespace.lower())
+
+    return {ns: groups[ns] for ns in sorted(groups, key=order)}
 
 
 def _xy(points: Sequence[Point]) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -104,7 +112,7 @@ def _plain(text: str) -> str:
     return "\u200b" + text if text.startswith("_") else text
 
 
-def render_chart(title: str, lines: Sequence[Line], width_px: int = 720, height_px: int = 360) -> bytes:
+def render_chart(title: str, lines: Sequence[Line], width_px: int = 640, height_px: int = 320) -> bytes:
     """A PNG line chart of ``lines`` against their steps."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -118,7 +126,7 @@ def render_chart(title: str, lines: Sequence[Line], width_px: int = 720, height_
         # The default cycle has 10 colours; beyond that two series would share one.
         from matplotlib import colormaps
 
-        ax.set_prop_cycle(color=list(colormaps["tab20"].colors))
+        ax.set_prop_cycle(color=[colormaps["tab20"](i) for i in range(20)])
     for item in lines:
         # Markers make one- and two-epoch runs visible at all (a single point draws no line).
         marker = "o" if len(item.steps) <= 30 else None

@@ -41,7 +41,12 @@ IMAGE_EXTS: frozenset[str] = frozenset({"png", "jpg", "jpeg", "gif", "webp", "bm
 _CSS = """
 :root { --fg: #1d232b; --muted: #5d6773; --line: #d8dde3; --bg: #f6f7f9; --accent: #2458b3; --bad: #b3261e; }
 * { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
+body {
+  margin: 0;
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
+  color: var(--fg);
+  background: var(--bg);
+}
 header, main, footer { max-width: 1280px; margin: 0 auto; padding: 0 24px; }
 header { padding-top: 20px; }
 h1 { margin: 0 0 2px; font-size: 24px; overflow-wrap: anywhere; }
@@ -49,16 +54,42 @@ h2 { margin: 28px 0 10px; font-size: 19px; border-bottom: 1px solid var(--line);
 h3 { margin: 18px 0 8px; font-size: 15px; }
 code { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; overflow-wrap: anywhere; }
 .sub { color: var(--muted); margin: 0 0 12px; }
-dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0 0 12px; }
+dl.meta {
+  display: grid;
+  grid-template-columns: max-content minmax(0, 1fr) max-content minmax(0, 1fr);
+  gap: 2px 16px;
+  margin: 0 0 12px;
+}
+@media (max-width: 800px) { dl.meta { grid-template-columns: max-content minmax(0, 1fr); } }
 dl.meta dt { color: var(--muted); }
 dl.meta dd { margin: 0; overflow-wrap: anywhere; }
-.tag { display: inline-block; background: #e3ebf8; color: var(--accent); border-radius: 10px; padding: 0 8px; margin-right: 4px; }
+.tag {
+  display: inline-block;
+  background: #e3ebf8;
+  color: var(--accent);
+  border-radius: 10px;
+  padding: 0 8px;
+  margin-right: 4px;
+}
 .badge-bad { background: #fbe4e2; color: var(--bad); }
 nav a { margin-right: 14px; color: var(--accent); text-decoration: none; }
-.problems { background: #fff4e5; border: 1px solid #f0c27a; border-radius: 6px; padding: 8px 14px; margin-top: 16px; }
+.problems {
+  background: #fff4e5;
+  border: 1px solid #f0c27a;
+  border-radius: 6px;
+  padding: 8px 14px;
+  margin-top: 16px;
+}
 .problems ul { margin: 4px 0 0; padding-left: 20px; }
 .group .row { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
-.chart { max-width: 100%; height: auto; background: #fff; border: 1px solid var(--line); border-radius: 6px; cursor: zoom-in; }
+.chart {
+  max-width: 100%;
+  height: auto;
+  background: #fff;
+  border: 1px solid var(--line);
+  border-radius: 6px;
+  cursor: zoom-in;
+}
 table { border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
 th, td { text-align: left; padding: 3px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #eef1f4; font-weight: 600; }
@@ -66,15 +97,39 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .step, .rule { color: var(--muted); font-size: 12px; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; }
 figure { margin: 0; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 6px; }
-figure img { display: block; width: 100%; height: 180px; object-fit: contain; cursor: zoom-in; background: #fafafa; }
+figure img {
+  display: block;
+  width: 100%;
+  height: 180px;
+  object-fit: contain;
+  cursor: zoom-in;
+  background: #fafafa;
+}
 figcaption { margin-top: 4px; font-size: 12px; overflow-wrap: anywhere; }
-.placeholder { height: 180px; display: flex; align-items: center; justify-content: center; background: #fbe4e2; color: var(--bad); font-weight: 600; }
+.placeholder {
+  height: 180px;
+  display: flex;
+  align-items: center;
+  justify-content: center;
+  background: #fbe4e2;
+  color: var(--bad);
+  font-weight: 600;
+}
 .missing { color: var(--bad); font-weight: 600; }
 .filter { margin: 0 0 8px; }
 .filter input { font: inherit; padding: 4px 8px; width: 320px; max-width: 100%; }
 #fields-table td:nth-child(2) { overflow-wrap: anywhere; max-width: 640px; }
 .empty { color: var(--muted); }
-#lightbox { position: fixed; inset: 0; background: rgba(0, 0, 0, 0.85); display: flex; align-items: center; justify-content: center; cursor: zoom-out; z-index: 10; }
+#lightbox {
+  position: fixed;
+  inset: 0;
+  background: rgba(0, 0, 0, 0.85);
+  display: flex;
+  align-items: center;
+  justify-content: center;
+  cursor: zoom-out;
+  z-index: 10;
+}
 #lightbox img { max-width: 96vw; max-height: 96vh; background: #fff; }
 footer { color: var(--muted); font-size: 12px; padding-top: 24px; padding-bottom: 24px; }
 """
@@ -270,7 +325,7 @@ def _series(run: RunLog) -> list[str]:
                 best = f'{_num(stats.best)} <span class="step">@{_num(stats.best_step)}</span>'
                 best += f' <span class="rule">{stats.rule}</span>'
             rows.append(
-                f"<tr><td><code>{esc(_rel(key, namespace))}</code></td><td class=\"num\">{stats.points}</td>"
+                f'<tr><td><code>{esc(_rel(key, namespace))}</code></td><td class="num">{stats.points}</td>'
                 f'<td class="num">{_num(stats.last)} <span class="step">@{_num(stats.last_step)}</span></td>'
                 f'<td class="num">{best}</td></tr>'
             )
@@ -278,7 +333,7 @@ def _series(run: RunLog) -> list[str]:
             f'<section class="group" id="series-{index}" data-group="{esc(namespace)}">',
             f"<h3>{esc(title)}</h3>",
             '<div class="row">',
-            f'<img class="chart zoom" src="{_data_uri("image/png", png)}" alt="{esc(alt)}" width="720" height="360">',
+            f'<img class="chart zoom" src="{_data_uri("image/png", png)}" alt="{esc(alt)}" width="640" height="320">',
             '<table class="stats"><thead><tr><th>series</th><th>points</th><th>last @step</th>'
             "<th>best @step</th></tr></thead><tbody>",
             *rows,

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from hooks._runlog import RunLog, find_runs, read_run
+
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = Path(__file__).resolve().parent / "configs"
+REAL_TRAINING_EPOCHS = 2
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +26,35 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None
 @pytest.fixture
 def neptune_dir(tmp_path: Path) -> Path:
     return tmp_path / ".neptune"
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunLog]:
+    """A real tiny CPU training (`python -m demo.train`, the `default` preset, offline, ~15 s): its
+    Ultralytics save_dir and the Neptune offline run it wrote."""
+    work = tmp_path_factory.mktemp("real-training")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "demo.train",
+            "--workdir",
+            str(work),
+            "--preset",
+            "default",
+            "--epochs",
+            str(REAL_TRAINING_EPOCHS),
+            "--forbid-network",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "NETWORK_ATTEMPTS=0" in result.stdout  # an audit hook watched every socket connect
+    assert "hooks: Neptune offline run saved in" in result.stderr
+    save_dir = Path(result.stdout.split("SAVE_DIR=")[1].split()[0])
+    (run,) = find_runs(work / ".neptune")
+    return save_dir, read_run(run)

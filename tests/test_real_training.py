@@ -14,39 +14,11 @@ import pytest
 
 from hooks._runlog import RunLog, find_runs, read_run
 
+from .conftest import REAL_TRAINING_EPOCHS as EPOCHS
 from .conftest import REPO
 
-EPOCHS = 2
-
-
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunLog]:
-    work = tmp_path_factory.mktemp("real-training")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "demo.train",
-            "--workdir",
-            str(work),
-            "--preset",
-            "default",
-            "--epochs",
-            str(EPOCHS),
-            "--forbid-network",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "NETWORK_ATTEMPTS=0" in result.stdout  # an audit hook watched every socket connect
-    assert "hooks: Neptune offline run saved in" in result.stderr
-    save_dir = Path(result.stdout.split("SAVE_DIR=")[1].split()[0])
-    (run,) = find_runs(work / ".neptune")
-    return save_dir, read_run(run)
+# `trained` (the real training most tests here read) lives in conftest.py: tests/test_report.py
+# builds its reports from the same run, and a session fixture there runs once per session.
 
 
 def test_series_are_the_values_ultralytics_wrote_to_results_csv(trained: tuple[Path, RunLog]) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from .._errors import HooksError
 from .._version import __version__
-from . import explain, init, presets, schema, show, train, validate
+from . import explain, init, presets, report, runs, schema, show, train, validate
 
 __all__ = ["main"]
 
@@ -20,6 +20,8 @@ _COMMANDS = {
     "show": show,
     "init": init,
     "train": train,
+    "runs": runs,
+    "report": report,
 }
 
 
