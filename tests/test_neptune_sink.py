@@ -79,3 +79,27 @@ def test_debug_mode_writes_nothing(neptune_dir: Path) -> None:
     sink.append("a", 1.0, None)
     assert "nothing was saved" in sink.stop()
     assert not (neptune_dir / "offline").exists()
+
+
+@pytest.mark.parametrize("token", [None, "not-a-token"])
+def test_online_mode_that_cannot_start_falls_back_to_offline(
+    neptune_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, token: str | None
+) -> None:
+    import logging
+
+    if token:
+        monkeypatch.setenv("NEPTUNE_API_TOKEN", token)
+    f = factory("sink: {neptune: {mode: async, project: ws/p, capture: {hardware_metrics: false, stdout: false}}}\n")
+    logging.getLogger("hooks").addHandler(caplog.handler)
+    try:
+        sink = f.open(lookup)
+    finally:
+        logging.getLogger("hooks").removeHandler(caplog.handler)
+    sink.append("kept", 1.0, 1)
+    assert sink.stop().startswith("Neptune offline run saved in")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "hooks"]
+    assert len(warnings) == 1 and "could not start in async mode" in warnings[0] and "logging offline" in warnings[0]
+    from hooks._runlog import find_runs, read_run
+
+    (run,) = find_runs(neptune_dir)
+    assert [(p.step, p.value) for p in read_run(run).series["kept"]] == [(1, 1.0)]
