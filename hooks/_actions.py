@@ -180,9 +180,7 @@ def _explain_scalars(spec: ActionSpec) -> str:
     o: Scalars = spec.body
     where = f" under {o.to.text}" if o.to else ""
     prefix = f" with prefix {o.prefix!r}" if o.prefix else ""
-    filt = (f", only {', '.join(o.include)}" if o.include else "") + (
-        f", except {', '.join(o.exclude)}" if o.exclude else ""
-    )
+    filt = _filter_words(o.include, o.exclude)
     step = "at step = epoch (1-based)" if o.step == "epoch" else "at Neptune's own step counter"
     return f"append {_source_words(o.source)} as series{where}{prefix}{filt}, {step}"
 
@@ -326,9 +324,7 @@ def _figure(path: Path) -> Any:
 def _explain_plots(spec: ActionSpec) -> str:
     o: Plots = spec.body
     what = _source_words(o.source) if o.source else "the files " + ", ".join(o.files)
-    filt = (f", only {', '.join(o.include)}" if o.include else "") + (
-        f", except {', '.join(o.exclude)}" if o.exclude else ""
-    )
+    filt = _filter_words(o.include, o.exclude)
     how = "re-drawn as matplotlib figures" if o.render == "figure" else "as the image files themselves"
     return f"upload the plots in {what}{filt} to {o.to.text}, {how} (those that exist)"
 
@@ -443,6 +439,11 @@ def _explain_upload(spec: ActionSpec) -> str:
     o: Upload = spec.body
     what = _source_words(o.source) if o.source else f"the file {o.path}"
     return f"upload {what} to {o.to.text} (a warning if it does not exist)"
+
+
+def _filter_words(include: tuple[str, ...], exclude: tuple[str, ...]) -> str:
+    only = f", only {', '.join(include)}" if include else ""
+    return only + (f", except {', '.join(exclude)}" if exclude else "")
 
 
 def _source_words(source: SourceRef | None) -> str:
