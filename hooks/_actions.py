@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
+import os
+import re
+import stat
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,32 +144,36 @@ def _compile_scalars(spec: ActionSpec) -> Run:
     keep = _matcher(o.include, o.exclude)
     prefix = o.prefix
     by_epoch = o.step == "epoch"
-    names: dict[tuple[str, str], str | None] = {}  # (namespace, key) -> series path, or None: filtered out
+    names: dict[str, dict[Any, str | None]] = {}  # namespace -> key -> series path
 
     def run(ctx: Context, session: Session) -> None:
         value = read(ctx)
         step = ctx.epoch if by_epoch else None
         namespace = to(ctx) if to is not None else ""
-        sink = session.sink(ctx)
+        append = session.sink(ctx).append
         if not isinstance(value, Mapping):
             if not namespace:
                 raise Missing(f"{o.source.text} is one value, not a mapping; give `to:` to name its series")
-            sink.append(namespace, _number(value, namespace), step)
+            append(namespace, _number(value, namespace), step)
             return
+        # The names repeat every epoch: their series paths (or None: filtered out) are worked out once.
+        paths = names.get(namespace)
+        if paths is None:
+            paths = names[namespace] = {}
         for key, v in value.items():
-            path = names.get((namespace, key), "")
+            path = paths.get(key, "")
             if path == "":
                 name = f"{prefix}{key}"
-                path = _join(namespace, name) if keep is None or keep(name) else None
-                names[(namespace, key)] = path
+                path = paths[key] = _join(namespace, name) if keep is None or keep(name) else None
             if path is None:
                 continue
-            try:
-                number = _number(v, path)
-            except TypeError as e:
-                session.warn_once(spec, f"skip:{path}", str(e))
-                continue
-            sink.append(path, number, step)
+            if type(v) is not float:
+                try:
+                    v = _number(v, path)
+                except TypeError as e:
+                    session.warn_once(spec, f"skip:{path}", str(e))
+                    continue
+            append(path, v, step)
 
     return run
 
@@ -205,28 +213,86 @@ def _build_files(b: Builder, body: Mapping[str, Any]) -> Files | None:
     return Files(globs, root, to, body.get("once", True), body.get("snapshot", False))
 
 
+class _Folder:
+    """What a `files` action knows of one folder: the matching names at its last listing, and the
+    names it already uploaded."""
+
+    __slots__ = ("done", "mtime_ns", "names", "stable")
+
+    def __init__(self) -> None:
+        self.mtime_ns = -1
+        self.stable = False  # listed long enough after the folder's last change to trust its mtime
+        self.names: list[str] = []
+        self.done: set[str] = set()
+
+
+# A listing taken this long after a folder's last change can be trusted until its mtime moves:
+# any later change lands at a later time, even on file systems with coarse timestamps.
+_SETTLED_S = 2.0
+
+
+def _listing(root: Path, regex: re.Pattern[str], folder: _Folder) -> list[str]:
+    try:
+        st = os.stat(root)
+    except FileNotFoundError:
+        raise Missing(f"{root} does not exist yet") from None
+    if folder.stable and st.st_mtime_ns == folder.mtime_ns:
+        return folder.names
+    folder.names = sorted(n for n in os.listdir(root) if regex.match(n))
+    folder.mtime_ns = st.st_mtime_ns
+    folder.stable = time.time() - st.st_mtime >= _SETTLED_S
+    return folder.names
+
+
 def _compile_files(spec: ActionSpec) -> Run:
     o: Files = spec.body
     to = o.to
+    # Patterns without a folder part are matched against one os.listdir() with one regex; the
+    # others (weights/*.pt, **/x) go through pathlib's glob.
+    flat = tuple(p for p in o.globs if "/" not in p)
+    nested = tuple(p for p in o.globs if "/" in p)
+    regex = re.compile("|".join(fnmatch.translate(p) for p in flat)) if flat else None
+
+    def upload(ctx: Context, session: Session, path: Path, root: Path) -> None:
+        _set_file(ctx, path, root)
+        session.sink(ctx).upload(to.render(ctx.root).strip("/"), path, snapshot=o.snapshot)
 
     def run(ctx: Context, session: Session) -> None:
         root = _root_dir(ctx, o.root)
-        done = session.state(spec)
-        roots = (root,)
-        for pattern in o.globs:
-            for path in sorted(root.glob(pattern)):
-                key = str(path)
-                if o.once and key in done:
-                    continue
-                if not path.is_file():
-                    continue
-                if not inside(path, roots):
-                    session.warn_once(spec, f"outside:{key}", f"{path} leads outside {root}; not uploaded")
-                    continue
-                _set_file(ctx, path, root)
-                session.sink(ctx).upload(to.render(ctx.root).strip("/"), path, snapshot=o.snapshot)
-                done.add(key)
-        ctx.extra = None
+        folders: dict[str, _Folder] = session.cache(spec)
+        folder = folders.get(str(root))
+        if folder is None:
+            folder = folders[str(root)] = _Folder()
+        try:
+            if regex is not None:
+                names = _listing(root, regex, folder)
+                todo = [n for n in names if n not in folder.done] if o.once else names
+                for name in todo:
+                    path = root / name
+                    try:
+                        mode = os.lstat(path).st_mode
+                    except FileNotFoundError:
+                        continue
+                    if stat.S_ISLNK(mode):
+                        if not (path.is_file() and inside(path, (root,))):
+                            session.warn_once(spec, f"outside:{path}", f"{path} leads outside {root}; not uploaded")
+                            continue
+                    elif not stat.S_ISREG(mode):
+                        continue
+                    upload(ctx, session, path, root)
+                    folder.done.add(name)
+            for pattern in nested:
+                for path in sorted(root.glob(pattern)):
+                    key = path.relative_to(root).as_posix()
+                    if (o.once and key in folder.done) or not path.is_file():
+                        continue
+                    if not inside(path, (root,)):
+                        session.warn_once(spec, f"outside:{path}", f"{path} leads outside {root}; not uploaded")
+                        continue
+                    upload(ctx, session, path, root)
+                    folder.done.add(key)
+        finally:
+            ctx.extra = None
 
     return run
 

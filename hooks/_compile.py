@@ -10,7 +10,7 @@ from ._context import Context
 from ._events import EVENTS
 from ._model import ActionSpec, Config, When
 from ._paths import Missing
-from ._runtime import LoggingFailed, Session, is_main_process
+from ._runtime import LoggingFailed, Session
 
 __all__ = ["Callback", "Compiled", "compile_config"]
 
@@ -95,7 +95,7 @@ def _event_callback(
     stop = event == "on_train_end"
 
     def callback(obj: Any) -> None:
-        if not is_main_process():
+        if not session.main_process:
             return
         ctx = session.context(event, obj_kind, obj)
         for spec, condition, run in steps:

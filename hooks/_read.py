@@ -99,10 +99,20 @@ def read_text(source: str | bytes, file: str = "<string>", *, path: Path | None 
         raise ConfigError(
             [_issue(file, line, col, f"control character U+{ord(bad.group()):04X} is not allowed in YAML; remove it")]
         )
-    loader = yaml.SafeLoader(text)
-    try:
+    fast = getattr(yaml, "CSafeLoader", None)  # libyaml: the same nodes and marks, ~3x faster
+    if fast is not None:
+        loader = fast(text)
         try:
             node = loader.get_single_node()
+        except yaml.YAMLError:
+            loader.dispose()
+            fast = None  # the pure-Python parser reports the same error, worded for people
+    if fast is None:
+        loader = yaml.SafeLoader(text)
+    try:
+        try:
+            if fast is None:
+                node = loader.get_single_node()
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
             msg = " ".join(s for s in (e.context, e.problem) if s) or "malformed YAML"

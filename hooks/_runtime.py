@@ -5,6 +5,7 @@ callbacks pickle (Ultralytics ships them to DDP workers with cloudpickle)."""
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from ._context import Context
@@ -13,7 +14,9 @@ from ._log import logger
 from ._model import ActionSpec
 from ._sink import Sink, SinkFactory
 
-__all__ = ["LoggingFailed", "Session", "is_main_process"]
+__all__ = ["FLUSH_INTERVAL_S", "LoggingFailed", "Session", "is_main_process"]
+
+FLUSH_INTERVAL_S = 0.5
 
 
 class LoggingFailed(HooksError):
@@ -74,7 +77,16 @@ class Session:
         self.factory = factory
         self.strict = strict
         self.source = source
+        self._main: bool | None = None  # RANK is read once per process (a DDP worker unpickles anew)
+        self._flushed = 0.0
         self._reset()
+
+    @property
+    def main_process(self) -> bool:
+        main = self._main
+        if main is None:
+            main = self._main = is_main_process()
+        return main
 
     def _reset(self) -> None:
         self._sink: Sink | None = None
@@ -84,6 +96,7 @@ class Session:
         self.warned: set[tuple[int, str]] = set()
         self.failures: dict[str, int] = {}
         self.states: dict[int, set[str]] = {}
+        self.caches: dict[int, dict[str, Any]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # A copy in another process starts clean: no run handle, no trainer.
@@ -91,6 +104,8 @@ class Session:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._main = None
+        self._flushed = 0.0
         self._reset()
 
     # ---------------------------------------------------------------- used by the callbacks
@@ -133,6 +148,14 @@ class Session:
             self.states[key] = set()
         return self.states[key]
 
+    def cache(self, spec: ActionSpec) -> dict[str, Any]:
+        """Per-run scratch space of one action."""
+        key = id(spec)
+        found = self.caches.get(key)
+        if found is None:
+            found = self.caches[key] = {}
+        return found
+
     def warn_once(self, spec: ActionSpec, key: str, message: str) -> None:
         token = (id(spec), key)
         if token not in self.warned:
@@ -146,7 +169,13 @@ class Session:
         self.warn_once(spec, "failed", f"failed and was skipped (later failures of it are counted): {error!r}")
 
     def flush(self) -> None:
+        """Make what was logged durable; at most every FLUSH_INTERVAL_S (a real epoch is longer,
+        so every epoch end still flushes; a stream of instant epochs does not pay for each)."""
         if self._sink is not None:
+            now = time.monotonic()
+            if now - self._flushed < FLUSH_INTERVAL_S:
+                return
+            self._flushed = now
             try:
                 self._sink.flush()
             except Exception as e:

@@ -51,9 +51,25 @@ def load_schema() -> dict[str, Any]:
 
 @functools.cache
 def _validator() -> Any:
-    from jsonschema import Draft202012Validator
+    return _import_jsonschema().Draft202012Validator(load_schema())
 
-    return Draft202012Validator(load_schema())
+
+def _import_jsonschema() -> Any:
+    """jsonschema, without the `iri` format checker's rfc3987_syntax, which builds a grammar at
+    import (about 1 s, on the training's critical path when a config is attached). Neptune's
+    dependencies install it; the schema uses no `format`, so nothing here needs it."""
+    import sys
+
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        import jsonschema
+
+        return jsonschema
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes its import fail fast
+    try:
+        import jsonschema
+    finally:
+        del sys.modules["rfc3987_syntax"]
+    return jsonschema
 
 
 def validate(doc: Document, chains: Mapping[str, tuple[str, ...]] | None = None) -> None:

@@ -85,7 +85,7 @@ def test_scalars_at_one_based_epoch_steps_including_the_final_validation(tmp_pat
     assert series["metrics/mAP50(B)"] == [(1, 0.1), (2, 0.2), (3, 0.9)]
     assert series["val/box_loss"] == [(1, 3.0), (2, 3.0)]
     ops = [r.op for r in sink.records]
-    assert ops.count("flush") == 3 and ops[-1] == "stop"
+    assert ops.count("flush") >= 1 and ops[-1] == "stop"  # flushes are at most twice a second
 
 
 def test_prefix_namespace_include_exclude_and_single_values(tmp_path: Path) -> None:

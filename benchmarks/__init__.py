@@ -1,0 +1,1 @@
+"""Benchmarks of yaml-hooks against hand-written callbacks: `python benchmarks/run.py` (see README)."""

@@ -1,0 +1,850 @@
+"""The rows of the benchmark table (issue 6), one function each, in table order.
+
+Every pair is measured in the same process run, interleaved, and summarised by medians; see
+``_harness.alternate``. Sizes shrink in ``--quick`` mode (a smoke test of the suite, not figures).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import io
+import re
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from ._handwritten import QUIET, NoopSink, SeedNeptune, SeedOnSink
+from ._harness import (
+    REPO,
+    CallTimer,
+    Result,
+    Stats,
+    alternate,
+    child_env,
+    clock,
+    fmt,
+    python,
+    quiet_neptune,
+    settle,
+)
+
+PRESETS = ("default", "full", "minimal", "ultralytics-neptune", "yolov8-neptune")
+QUIET_CAPTURE = (
+    "capture: {stdout: false, stderr: false, traceback: false, hardware_metrics: false, git: false, source_code: false}"
+)
+
+
+@dataclass
+class Bench:
+    """What the rows share: a scratch folder, the mode, a log line printer, cached set-ups."""
+
+    workdir: Path
+    quick: bool
+    say: Callable[[str], None] = print
+    cache: dict[str, Any] = field(default_factory=dict)
+    _serial: int = 0
+
+    def fresh_dir(self, name: str) -> Path:
+        self._serial += 1
+        path = self.workdir / f"{self._serial:04d}-{name}"
+        path.mkdir(parents=True)
+        return path
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.workdir / "configs" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def pick(self, full: int, quick: int) -> int:
+        return quick if self.quick else full
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else float("inf")
+
+
+# ===================================================================== 1: compiled vs hand-written
+def _count_action_runs(config: Path, simulate: Callable[[dict[str, Any]], Any]) -> Counter[str]:
+    """How many times each action kind runs (its `when` held) in one simulated training: the
+    compile step is wrapped for this one untimed pass, so the timed passes are untouched."""
+    import hooks
+    from hooks import _actions
+
+    original = dict(_actions.KINDS)
+    runs: Counter[str] = Counter()
+
+    def counting(kind: Any) -> Any:
+        def compile_counted(spec: Any) -> Any:
+            run = kind.compile(spec)
+
+            def counted(ctx: Any, session: Any) -> None:
+                runs[spec.kind] += 1
+                run(ctx, session)
+
+            return counted
+
+        return dataclasses.replace(kind, compile=compile_counted)
+
+    try:
+        _actions.KINDS.update({name: counting(kind) for name, kind in original.items()})
+        compiled = hooks.load(config, sink=NoopSink())
+    finally:
+        _actions.KINDS.update(original)
+    simulate(dict(compiled))
+    return runs
+
+
+def _median_call(timers: list[CallTimer], event: str) -> float:
+    """The median time of one call of ``event`` over every call in every run."""
+    return statistics.median(s for t in timers for e, s in t.calls if e == event)
+
+
+def row1(b: Bench) -> list[Result]:
+    # Paid once by both sides before any timing: imports and matplotlib's/Ultralytics' first use.
+    import matplotlib.pyplot  # noqa: F401
+    from ultralytics.utils.torch_utils import model_info_for_loggers  # noqa: F401
+
+    import hooks
+    from hooks._standin import EPOCH_EVENTS, simulate_training
+
+    quiet_neptune()
+    epochs = b.pick(300, 4)
+    repeats = b.pick(5, 1)
+    config = b.write(
+        "yolov8-neptune-quiet.yaml",
+        f"version: 1\nextends: yolov8-neptune\nsink: {{neptune: {{mode: offline, {QUIET_CAPTURE}}}}}\n",
+    )
+
+    def simulate(callbacks: dict[str, Any], n: int = epochs) -> Any:
+        return simulate_training(callbacks, b.fresh_dir("row1"), epochs=n, events=EPOCH_EVENTS)
+
+    timers: dict[str, list[CallTimer]] = {}
+    sinks: dict[str, list[NoopSink]] = {}
+
+    def side(name: str, make: Callable[[], dict[str, Any]]) -> Callable[[], float]:
+        def go() -> float:
+            callbacks = make()  # compiling/constructing is not part of the per-event cost
+            timer = CallTimer()
+            simulate(timer.wrap(callbacks))
+            timers.setdefault(name, []).append(timer)
+            return timer.total
+
+        return go
+
+    def noop_compiled() -> dict[str, Any]:
+        sink = NoopSink()
+        sinks.setdefault("compiled", []).append(sink)
+        return dict(hooks.load(config, sink=sink))
+
+    def noop_hand() -> dict[str, Any]:
+        sink = NoopSink()
+        sinks.setdefault("hand", []).append(sink)
+        return SeedOnSink(sink).callbacks()
+
+    # Warm-up: a short training per side and sink (first neptune run, first figure, model_info).
+    for make in (lambda: dict(hooks.load(config)), lambda: SeedNeptune(mode="offline", **QUIET).callbacks()):
+        simulate(make(), b.pick(3, 1))
+    for make in (noop_compiled, noop_hand):
+        simulate(make(), b.pick(3, 1))
+    sinks.clear()
+    settle()
+
+    b.say(f"  row 1: {repeats} × {epochs}-epoch simulated trainings per side, Neptune offline")
+    nep = alternate(
+        {
+            "compiled": side("nep-compiled", lambda: dict(hooks.load(config))),
+            "hand": side("nep-hand", lambda: SeedNeptune(mode="offline", **QUIET).callbacks()),
+        },
+        repeats,
+    )
+    b.say(f"  row 1: {repeats} × {epochs}-epoch simulated trainings per side, no-op sink")
+    noop = alternate(
+        {"compiled": side("noop-compiled", noop_compiled), "hand": side("noop-hand", noop_hand)},
+        b.pick(9, 1),
+    )
+
+    n_events = len(timers["nep-compiled"][0].calls)
+    by_event = {
+        name: {
+            event: statistics.median(t.total_of([event]) for t in ts)
+            for event in dict.fromkeys(e for e, _ in ts[0].calls)
+        }
+        for name, ts in timers.items()
+    }
+    runs = _count_action_runs(config, lambda cbs: simulate(cbs))
+    n_actions = sum(runs.values())
+    # What was logged, call for call; flush/stop are each side's own housekeeping.
+    logged = {k: {op: n for op, n in v[0].counts.items() if op not in ("flush", "stop")} for k, v in sinks.items()}
+    same_logging = logged["compiled"] == logged["hand"]
+
+    per_event = {k: Stats([v / n_events for v in vs]) for k, vs in nep.items()}
+    ratio = _ratio(per_event["compiled"].median, per_event["hand"].median)
+    r1a = Result(
+        "1a",
+        f"yolov8-neptune callbacks, per event, {epochs}-epoch simulated run, Neptune offline",
+        per_event["compiled"],
+        "ratio ≤ 1.05",
+        f"×{ratio:.3f} (≤ 1.05)",
+        ratio <= 1.05,
+        baseline=per_event["hand"],
+        baseline_what="hand-written (seed style), same Neptune offline sink",
+        notes=[
+            "total per event type, compiled vs hand-written: "
+            + "; ".join(
+                f"{e} {fmt(v, 's')} vs {fmt(by_event['nep-hand'].get(e, 0.0), 's')}"
+                for e, v in by_event["nep-compiled"].items()
+            )
+        ],
+        extra={"events": n_events, "epochs": epochs, "by_event_median_s": by_event},
+    )
+
+    # Per interleaved pair (same conditions), the compiled side's extra time per action run.
+    diffs = [(c - h) / n_actions for c, h in zip(noop["compiled"], noop["hand"], strict=True)]
+    overhead = statistics.median(diffs)
+    noop_event = {k: Stats([v / n_events for v in vs]) for k, vs in noop.items()}
+    per_call = {
+        event: {side: _median_call(timers[f"noop-{side}"], event) for side in ("compiled", "hand")}
+        for event in ("on_train_epoch_end", "on_val_end", "on_fit_epoch_end")
+    }
+    r1b = Result(
+        "1b",
+        f"same, per event, no-op sink ({n_actions} action runs in {n_events} events)",
+        noop_event["compiled"],
+        "overhead ≤ 2 µs per action run",
+        f"+{fmt(overhead, 's')} per action (≤ 2 µs)",
+        overhead <= 2e-6,
+        baseline=noop_event["hand"],
+        baseline_what="hand-written (seed style), per event, the same no-op sink object",
+        notes=[
+            f"overhead per action run, per interleaved pair: {fmt(min(diffs), 's')} to {fmt(max(diffs), 's')}",
+            "median call, compiled vs hand-written: "
+            + "; ".join(f"{e} {fmt(v['compiled'], 's')} vs {fmt(v['hand'], 's')}" for e, v in per_call.items()),
+            "same sink calls (append/assign/upload/upload_figure) on both sides"
+            if same_logging
+            else "sink calls DIFFER between the sides",
+        ],
+        extra={
+            "overhead_per_action_s": Stats(diffs).to_json(),
+            "action_runs": dict(runs),
+            "sink_calls": {k: v[0].counts for k, v in sinks.items()},
+            "same_sink_calls": same_logging,
+            "median_call_s": per_call,
+            "by_event_median_s": {k: v for k, v in by_event.items() if k.startswith("noop")},
+        },
+    )
+    return [r1a, r1b]
+
+
+# ================================================================================ 2: import hooks
+HEAVY = ("neptune", "matplotlib", "ultralytics", "torch")
+
+
+def _importtime(argv: list[str], top: int = 6) -> list[str]:
+    """The slowest imports by their own time, from ``python -X importtime``."""
+    proc = subprocess.run(
+        [python(), "-X", "importtime", *argv], capture_output=True, text=True, env=child_env(), cwd=REPO
+    )
+    rows = []
+    for line in proc.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
+        if m:
+            rows.append((int(m.group(1)), int(m.group(2)), m.group(4)))
+    rows.sort(reverse=True)
+    return [f"{name} {own / 1000:.0f} ms own ({cum / 1000:.0f} ms with its imports)" for own, cum, name in rows[:top]]
+
+
+def _cold(argv: list[str]) -> Callable[[], float]:
+    env = child_env()
+
+    def go() -> float:
+        return clock(lambda: subprocess.run(argv, env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL))
+
+    return go
+
+
+def row2(b: Bench) -> list[Result]:
+    times = alternate(
+        {"hooks": _cold([python(), "-c", "import hooks"]), "pass": _cold([python(), "-c", "pass"])},
+        b.pick(30, 3),
+        warmup=1,  # the first run writes bytecode caches, as installing does
+        collect=False,
+    )
+    code = f"import sys, hooks; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    heavy = subprocess.run(
+        [python(), "-c", code], capture_output=True, text=True, env=child_env(), cwd=REPO, check=True
+    ).stdout.strip()
+    more = statistics.median(times["hooks"]) - statistics.median(times["pass"])
+    ok = more <= 0.050 and not heavy
+    notes = [f"heavy modules imported by `import hooks`: {heavy or 'none'} (of {', '.join(HEAVY)})"]
+    if more > 0.050 and not b.quick:
+        notes += ["-X importtime, slowest: " + "; ".join(_importtime(["-c", "import hooks"]))]
+    return [
+        Result(
+            "2",
+            "`import hooks`, fresh process",
+            Stats(times["hooks"]),
+            "≤ 50 ms more; no heavy import",
+            f"+{fmt(more, 's')} (≤ +50 ms){'; imports ' + heavy if heavy else ''}",
+            ok,
+            baseline=Stats(times["pass"]),
+            baseline_what="`python -c pass`, fresh process",
+            notes=notes,
+            extra={"heavy_imported": heavy.split(",") if heavy else [], "extra_s": more},
+        )
+    ]
+
+
+# ===================================================================== 3: load a preset, warm process
+def row3(b: Bench) -> list[Result]:
+    import hooks
+
+    sink = NoopSink()
+    n = b.pick(60, 5)
+    for name in PRESETS:  # warm: the schema validator is built once per process
+        hooks.load(name, sink=sink)
+    per: dict[str, list[float]] = {name: [] for name in PRESETS}
+    for _ in range(n):  # round robin, so every preset sees the same conditions
+        for name in PRESETS:
+            per[name].append(clock(lambda name=name: hooks.load(name, sink=sink)))
+    medians = {name: statistics.median(v) for name, v in per.items()}
+    slowest = max(medians, key=lambda k: medians[k])
+    notes = ["medians: " + ", ".join(f"{k} {fmt(v, 's')}" for k, v in medians.items())]
+    return [
+        Result(
+            row,
+            f"load+resolve+validate+compile `{name}`{label}, warm process",
+            Stats(per[name]),
+            "≤ 5 ms median",
+            f"{fmt(medians[name], 's')} (≤ 5 ms)",
+            medians[name] <= 0.005,
+            notes=notes if row == "3a" else [],
+            extra={"median_s_by_preset": medians} if row == "3a" else {},
+        )
+        for row, name, label in (("3a", "default", ""), ("3b", slowest, " (the slowest preset)"))
+    ]
+
+
+# ====================================================================== 4: hooks validate, cold
+def _hooks_command() -> list[str]:
+    script = Path(sys.executable).with_name("hooks")
+    return [str(script)] if script.is_file() else [python(), "-m", "hooks"]
+
+
+def row4(b: Bench) -> list[Result]:
+    argv = [*_hooks_command(), "validate", *PRESETS]
+    times = alternate({"validate": _cold(argv)}, b.pick(10, 1), warmup=b.pick(1, 0), collect=False)
+    median = statistics.median(times["validate"])
+    notes = []
+    if median > 0.5 and not b.quick:
+        notes.append("-X importtime, slowest: " + "; ".join(_importtime(["-m", "hooks", "validate", *PRESETS], top=4)))
+    return [
+        Result(
+            "4",
+            f"`hooks validate` all {len(PRESETS)} presets, cold process (wall)",
+            Stats(times["validate"]),
+            "≤ 0.5 s wall",
+            f"{fmt(median, 's')} (≤ 0.5 s)",
+            median <= 0.5,
+            notes=notes,
+        )
+    ]
+
+
+# ============================================================== 5: plots as files vs re-drawn figures
+def real_run_dir(b: Bench) -> Path:
+    """The save_dir of one real tiny training (1 epoch, no hooks): real Ultralytics plot files."""
+    if "real_run" not in b.cache:
+        workdir = b.workdir / "real-training"
+        b.say("  a real 1-epoch training for its plot files …")
+        proc = subprocess.run(
+            [python(), "-m", "demo.train", "--no-hooks", "--workdir", str(workdir), "--epochs", "1", "--name", "plots"],
+            cwd=REPO,
+            env=child_env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        b.cache["real_run"] = Path(re.search(r"^SAVE_DIR=(.*)$", proc.stdout, re.M).group(1))  # type: ignore[union-attr]
+    return b.cache["real_run"]  # type: ignore[no-any-return]
+
+
+def drawn_plots(b: Bench) -> Path:
+    """Quick mode: plot files drawn with matplotlib at Ultralytics' sizes (results.png: 2400x1200)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    folder = b.fresh_dir("drawn-plots")
+    for name, (w, h) in {"results.png": (12, 6), "BoxPR_curve.png": (9, 6)}.items():
+        fig = Figure(figsize=(w, h), dpi=200)
+        ax = fig.add_subplot()
+        ax.plot(range(100), [x**0.5 for x in range(100)])
+        fig.savefig(folder / name)
+    return folder
+
+
+class _KeptOpen:
+    """A SinkFactory handing out one already-open Neptune sink (yaml-hooks' own NeptuneSink class)
+    whose stop() is deferred, so run start-up and shut-down stay outside the timed event."""
+
+    def __init__(self, sink: Any) -> None:
+        self.sink = sink
+
+    def open(self, lookup: Callable[[str], Any]) -> _KeptOpen:
+        return self
+
+    def describe(self) -> str:
+        return "a kept-open Neptune offline run"
+
+    def append(self, path: str, value: float, step: float | None) -> None:
+        self.sink.append(path, value, step)
+
+    def assign(self, path: str, value: Any) -> None:
+        self.sink.assign(path, value)
+
+    def upload(self, path: str, file: Path, *, snapshot: bool = False) -> None:
+        self.sink.upload(path, file, snapshot=snapshot)
+
+    def upload_figure(self, path: str, figure: Any) -> None:
+        self.sink.upload_figure(path, figure)
+
+    def flush(self) -> None:
+        self.sink.flush()
+
+    def stop(self) -> str:
+        return "kept open"
+
+
+def row5(b: Bench) -> list[Result]:
+    import neptune
+    from PIL import Image
+
+    import hooks
+    from hooks._neptune import NeptuneSink
+    from hooks._runlog import read_run
+
+    quiet_neptune()
+    folder = drawn_plots(b) if b.quick else real_run_dir(b)
+    names = sorted(p.name for p in folder.glob("*.png"))
+    files = "[" + ", ".join(names) + "]"
+    run = neptune.init_run(project="bench/plots", mode="offline", **QUIET)
+    sink = NeptuneSink(run, "offline")
+    kept = _KeptOpen(sink)
+    configs = {
+        render: b.write(
+            f"plots-{render}.yaml",
+            f"version: 1\nevents:\n  on_train_end:\n"
+            f"    - plots: {{files: {files}, to: 'Plots/{render}/{{stem}}', render: {render}}}\n",
+        )
+        for render in ("file", "figure")
+    }
+    trainer = SimpleNamespace(save_dir=folder, epoch=0, epochs=1, start_epoch=0, args=SimpleNamespace(name="plots"))
+
+    def side(render: str) -> Callable[[], float]:
+        def go() -> float:
+            compiled = hooks.load(configs[render], sink=kept)  # a fresh session: nothing uploaded yet
+            return clock(lambda: compiled["on_train_end"](trainer))
+
+        return go
+
+    settle()
+    times = alternate({"file": side("file"), "figure": side("figure")}, b.pick(5, 1), warmup=1)
+    run_dir = sink.folder()
+    run.stop()
+    assert run_dir is not None, "the Neptune offline run's folder was not found"
+    log = read_run(run_dir)
+    sizes: dict[str, dict[str, Any]] = {}
+    for name in names:
+        stem = Path(name).stem
+        original = Image.open(folder / name).size
+        got = {}
+        for render in ("file", "figure"):
+            ref = log.files.get(f"Plots/{render}/{stem}")
+            if ref is not None and ref.file_path is not None and ref.exists:
+                got[render] = Image.open(io.BytesIO(ref.file_path.read_bytes())).size
+        sizes[name] = {"original": original, **got}
+    kept_size = all(s.get("file") == s["original"] for s in sizes.values())
+    speedup = _ratio(statistics.median(times["figure"]), statistics.median(times["file"]))
+    example = sizes[names[0]]
+    return [
+        Result(
+            "5",
+            f"train-end plots ({len(names)} {'drawn' if b.quick else 'real'} PNGs), default: upload the files",
+            Stats(times["file"]),
+            "≥ 100× faster; original pixel size kept",
+            f"{speedup:,.0f}× faster (≥ 100×); size {'kept' if kept_size else 'CHANGED'}",
+            speedup >= 100 and kept_size,
+            baseline=Stats(times["figure"]),
+            baseline_what="`render: figure` (the seed's matplotlib re-draw), same files, Neptune offline",
+            notes=[
+                f"{names[0]}: original {example['original']}, uploaded as file {example.get('file')}, "
+                f"as figure {example.get('figure')}"
+            ],
+            extra={"pixel_sizes": sizes, "plots_from": "drawn with matplotlib" if b.quick else "a real training"},
+        )
+    ]
+
+
+# ============================================================== 6: files action, 10,000 vs 10 files
+class _OpenAudit:
+    """Counts open() calls on paths under a folder while armed (an audit hook cannot be removed,
+    so one is installed per process and re-armed)."""
+
+    folder: str | None = None
+    opened: list[str] = []  # noqa: RUF012
+    installed = False
+
+    @classmethod
+    def arm(cls, folder: Path | None) -> None:
+        if not cls.installed:
+            sys.addaudithook(cls._hook)
+            cls.installed = True
+        cls.folder = str(folder) if folder else None
+
+    @classmethod
+    def _hook(cls, event: str, args: tuple[Any, ...]) -> None:
+        if cls.folder is not None and event in ("open", "os.open") and str(args[0]).startswith(cls.folder):
+            cls.opened.append(str(args[0]))
+
+
+def _populate(folder: Path, n: int) -> None:
+    payload = b"\xff\xd8\xff" + bytes(200)
+    for i in range(n):
+        (folder / f"img{i:05d}.jpg").write_bytes(payload)
+
+
+def _files_row(b: Bench, row: str, glob: str, sizes: tuple[int, int], what: str) -> Result:
+    import hooks
+    from hooks._standin import EPOCH_EVENTS, simulate_training
+
+    big, small = sizes
+    epochs = b.pick(25, 3)
+    config = b.write(
+        f"files-{row}.yaml",
+        f"version: 1\nevents:\n  on_train_epoch_end:\n    - files: {{glob: '{glob}', to: 'Files/{{stem}}'}}\n",
+    )
+    folders = {}
+    for n in (big, small):
+        folders[n] = b.fresh_dir(f"files-{n}")
+        _populate(folders[n], n)
+
+    steady: dict[int, list[float]] = {big: [], small: []}
+    first: dict[int, list[float]] = {big: [], small: []}
+
+    def side(n: int) -> Callable[[], float]:
+        def go() -> float:
+            timer = CallTimer()
+            callbacks = timer.wrap(hooks.load(config, sink=NoopSink()))
+            simulate_training(callbacks, folders[n], epochs=epochs, events=EPOCH_EVENTS)
+            times = [s for e, s in timer.calls if e == "on_train_epoch_end"]
+            first[n].append(times[0])
+            steady[n].extend(times[1:])  # after the first event: files already uploaded
+            return statistics.median(times[1:])
+
+        return go
+
+    alternate({"big": side(big), "small": side(small)}, b.pick(3, 1))
+
+    # Untimed check: after the first event, the action opens no file in the folder again.
+    sink = NoopSink()
+    compiled = hooks.load(config, sink=sink)
+    seen: list[int] = []
+
+    def audited(trainer: Any) -> None:
+        if seen:  # not the first event
+            _OpenAudit.arm(folders[big])
+        try:
+            compiled["on_train_epoch_end"](trainer)
+        finally:
+            _OpenAudit.arm(None)
+        seen.append(sink.counts.get("upload", 0))
+
+    _OpenAudit.arm(folders[big])  # the audit itself works: it sees this read
+    (folders[big] / "img00000.jpg").read_bytes()
+    _OpenAudit.arm(None)
+    assert _OpenAudit.opened, "the open() audit hook saw nothing"
+    _OpenAudit.opened.clear()
+    simulate_training({"on_train_epoch_end": audited}, folders[big], epochs=3, events=EPOCH_EVENTS)
+    reopened = list(_OpenAudit.opened)
+    uploads_after_first = seen[-1] - seen[0]
+    median_big = statistics.median(steady[big])
+    ratio = _ratio(median_big, statistics.median(steady[small]))
+    ok = median_big <= 0.005 and not reopened
+    return Result(
+        row,
+        what,
+        Stats(steady[big]),
+        "≤ 5 ms per event; uploaded files not re-read",
+        f"{fmt(median_big, 's')} (≤ 5 ms), ×{ratio:.0f} vs {small}; re-opened {len(reopened)}",
+        ok,
+        baseline=Stats(steady[small]),
+        baseline_what=f"same action, {small} files",
+        notes=[
+            f"first event (uploads every match): {fmt(statistics.median(first[big]), 's')} with {big} files",
+            f"after the first event: {uploads_after_first} uploads, {len(reopened)} open() in save_dir by the action",
+        ],
+        extra={
+            "first_event_s": {str(k): v for k, v in first.items()},
+            "reopened": reopened[:10],
+            "uploads_after_first": uploads_after_first,
+        },
+    )
+
+
+def row6(b: Bench) -> list[Result]:
+    big, small = b.pick(10_000, 500), 10
+    return [
+        _files_row(
+            b,
+            "6a",
+            "*.jpg",
+            (big, small),
+            f"`files` per epoch, save_dir with {big:,} matching files (after the first upload)",
+        ),
+        _files_row(
+            b,
+            "6b",
+            "train_batch*.jpg",
+            (big, small),
+            f"`files` per epoch, the mosaic glob, {big:,} other files in save_dir",
+        ),
+    ]
+
+
+# ======================================================================= 7: compile 1,000 actions
+def _big_config(n: int) -> str:
+    events = ("on_train_epoch_end", "on_fit_epoch_end", "on_val_end", "on_train_end")
+    kinds = (
+        "scalars: {{from: metrics, to: 'm{i}', include: ['metrics/*']}}",
+        "files: {{glob: 'f{i}_*.jpg', to: 'F{i}/{{stem}}'}}",
+        "plots: {{files: [p{i}.png], to: 'P{i}/{{stem}}'}}",
+        "assign: {{from: hyperparameters, to: 'H{i}/{{args.name}}'}}",
+        "upload: {{path: 'u{i}.csv', to: 'U{i}/{{name}}', when: {{every: 5, final: false}}}}",
+    )
+    per_event: dict[str, list[str]] = {e: [] for e in events}
+    for i in range(n):
+        body = kinds[i % len(kinds)].format(i=i)
+        per_event[events[i % len(events)]].append(f"    - {body[:-1]}, id: a{i}}}")
+    lines = ["version: 1", "events:"]
+    for event, actions in per_event.items():
+        if actions:
+            lines += [f"  {event}:", *actions]
+    return "\n".join(lines) + "\n"
+
+
+def row7(b: Bench) -> list[Result]:
+    import hooks
+    from hooks._compile import compile_config
+    from hooks._load import load_config
+
+    sizes = (10, 100, 1000) if not b.quick else (10, 20, 50)
+    small, mid, big = sizes
+    sink = NoopSink()
+    paths = {n: b.write(f"actions-{n}.yaml", _big_config(n)) for n in sizes}
+    configs = {n: load_config(paths[n], sink=sink) for n in sizes}
+    for n in sizes:
+        assert sum(len(v) for v in configs[n].events.values()) == n
+
+    # Each sample compiles (or loads) ``big // n`` times, so every size is exposed to this
+    # machine's noise for about as long; samples are seconds per config.
+    def batch(fn: Callable[[int], object], n: int) -> Callable[[], float]:
+        k = big // n
+        return lambda: clock(lambda: [fn(n) for _ in range(k)]) / k
+
+    compile_t = alternate(
+        {str(n): batch(lambda n: compile_config(configs[n]), n) for n in sizes},
+        b.pick(25, 3),
+        warmup=1,
+        collect=False,
+    )
+    load_t = alternate(
+        {str(n): batch(lambda n: hooks.load(paths[n], sink=sink), n) for n in sizes},
+        b.pick(5, 1),
+        warmup=1,
+        collect=False,
+    )
+
+    def per_action(t: dict[str, list[float]], n: int) -> float:
+        return statistics.median(t[str(n)]) / n
+
+    out = []
+    for key, t, what, target in (
+        ("7a", compile_t, "compile only (compile_config)", True),
+        ("7b", load_t, "the whole load (read … compile)", False),
+    ):
+        lin = _ratio(per_action(t, big), per_action(t, mid))
+        med = statistics.median(t[str(big)])
+        ok = med <= 0.100 and lin <= 1.5
+        out.append(
+            Result(
+                key,
+                f"config with {big:,} actions: {what}",
+                Stats(t[str(big)]),
+                "≤ 100 ms, linear" if target else "(information)",
+                f"{fmt(med, 's')} (≤ 100 ms); per action ×{lin:.2f} of {mid}-action config",
+                ok if target else None,
+                baseline=Stats(t[str(small)]),
+                baseline_what=f"a config with {small} actions",
+                notes=["per action: " + ", ".join(f"{n} actions {fmt(per_action(t, n), 's')}" for n in sizes)],
+                extra={"median_s": {str(n): statistics.median(t[str(n)]) for n in sizes}},
+            )
+        )
+    return out
+
+
+# ================================================================= 8: memory over 1,000 epochs
+def _owner(trace: Iterable[Any], hooks_dir: str) -> str:
+    """Whose allocation: the innermost frame in the hooks package decides (the stand-in trainer is
+    in that package but is not yaml-hooks); none there: someone else's (this benchmark, Python)."""
+    for frame in trace:  # most recent call first
+        if frame.filename.startswith(hooks_dir):
+            return "standin" if frame.filename.endswith("_standin.py") else "hooks"
+    return "other"
+
+
+def _traced(snapshot: tracemalloc.Snapshot, hooks_dir: str) -> dict[str, int]:
+    out = {"hooks": 0, "standin": 0, "other": 0}
+    for stat in snapshot.statistics("traceback"):
+        out[_owner(reversed(stat.traceback), hooks_dir)] += stat.size
+    return out
+
+
+def row8(b: Bench) -> list[Result]:
+    import hooks
+    from hooks._standin import EPOCH_EVENTS, simulate_training
+
+    # No new file may appear between the two snapshots, since `files` actions rightly remember the
+    # files they uploaded: the last snapshot is one epoch before the end (the last epoch writes the
+    # validation images), and close_mosaic=0 (else the close-mosaic epoch plots new mosaics).
+    early, epochs = 10, b.pick(1000, 30)
+    late = epochs - 1
+    simulate_training(dict(hooks.load("full", sink=NoopSink())), b.fresh_dir("memory"), epochs=3)  # lazy imports
+    hooks_dir = str(REPO / "hooks") + "/"
+    samples: dict[str, list[int]] = {"early": [], "late": [], "standin_early": [], "standin_late": []}
+    top: list[str] = []
+
+    for _ in range(b.pick(3, 1)):
+        compiled = hooks.load("full", sink=NoopSink())
+        snaps: dict[str, tracemalloc.Snapshot] = {}
+
+        def snap(trainer: Any, snaps: dict[str, tracemalloc.Snapshot] = snaps) -> None:
+            epoch = trainer.epoch + 1
+            if epoch in (early, late) and trainer.epoch < trainer.epochs:  # not the final validation
+                gc.collect()
+                snaps["early" if epoch == early else "late"] = tracemalloc.take_snapshot()
+
+        callbacks = {e: fn for e, fn in compiled.items() if e != "on_fit_epoch_end"}
+        callbacks["on_fit_epoch_end"] = [compiled["on_fit_epoch_end"], snap]  # type: ignore[assignment]
+        gc.collect()
+        tracemalloc.start(24)
+        try:
+            simulate_training(
+                callbacks, b.fresh_dir("memory"), epochs=epochs, events=EPOCH_EVENTS, overrides={"close_mosaic": 0}
+            )
+        finally:
+            tracemalloc.stop()
+        a, z = _traced(snaps["early"], hooks_dir), _traced(snaps["late"], hooks_dir)
+        samples["early"].append(a["hooks"])
+        samples["late"].append(z["hooks"])
+        samples["standin_early"].append(a["standin"])
+        samples["standin_late"].append(z["standin"])
+        if not top:
+            for d in snaps["late"].compare_to(snaps["early"], "traceback")[:40]:
+                if d.size_diff > 0 and _owner(reversed(d.traceback), hooks_dir) == "hooks":
+                    frame = next(f for f in reversed(d.traceback) if f.filename.startswith(hooks_dir))
+                    top.append(f"+{d.size_diff} B at {Path(frame.filename).name}:{frame.lineno}")
+    growth = [z - a for a, z in zip(samples["early"], samples["late"], strict=True)]
+    per_epoch = statistics.median(growth) / (late - early)
+    ok = per_epoch < 1.0  # under one byte per epoch: no growth that scales with the training
+    return [
+        Result(
+            "8",
+            f"yaml-hooks' own memory after {late:,} simulated epochs (`full`, no-op sink)",
+            Stats([float(x) for x in samples["late"]], "B"),
+            "no growth (tracemalloc)",
+            f"{'+' if statistics.median(growth) >= 0 else ''}{fmt(statistics.median(growth), 'B')} "
+            f"({per_epoch:.2f} B/epoch; < 1)",
+            ok,
+            baseline=Stats([float(x) for x in samples["early"]], "B"),
+            baseline_what=f"after {early} epochs",
+            notes=[
+                "the stand-in trainer's own data (history, checkpoints) is excluded: "
+                f"{fmt(statistics.median(samples['standin_early']), 'B')} → "
+                f"{fmt(statistics.median(samples['standin_late']), 'B')}",
+                *(["growing in yaml-hooks: " + "; ".join(top[:5])] if top else []),
+            ],
+            extra={"growth_B": growth, "samples_B": samples},
+        )
+    ]
+
+
+# ========================================================================== 9: real tiny training
+def row9(b: Bench) -> list[Result]:
+    workdir = b.workdir / "trainings"  # shared: matplotlib's font cache and the dataset are reused
+    serial = iter(range(1000))
+    seconds: dict[str, list[float]] = {"hooks": [], "none": []}
+
+    def side(flags: list[str], key: str) -> Callable[[], float]:
+        def go() -> float:
+            argv = [python(), "-m", "demo.train", "--workdir", str(workdir), "--epochs", "3"]
+            argv += ["--name", f"r{next(serial)}", *flags]
+            t = time.perf_counter()
+            proc = subprocess.run(argv, cwd=REPO, env=child_env(), capture_output=True, text=True)
+            wall = time.perf_counter() - t
+            if proc.returncode != 0:
+                raise RuntimeError(f"{' '.join(argv)} failed:\n{proc.stderr[-2000:]}")
+            m = re.search(r"^TRAIN_SECONDS=([\d.]+)", proc.stdout, re.M)
+            seconds[key].append(float(m.group(1)) if m else float("nan"))
+            return wall
+
+        return go
+
+    repeats = 5
+    b.say(f"  row 9: {repeats} real 3-epoch trainings per side (about 10 s each)")
+    times = alternate(
+        {"hooks": side([], "hooks"), "none": side(["--no-hooks"], "none")}, repeats, warmup=1, collect=False
+    )
+    ratio = _ratio(statistics.median(times["hooks"]), statistics.median(times["none"]))
+    pairs = [h / n for h, n in zip(times["hooks"], times["none"], strict=True)]
+    return [
+        Result(
+            "9",
+            "real tiny training (demo, 3 epochs, CPU), `default` preset (wall)",
+            Stats(times["hooks"]),
+            "ratio ≤ 1.10",
+            f"×{ratio:.3f} (≤ 1.10)",
+            ratio <= 1.10,
+            baseline=Stats(times["none"]),
+            baseline_what="the same training, no logging",
+            notes=[
+                f"per interleaved pair: ×{min(pairs):.3f}–×{max(pairs):.3f}",
+                f"TRAIN_SECONDS medians: {statistics.median(seconds['hooks']):.1f} s with hooks, "
+                f"{statistics.median(seconds['none']):.1f} s without",
+            ],
+            extra={"pair_ratios": pairs, "train_seconds": seconds},
+        )
+    ]
+
+
+ROWS: dict[str, Callable[[Bench], list[Result]]] = {
+    "1": row1,
+    "2": row2,
+    "3": row3,
+    "4": row4,
+    "5": row5,
+    "6": row6,
+    "7": row7,
+    "8": row8,
+    "9": row9,
+}

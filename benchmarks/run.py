@@ -1,0 +1,116 @@
+"""Benchmarks of yaml-hooks (issue 6): every pair measured in one run, interleaved, as medians.
+
+    python benchmarks/run.py                 # everything (about 4 minutes on 2 cores)
+    python benchmarks/run.py --quick         # tiny sizes, no real training: checks the suite runs
+    python benchmarks/run.py --rows 1,5 --out /tmp/bench.json
+
+Prints a table (row, what, median, min–max, baseline median, ratio / target, result) and writes
+every sample as JSON (default: benchmarks/results.json). Everything it writes besides the JSON
+goes to a temporary folder that is removed at the end (--keep keeps it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` and `demo` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _prepare(workdir: Path) -> None:
+    """Offline and self-contained, before anything imports Ultralytics, matplotlib or Neptune."""
+    from demo.offline import configure_ultralytics, ensure_torchvision, prepare_offline_env
+
+    for name in ("NEPTUNE_MODE", "NEPTUNE_API_TOKEN", "NEPTUNE_PROJECT", "RANK", "HOOKS_CONFIG"):
+        os.environ.pop(name, None)
+    os.environ["MPLBACKEND"] = "Agg"
+    prepare_offline_env(workdir)  # YOLO_OFFLINE, config dirs and NEPTUNE_DATA_DIRECTORY in workdir
+    ensure_torchvision()
+    with contextlib.redirect_stdout(sys.stderr):  # Ultralytics' logger prints to stdout: not into the table
+        configure_ultralytics(workdir)
+    from hooks._log import logger
+
+    logger.setLevel(logging.ERROR)  # "run saved in …" and expected missing-file warnings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes and no real training (a smoke test)")
+    parser.add_argument("--rows", help="comma-separated rows to run, e.g. 1,5 (default: all)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results.json")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
+    args = parser.parse_args(argv)
+
+    from benchmarks._harness import markdown_lines, settle, table_lines
+    from benchmarks._rows import ROWS, Bench
+
+    wanted = [r.strip() for r in args.rows.split(",")] if args.rows else list(ROWS)
+    unknown = [r for r in wanted if r not in ROWS]
+    if unknown:
+        parser.error(f"unknown row(s) {', '.join(unknown)}; rows are {', '.join(ROWS)}")
+    if args.quick and "9" in wanted:
+        wanted.remove("9")  # a real training takes ~10 s; --quick skips it
+
+    workdir = Path(tempfile.mkdtemp(prefix="yaml-hooks-bench-"))
+    started = time.perf_counter()
+    results = []
+    try:
+        _prepare(workdir)
+        bench = Bench(workdir, args.quick, say=lambda s: print(s, file=sys.stderr, flush=True))
+        for row in wanted:
+            bench.say(f"row {row} …")
+            settle()
+            t = time.perf_counter()
+            results.extend(ROWS[row](bench))
+            bench.say(f"row {row} done in {time.perf_counter() - t:.1f} s")
+    finally:
+        if args.keep:
+            print(f"scratch folder kept: {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    print("\n".join(table_lines(results)))
+    if args.quick:
+        print("\n--quick: tiny sizes, a check that the suite runs; its figures and PASS/MISS mean nothing")
+    notes = [f"  {r.row}: {n}" for r in results for n in r.notes]
+    if notes:
+        print("\nnotes:\n" + "\n".join(notes))
+    if args.markdown:
+        print("\n" + "\n".join(markdown_lines(results)))
+
+    import neptune
+    import ultralytics
+
+    report = {
+        "command": " ".join(["python", "benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]),
+        "quick": args.quick,
+        "seconds": round(time.perf_counter() - started, 1),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "neptune": neptune.__version__,
+            "ultralytics": ultralytics.__version__,
+        },
+        "rows": [r.to_json() for r in results],
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"\nJSON: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
