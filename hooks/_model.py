@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, final
 
@@ -29,6 +29,13 @@ class SourceRef:
         if self.named is not None:
             return self.named.read(ctx)
         return follow(ctx.root(self.root), self.parts, self.text)
+
+    def reader(self) -> Callable[[Context], Any]:
+        """The read function itself, for a compiled action to call with no indirection."""
+        if self.named is not None:
+            return self.named.read
+        root, parts, text = self.root, self.parts, self.text
+        return lambda ctx: follow(ctx.root(root), parts, text)
 
 
 @final
