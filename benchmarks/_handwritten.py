@@ -1,8 +1,9 @@
 """The yardstick: callbacks written by hand, in the style of the original YOLOv8 Neptune integration
 (the seed), doing the same logging as the `yolov8-neptune` preset.
 
-Adapted from tests/reference_callbacks.py (copied, not imported: benchmarks do not depend on the
-test suite). Two differences from the seed, both so that the two sides do the same work:
+The tests use ``HandWritten`` too (tests/reference_callbacks.py), as the yardstick the faithful
+presets are compared with field for field. Two differences from the seed in the benchmark, both
+so that the two sides do the same work:
 
 * the run is stopped at the end of training, as yaml-hooks does (the seed left it to the garbage
   collector, so its last operations were not part of its measured time);
@@ -70,28 +71,42 @@ class NoopSink:
         return "no-op"
 
 
-class SeedNeptune:
-    """The seed's callbacks, logging to a real Neptune run (``init`` goes to ``neptune.init_run``)."""
-
-    def __init__(self, **init: Any) -> None:
-        self.init = init
-        self.run: Any = None
+class _Callbacks:
+    """The five events the original integration used, as a callbacks mapping."""
 
     def callbacks(self) -> dict[str, Callable[[Any], None]]:
         return {
-            "on_pretrain_routine_start": self.on_pretrain_routine_start,
-            "on_train_epoch_end": self.on_train_epoch_end,
-            "on_fit_epoch_end": self.on_fit_epoch_end,
-            "on_val_end": self.on_val_end,
-            "on_train_end": self.on_train_end,
+            e: getattr(self, e)
+            for e in (
+                "on_pretrain_routine_start",
+                "on_train_epoch_end",
+                "on_fit_epoch_end",
+                "on_val_end",
+                "on_train_end",
+            )
         }
+
+
+class HandWritten(_Callbacks):
+    """The original integration's callbacks, logging to a real Neptune run. ``variant``: "yolov8"
+    (the seed) or "ultralytics" (8.4.131's built-in module: project and tag "Ultralytics", plots
+    from the registries). ``init`` goes to ``neptune.init_run``; ``stop``: stop the run at the end
+    of training (the original never did; the benchmark does, as yaml-hooks does). The tests compare
+    the `yolov8-neptune` and `ultralytics-neptune` presets with it field for field."""
+
+    def __init__(self, variant: str = "yolov8", *, stop: bool = False, **init: Any) -> None:
+        self.variant = variant
+        self.stop = stop
+        self.init = init
+        self.run: Any = None
+        self.init_kwargs: dict[str, Any] = {}
 
     def on_pretrain_routine_start(self, trainer: Any) -> None:
         import neptune
 
-        self.run = neptune.init_run(
-            project=trainer.args.project or "YOLOv8", name=trainer.args.name, tags=["YOLOv8"], **self.init
-        )
+        default = "YOLOv8" if self.variant == "yolov8" else "Ultralytics"
+        self.init_kwargs = {"project": trainer.args.project or default, "name": trainer.args.name, "tags": [default]}
+        self.run = neptune.init_run(**self.init_kwargs, **self.init)
         self.run["Configuration/Hyperparameters"] = {k: "" if v is None else v for k, v in vars(trainer.args).items()}
 
     def on_train_epoch_end(self, trainer: Any) -> None:
@@ -122,27 +137,28 @@ class SeedNeptune:
     def on_train_end(self, trainer: Any) -> None:
         from neptune.types import File
 
-        for path in [trainer.save_dir / n for n in SEED_PLOTS if (trainer.save_dir / n).exists()]:
+        if self.variant == "yolov8":
+            plots = [trainer.save_dir / n for n in SEED_PLOTS if (trainer.save_dir / n).exists()]
+        else:
+            plots = [Path(p) for p in [*trainer.plots, *trainer.validator.plots] if "batch" not in Path(p).name]
+        for path in plots:
             self.run[f"Plots/{path.stem}"].upload(File.as_image(_figure(path)))
         name = trainer.args.name or trainer.args.task
         self.run[f"weights/{name}/{trainer.best.name}"].upload(File(str(trainer.best)))
-        self.run.stop()
+        if self.stop:
+            self.run.stop()
 
 
-class SeedOnSink:
+def SeedNeptune(**init: Any) -> HandWritten:
+    """The seed's callbacks as the benchmark runs them: stopping the run at the end."""
+    return HandWritten("yolov8", stop=True, **init)
+
+
+class SeedOnSink(_Callbacks):
     """The same callbacks, calling a yaml-hooks Sink's methods instead of a Neptune run's."""
 
     def __init__(self, sink: Any) -> None:
         self.sink = sink
-
-    def callbacks(self) -> dict[str, Callable[[Any], None]]:
-        return {
-            "on_pretrain_routine_start": self.on_pretrain_routine_start,
-            "on_train_epoch_end": self.on_train_epoch_end,
-            "on_fit_epoch_end": self.on_fit_epoch_end,
-            "on_val_end": self.on_val_end,
-            "on_train_end": self.on_train_end,
-        }
 
     def on_pretrain_routine_start(self, trainer: Any) -> None:
         self.sink.assign(
