@@ -17,14 +17,3 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 printf '%s\nimport yaml_hooks_torchvision; yaml_hooks_torchvision.install()\n' "$PWD/demo/site" \
   > "$site/yaml_hooks_torchvision.pth"
-# The report's browser test (tests/test_report.py) drives Debian's Chromium through Playwright
-# (never Playwright's own browser download). Installed only when missing; without root or apt-get
-# this says so and the test fails with the same advice.
-if [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
-  else
-    echo "setup.sh: /usr/bin/chromium is missing; as root: apt-get install chromium (for tests/test_report.py)" >&2
-  fi
-fi

@@ -1,7 +1,7 @@
 """`hooks runs` and `hooks report` on real Neptune offline runs: the real training of conftest's
 `trained`, and runs written by the neptune client itself for the cases a training never makes
 (hostile names, deleted files, a run cut off mid-write). One test opens the report in Debian's
-Chromium (driven by Playwright, installed by scripts/setup.sh) and looks at what it renders."""
+Chromium (driven by Playwright, installed by scripts/test.sh) and looks at what it renders."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if not CHROMIUM.is_file():
         pytest.fail(
             f"{CHROMIUM} is missing: the report's browser test needs Debian's chromium. "
-            "Run `bash scripts/setup.sh` as root (it runs `apt-get install chromium`), or install it by hand."
+            "Run `bash scripts/test.sh` as root (it runs `apt-get install chromium`), or install it by hand."
         )
     try:
         from playwright.sync_api import sync_playwright
