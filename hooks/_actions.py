@@ -227,9 +227,11 @@ class _Folder:
         self.done: set[str] = set()
 
 
-# A listing taken this long after a folder's last change can be trusted until its mtime moves:
-# any later change lands at a later time, even on file systems with coarse timestamps.
-_SETTLED_S = 2.0
+# A listing taken long enough after a folder's last change can be trusted until its mtime moves:
+# any later change lands at a later timestamp. How long depends on the timestamps' resolution:
+# sub-second ones (ext4, xfs, tmpfs, …) tick at least every 10 ms; whole seconds (FAT: 2 s) do not.
+_SETTLED_FINE_S = 0.05
+_SETTLED_COARSE_S = 2.0
 
 
 def _listing(root: Path, regex: re.Pattern[str], folder: _Folder) -> list[str]:
@@ -248,7 +250,8 @@ def _listing(root: Path, regex: re.Pattern[str], folder: _Folder) -> list[str]:
         if hits:
             folder.matched = sorted([*folder.matched, *hits])
     folder.mtime_ns = st.st_mtime_ns
-    folder.stable = time.time() - st.st_mtime >= _SETTLED_S
+    settle = _SETTLED_FINE_S if st.st_mtime_ns % 1_000_000_000 else _SETTLED_COARSE_S
+    folder.stable = time.time() - st.st_mtime >= settle
     return folder.matched
 
 

@@ -369,3 +369,23 @@ def test_a_session_in_use_pickles_without_its_run(tmp_path: Path) -> None:
     c["on_train_epoch_end"](t)
     copy = pickle.loads(pickle.dumps(c.session))
     assert copy.trainer is None and copy._sink is None
+
+
+def test_files_written_after_a_settled_listing_are_found(tmp_path: Path) -> None:
+    """The folder listing is reused while the folder's mtime stands still; a new file moves it."""
+    import time
+
+    sink = RecordingSink()
+    c = compiled("events:\n  on_train_epoch_end: [{files: {glob: '*.jpg', to: 'F/{stem}'}}]\n", sink)
+    t = Trainer(tmp_path)
+    (tmp_path / "a.jpg").write_bytes(b"a")
+    time.sleep(0.2)  # long enough for the listing to count as settled
+    c["on_train_epoch_end"](t)
+    c["on_train_epoch_end"](t)  # served from the settled listing
+    (tmp_path / "b.jpg").write_bytes(b"b")
+    c["on_train_epoch_end"](t)
+    (tmp_path / "c.txt").write_bytes(b"c")
+    (tmp_path / "d.jpg").write_bytes(b"d")
+    time.sleep(0.2)
+    c["on_train_epoch_end"](t)
+    assert [r.path for r in sink.of("upload")] == ["F/a", "F/b", "F/d"]
