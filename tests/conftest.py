@@ -28,33 +28,22 @@ def neptune_dir(tmp_path: Path) -> Path:
     return tmp_path / ".neptune"
 
 
+def train_offline(argv: list[str], work: Path) -> tuple[subprocess.CompletedProcess[str], RunLog]:
+    """Run a real training in a fresh interpreter (``python ARGV``, from the repository) that must
+    succeed with no network attempt, and read back the one Neptune offline run under ``work``."""
+    result = subprocess.run([sys.executable, *argv], cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "NETWORK_ATTEMPTS=0" in result.stdout  # an audit hook watched every socket connect
+    (run,) = find_runs(work / ".neptune")
+    return result, read_run(run)
+
+
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunLog]:
     """A real tiny CPU training (`python -m demo.train`, the `default` preset, offline, ~15 s): its
     Ultralytics save_dir and the Neptune offline run it wrote."""
     work = tmp_path_factory.mktemp("real-training")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "demo.train",
-            "--workdir",
-            str(work),
-            "--preset",
-            "default",
-            "--epochs",
-            str(REAL_TRAINING_EPOCHS),
-            "--forbid-network",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "NETWORK_ATTEMPTS=0" in result.stdout  # an audit hook watched every socket connect
+    argv = ["-m", "demo.train", "--workdir", str(work), "--preset", "default"]
+    result, run = train_offline([*argv, "--epochs", str(REAL_TRAINING_EPOCHS), "--forbid-network"], work)
     assert "hooks: Neptune offline run saved in" in result.stderr
-    save_dir = Path(result.stdout.split("SAVE_DIR=")[1].split()[0])
-    (run,) = find_runs(work / ".neptune")
-    return save_dir, read_run(run)
+    return Path(result.stdout.split("SAVE_DIR=")[1].split()[0]), run

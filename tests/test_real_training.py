@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from hooks._runlog import RunLog, find_runs, read_run
+from hooks._runlog import RunLog
 
 from .conftest import REAL_TRAINING_EPOCHS as EPOCHS
-from .conftest import REPO
+from .conftest import train_offline
 
 # `trained` (the real training most tests here read) lives in conftest.py: tests/test_report.py
 # builds its reports from the same run, and a session fixture there runs once per session.
@@ -101,18 +101,7 @@ sys.exit(rc or (3 if attempts else 0))
 @pytest.fixture(scope="session")
 def trained_by_cli(tmp_path_factory: pytest.TempPathFactory) -> RunLog:
     work = tmp_path_factory.mktemp("cli-training")
-    result = subprocess.run(
-        [sys.executable, "-c", CLI_TRAIN, str(work)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "NETWORK_ATTEMPTS=0" in result.stdout
-    (run,) = find_runs(work / ".neptune")
-    return read_run(run)
+    return train_offline(["-c", CLI_TRAIN, str(work)], work)[1]
 
 
 def test_hooks_train_with_ultralytics_neptune_logs_the_fields_8_4_131_logged(trained_by_cli: RunLog) -> None:
