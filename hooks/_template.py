@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, final
 
@@ -28,18 +28,16 @@ class Field:
 class Template:
     text: str
     parts: tuple[str | Field, ...]
+    constant: str | None = None  # the rendered text when there is no field: nothing to do per call
 
     @property
     def is_constant(self) -> bool:
-        return all(isinstance(p, str) for p in self.parts)
-
-    def roots(self) -> set[str]:
-        return {alt[0] for p in self.parts if isinstance(p, Field) for alt in p.alternatives}
+        return self.constant is not None
 
     def render(self, lookup: Callable[[str], Any]) -> str:
         """Fill the fields; ``lookup(root)`` gives the object a root name stands for."""
-        if self.is_constant:
-            return "".join(p for p in self.parts if isinstance(p, str))
+        if self.constant is not None:
+            return self.constant
         out: list[str] = []
         for part in self.parts:
             if isinstance(part, str):
@@ -95,7 +93,8 @@ def parse_template(text: str, roots: Collection[str]) -> Template:
             i += 1
     if literal or not parts:
         parts.append("".join(literal))
-    return Template(text, tuple(parts))
+    constant = "".join(p for p in parts if isinstance(p, str)) if all(isinstance(p, str) for p in parts) else None
+    return Template(text, tuple(parts), constant)
 
 
 def _parse_field(inner: str, roots: Collection[str]) -> Field:
@@ -119,14 +118,3 @@ def _parse_field(inner: str, roots: Collection[str]) -> Field:
             )
         alternatives.append(parsed)
     return Field(tuple(alternatives), default if sep else None)
-
-
-def render_mapping(template: Template, values: Mapping[str, Any]) -> str:
-    """Render with a plain mapping of roots (for tests and `explain`)."""
-
-    def lookup(root: str) -> Any:
-        if root not in values:
-            raise Missing(root)
-        return values[root]
-
-    return template.render(lookup)
