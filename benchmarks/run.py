@@ -48,10 +48,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny sizes and no real training (a smoke test)")
     parser.add_argument("--rows", help="comma-separated rows to run, e.g. 1,5 (default: all)")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results.json")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="where the JSON goes (default: benchmarks/results.json; with --quick, results-quick.json)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     args = parser.parse_args(argv)
+    if args.out is None:  # a quick run never overwrites the measured figures
+        args.out = Path(__file__).resolve().parent / ("results-quick.json" if args.quick else "results.json")
 
     from benchmarks._harness import markdown_lines, settle, table_lines
     from benchmarks._rows import ROWS, Bench
