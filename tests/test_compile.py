@@ -389,3 +389,12 @@ def test_files_written_after_a_settled_listing_are_found(tmp_path: Path) -> None
     time.sleep(0.2)
     c["on_train_epoch_end"](t)
     assert [r.path for r in sink.of("upload")] == ["F/a", "F/b", "F/d"]
+
+
+def test_users_can_test_a_config_with_the_shipped_helpers(tmp_path: Path) -> None:
+    from hooks.testing import simulate_training
+
+    sink = RecordingSink()
+    simulate_training(dict(hooks.load("minimal", sink=sink)), tmp_path / "run", epochs=3)
+    assert [step for step, _ in sink.series()["metrics/mAP50(B)"]] == [1, 2, 3, 4]
+    assert [step for step, _ in sink.series()["train/box_loss"]] == [1, 2, 3]
