@@ -209,20 +209,21 @@ def python() -> str:
 COLUMNS = ("row", "what", "median", "min–max", "baseline median", "ratio / target", "result")
 
 
+def _cells(r: Result) -> tuple[str, ...]:
+    """One row of the table, as text."""
+    return (
+        r.row,
+        r.what,
+        fmt(r.measured.median, r.measured.unit),
+        fmt_range(r.measured),
+        fmt(r.baseline.median, r.baseline.unit) if r.baseline else "—",
+        r.verdict,
+        status(r.passed),
+    )
+
+
 def table_lines(results: Sequence[Result]) -> list[str]:
-    rows = [COLUMNS]
-    for r in results:
-        rows.append(
-            (
-                r.row,
-                r.what,
-                fmt(r.measured.median, r.measured.unit),
-                fmt_range(r.measured),
-                fmt(r.baseline.median, r.baseline.unit) if r.baseline else "—",
-                r.verdict,
-                status(r.passed),
-            )
-        )
+    rows = [COLUMNS, *(_cells(r) for r in results)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines = []
     for k, row in enumerate(rows):
@@ -236,14 +237,5 @@ def markdown_lines(results: Sequence[Result]) -> list[str]:
     """The same table as Markdown, for the README."""
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for r in results:
-        cells = (
-            r.row,
-            r.what,
-            fmt(r.measured.median, r.measured.unit),
-            fmt_range(r.measured),
-            fmt(r.baseline.median, r.baseline.unit) if r.baseline else "—",
-            r.verdict,
-            status(r.passed),
-        )
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |")
     return lines

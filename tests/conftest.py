@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,6 +22,22 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NEPTUNE_DATA_DIRECTORY", str(tmp_path / ".neptune"))
     yield
+
+
+@pytest.fixture(autouse=True)
+def _hooks_log_in_caplog(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The `hooks` logger prints by itself and does not propagate; a test that asks for caplog
+    sees its records all the same."""
+    if "caplog" not in request.fixturenames:
+        yield
+        return
+    handler = request.getfixturevalue("caplog").handler
+    logger = logging.getLogger("hooks")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ code, globals or secrets."""
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -59,11 +58,7 @@ def outside(tmp_path: Path) -> Path:
 def run_end(config: str, trainer: Trainer, caplog: pytest.LogCaptureFixture) -> tuple[RecordingSink, list[str]]:
     sink = RecordingSink()
     compiled = hooks.loads("version: 1\n" + config, sink=sink)
-    logging.getLogger("hooks").addHandler(caplog.handler)
-    try:
-        compiled["on_train_end"](trainer)
-    finally:
-        logging.getLogger("hooks").removeHandler(caplog.handler)
+    compiled["on_train_end"](trainer)
     return sink, [r.getMessage() for r in caplog.records]
 
 
