@@ -363,7 +363,7 @@ def _compile_plots(spec: ActionSpec) -> Run:
             root = _root_dir(ctx, o.root)
             paths = [root / name for name in o.files]
         roots = _run_roots(ctx) if root is None else (root,)
-        done = session.state(spec)
+        done: set[str] = session.cache(spec).setdefault("done", set())
         for path in paths:
             if keep is not None and not keep(path.name):
                 continue

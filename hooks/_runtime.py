@@ -95,7 +95,6 @@ class Session:
         self.train_epoch: int | None = None  # 0-based epoch of the last on_train_epoch_end
         self.warned: set[tuple[int, str]] = set()
         self.failures: dict[str, int] = {}
-        self.states: dict[int, set[str]] = {}
         self.caches: dict[int, dict[str, Any]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -141,15 +140,8 @@ class Session:
                 self._sink = _NullSink()
         return self._sink
 
-    def state(self, spec: ActionSpec) -> set[str]:
-        """Per-run memory of one action (the files it already uploaded)."""
-        key = id(spec)
-        if key not in self.states:
-            self.states[key] = set()
-        return self.states[key]
-
     def cache(self, spec: ActionSpec) -> dict[str, Any]:
-        """Per-run scratch space of one action."""
+        """Per-run memory of one action (what it already uploaded, its folder listings)."""
         key = id(spec)
         found = self.caches.get(key)
         if found is None:
