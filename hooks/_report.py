@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ._charts import group_float_series, line, render_chart, series_stats
-from ._runlog import SYSTEM_NAMESPACES, FileRef, ImageRef, RunLog, _fmt_size, _parse_iso, namespaces
+from ._runlog import SYSTEM_NAMESPACES, FileRef, ImageRef, RunLog, fmt_size, namespaces, parse_iso
 from ._version import __version__
 
 __all__ = ["IMAGE_EXTS", "MAX_EMBED_BYTES", "render_report", "write_report"]
@@ -247,7 +247,7 @@ def _classify(key: str, ref: FileRef) -> _Image | _Other:
     if ref.file_path is None or not ref.exists:
         return _Image(key, ref, None)
     if ref.size is not None and ref.size > MAX_EMBED_BYTES:
-        return _Other(key, ref, f"image too large to embed (over {_fmt_size(MAX_EMBED_BYTES)})")
+        return _Other(key, ref, f"image too large to embed (over {fmt_size(MAX_EMBED_BYTES)})")
     try:
         data = ref.file_path.read_bytes()
     except OSError:
@@ -265,7 +265,7 @@ def _classify(key: str, ref: FileRef) -> _Image | _Other:
 
 def _header(run: RunLog) -> list[str]:
     name = run.name or "(unnamed run)"
-    created = _parse_iso(run.created)
+    created = parse_iso(run.created)
     shown_created = created.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if created else "–"
     tags = "".join(f'<span class="tag">{esc(t)}</span>' for t in run.tags) or "–"
     meta = run.metadata
@@ -378,7 +378,7 @@ def _images(images: dict[str, list[_Image]]) -> list[str]:
                     f"<figcaption>{caption}<br><code>{where}</code></figcaption></figure>"
                 )
                 continue
-            size = f' <span class="step">{_fmt_size(item.ref.size)}</span>' if item.ref.size is not None else ""
+            size = f' <span class="step">{fmt_size(item.ref.size)}</span>' if item.ref.size is not None else ""
             out.append(
                 f'<figure data-key="{esc(item.key)}"><img class="thumb zoom" src="{item.uri}" alt="{esc(item.key)}">'
                 f"<figcaption>{caption}{size}</figcaption></figure>"
@@ -400,7 +400,7 @@ def _files(run: RunLog, others: list[_Other]) -> list[str]:
         if not ref.exists:
             size, status = "–", '<span class="missing">missing</span>'
         else:
-            size = _fmt_size(ref.size) if ref.size is not None else "?"
+            size = fmt_size(ref.size) if ref.size is not None else "?"
             status = esc(item.note) if item.note else "ok"
         rows.append(
             f'<tr data-key="{esc(item.key)}"><td><code>{esc(item.key)}</code></td><td><code>{esc(where)}</code></td>'
@@ -471,7 +471,7 @@ def _other(run: RunLog) -> list[str]:
             continue
         last = points[-1].value
         if isinstance(last, ImageRef):
-            shown = f"image {_fmt_size(last.size)}" + (f" {last.name}" if last.name else "")
+            shown = f"image {fmt_size(last.size)}" + (f" {last.name}" if last.name else "")
         else:
             shown = str(last) if len(str(last)) <= 300 else str(last)[:297] + "..."
         rows.append(

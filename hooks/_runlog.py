@@ -50,7 +50,9 @@ __all__ = [
     "SeriesKind",
     "UnknownOp",
     "find_runs",
+    "fmt_size",
     "namespaces",
+    "parse_iso",
     "read_run",
     "summarize",
 ]
@@ -184,7 +186,7 @@ def _is_run_dir(path: Path) -> bool:
 
 
 def _created_sort_key(path: Path) -> datetime:
-    parsed = _parse_iso(_load_metadata(path).get("createdAt"))
+    parsed = parse_iso(_load_metadata(path).get("createdAt"))
     if parsed is not None:
         return parsed
     # No usable createdAt (run killed before metadata was written): the
@@ -195,7 +197,7 @@ def _created_sort_key(path: Path) -> datetime:
         return datetime.min.replace(tzinfo=timezone.utc)
 
 
-def _parse_iso(value: object) -> datetime | None:
+def parse_iso(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
@@ -498,7 +500,7 @@ def _fmt_value(value: object, width: int = 40) -> str:
     elif isinstance(value, float):
         text = _fmt_num(value) if value == value and abs(value) != float("inf") else str(value)
     elif isinstance(value, ImageRef):
-        text = f"image {_fmt_size(value.size)}"
+        text = f"image {fmt_size(value.size)}"
     elif isinstance(value, datetime):
         text = value.isoformat()
     elif isinstance(value, str):
@@ -508,7 +510,7 @@ def _fmt_value(value: object, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _fmt_size(size: int) -> str:
+def fmt_size(size: int) -> str:
     amount = float(size)
     for unit in ("B", "KiB", "MiB", "GiB"):
         if amount < 1024 or unit == "GiB":
@@ -586,7 +588,7 @@ def _files_section(run: RunLog, include_system: bool) -> list[str]:
         for key in ns_keys:
             ref = run.files[key]
             shown = ref.file_path.name if ref.file_path is not None else "(inline)"
-            size = _fmt_size(ref.size) if ref.exists and ref.size is not None else "missing"
+            size = fmt_size(ref.size) if ref.exists and ref.size is not None else "missing"
             groups.setdefault(ns, []).append((_rel(key, ns), shown, size))
     for ns, ns_keys in _visible(run.file_sets, include_system).items():
         for key in ns_keys:

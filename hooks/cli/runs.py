@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import timezone
 from pathlib import Path
 
-from .._runlog import SYSTEM_NAMESPACES, RunLog, _parse_iso, find_runs, read_run
+from .._runlog import SYSTEM_NAMESPACES, RunLog, find_runs, parse_iso, read_run
 
 HELP = "list the Neptune offline runs under a data folder, newest first"
 
@@ -58,7 +58,7 @@ def short_id(run: RunLog) -> str:
 
 
 def row(run: RunLog) -> tuple[str, ...]:
-    created = _parse_iso(run.created)
+    created = parse_iso(run.created)
     return (
         short_id(run),
         created.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if created else "-",
