@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, Final
 
 from ._errors import ConfigError, Issue
@@ -65,4 +66,4 @@ def interpolate(doc: Document, env: Mapping[str, str]) -> Document:
     data = walk(doc.data, ())
     if issues:
         raise ConfigError(issues)
-    return Document(doc.file, doc.path, data, doc.values, doc.keys, doc.text)
+    return replace(doc, data=data)

@@ -43,7 +43,6 @@ class Document:
     data: Any
     values: dict[YPath, Location] = field(default_factory=dict)  # where each value starts
     keys: dict[YPath, Location] = field(default_factory=dict)  # where each mapping key starts
-    text: str = ""
 
     def where(self, path: YPath, *, key: bool = False) -> Location:
         """The location of ``path``, or of its nearest ancestor that has one (an empty document:
@@ -129,7 +128,7 @@ def read_text(source: str | bytes, file: str = "<string>", *, path: Path | None 
         loader.dispose()
     if builder.issues:
         raise ConfigError(builder.issues)
-    return Document(file=file, path=path, data=data, values=builder.values, keys=builder.keys, text=text)
+    return Document(file=file, path=path, data=data, values=builder.values, keys=builder.keys)
 
 
 def _issue(file: str, line: int, col: int, message: str, path: YPath = ()) -> Issue:

@@ -148,7 +148,7 @@ def _without_extends(doc: Document) -> Document:
     data = {k: v for k, v in doc.data.items() if k != "extends"}
     values = {p: loc for p, loc in doc.values.items() if p[:1] != ("extends",)}
     keys = {p: loc for p, loc in doc.keys.items() if p[:1] != ("extends",)}
-    return Document(doc.file, doc.path, data, values, keys, doc.text)
+    return Document(doc.file, doc.path, data, values, keys)
 
 
 def merge(base: Document, over: Document) -> Document:
@@ -157,7 +157,7 @@ def merge(base: Document, over: Document) -> Document:
     values: dict[YPath, Location] = {}
     keys: dict[YPath, Location] = {}
     data = _merge(base, over, (), (), (), values, keys)
-    return Document(over.file, over.path, data, values, keys, over.text)
+    return Document(over.file, over.path, data, values, keys)
 
 
 def _copy(doc: Document, src: YPath, dst: YPath, values: dict[YPath, Location], keys: dict[YPath, Location]) -> None:
