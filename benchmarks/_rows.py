@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import io
+import os
 import re
 import statistics
 import subprocess
@@ -78,7 +79,7 @@ def _count_action_runs(config: Path, simulate: Callable[[dict[str, Any]], Any]) 
     """How many times each action kind runs (its `when` held) in one simulated training: the
     compile step is wrapped for this one untimed pass, so the timed passes are untouched."""
     import hooks
-    from hooks import _actions
+    from hooks.actions import registry as _actions
 
     original = dict(_actions.KINDS)
     runs: Counter[str] = Counter()
@@ -115,7 +116,7 @@ def row1(b: Bench) -> list[Result]:
     from ultralytics.utils.torch_utils import model_info_for_loggers  # noqa: F401
 
     import hooks
-    from hooks._standin import EPOCH_EVENTS, simulate_training
+    from hooks.testing.standin import EPOCH_EVENTS, simulate_training
 
     quiet_neptune()
     epochs = b.pick(300, 4)
@@ -431,8 +432,8 @@ def row5(b: Bench) -> list[Result]:
     from PIL import Image
 
     import hooks
-    from hooks._neptune import NeptuneSink
-    from hooks._runlog import read_run
+    from hooks.sinks.neptune.runlog import read_run
+    from hooks.sinks.neptune.sink import NeptuneSink
 
     quiet_neptune()
     folder = drawn_plots(b) if b.quick else real_run_dir(b)
@@ -526,7 +527,7 @@ def _populate(folder: Path, n: int) -> None:
 
 def _files_row(b: Bench, row: str, glob: str, sizes: tuple[int, int], what: str) -> Result:
     import hooks
-    from hooks._standin import EPOCH_EVENTS, simulate_training
+    from hooks.testing.standin import EPOCH_EVENTS, simulate_training
 
     big, small = sizes
     epochs = b.pick(25, 3)
@@ -645,8 +646,8 @@ def _big_config(n: int) -> str:
 
 def row7(b: Bench) -> list[Result]:
     import hooks
-    from hooks._compile import compile_config
-    from hooks._load import load_config
+    from hooks.config.load import load_config
+    from hooks.runtime.compile import compile_config
 
     sizes = (10, 100, 1000) if not b.quick else (10, 20, 50)
     small, mid, big = sizes
@@ -709,7 +710,7 @@ def _owner(trace: Iterable[Any], hooks_dir: str) -> str:
     in that package but is not yaml-hooks); none there: someone else's (this benchmark, Python)."""
     for frame in trace:  # most recent call first
         if frame.filename.startswith(hooks_dir):
-            return "standin" if frame.filename.endswith("_standin.py") else "hooks"
+            return "standin" if "/testing/standin/" in frame.filename.replace(os.sep, "/") else "hooks"
     return "other"
 
 
@@ -722,7 +723,7 @@ def _traced(snapshot: tracemalloc.Snapshot, hooks_dir: str) -> dict[str, int]:
 
 def row8(b: Bench) -> list[Result]:
     import hooks
-    from hooks._standin import EPOCH_EVENTS, simulate_training
+    from hooks.testing.standin import EPOCH_EVENTS, simulate_training
 
     # No new file may appear between the two snapshots, since `files` actions rightly remember the
     # files they uploaded: the last snapshot is one epoch before the end (the last epoch writes the

@@ -39,7 +39,7 @@ def _prepare(workdir: Path) -> None:
     ensure_torchvision()
     with contextlib.redirect_stdout(sys.stderr):  # Ultralytics' logger prints to stdout: not into the table
         configure_ultralytics(workdir)
-    from hooks._log import logger
+    from hooks.log import logger
 
     logger.setLevel(logging.ERROR)  # "run saved in …" and expected missing-file warnings
 

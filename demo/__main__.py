@@ -28,8 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir = args.workdir.resolve()
     save_dir = train(workdir, preset=args.preset, epochs=args.epochs)
 
-    from hooks._report import write_report
-    from hooks._runlog import find_runs, read_run, summarize
+    from hooks.report.html import write_report
+    from hooks.sinks.neptune.runlog import find_runs, read_run
+    from hooks.sinks.neptune.summary import summarize
 
     runs = find_runs(workdir / ".neptune")
     if not runs:

@@ -1,8 +1,13 @@
-"""yaml-hooks: decide in one YAML file what an Ultralytics YOLO training logs to Neptune.
+"""yaml-hooks: decide in one YAML file what an Ultralytics YOLO training logs, and where.
 
     import hooks
     hooks.attach(model, "default")          # a preset name or a path to a YAML file
     compiled = hooks.load("team.yaml")      # per event, the callback, for add_callback yourself
+
+Extending it: ``hooks.register_source`` (a named source, ``package:name``, a function of a
+``hooks.Context`` that raises ``hooks.Missing`` when there is nothing to log) and
+``hooks.register_sink`` (a tracker under `sink:`, a ``hooks.SinkType``); packages can publish
+both through the ``yaml_hooks.sources`` and ``yaml_hooks.sinks`` entry point groups.
 
 The heavy parts (YAML, JSON Schema, Neptune, matplotlib) load only when used.
 """
@@ -11,44 +16,55 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ConfigError, HooksError, Issue, Location
 from ._version import __version__
+from .errors import ConfigError, HooksError, Issue, Location, Missing
 
 if TYPE_CHECKING:
-    from ._attach import attach
-    from ._compile import Callback, Compiled
-    from ._load import load, loads
-    from ._runtime import LoggingFailed
-    from ._sink import Sink, SinkFactory
-    from ._sources import register_source
+    from .registry import PluginError
+    from .runtime.attach import attach, load, loads
+    from .runtime.compile import Callback, Compiled
+    from .runtime.context import Context
+    from .runtime.session import LoggingFailed
+    from .sinks.base import Sink, SinkFactory, SinkType
+    from .sinks.registry import register_sink
+    from .sources.registry import register_source
 
 __all__ = [
     "Callback",
     "Compiled",
     "ConfigError",
+    "Context",
     "HooksError",
     "Issue",
     "Location",
     "LoggingFailed",
+    "Missing",
+    "PluginError",
     "Sink",
     "SinkFactory",
+    "SinkType",
     "__version__",
     "attach",
     "load",
     "loads",
+    "register_sink",
     "register_source",
 ]
 
 _LAZY = {
-    "attach": "._attach",
-    "load": "._load",
-    "loads": "._load",
-    "Compiled": "._compile",
-    "Callback": "._compile",
-    "LoggingFailed": "._runtime",
-    "Sink": "._sink",
-    "SinkFactory": "._sink",
-    "register_source": "._sources",
+    "attach": ".runtime.attach",
+    "load": ".runtime.attach",
+    "loads": ".runtime.attach",
+    "Compiled": ".runtime.compile",
+    "Callback": ".runtime.compile",
+    "Context": ".runtime.context",
+    "LoggingFailed": ".runtime.session",
+    "PluginError": ".registry",
+    "Sink": ".sinks.base",
+    "SinkFactory": ".sinks.base",
+    "SinkType": ".sinks.base",
+    "register_sink": ".sinks.registry",
+    "register_source": ".sources.registry",
 }
 
 

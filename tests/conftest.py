@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks._runlog import RunLog, find_runs, read_run
+from hooks.sinks.neptune.runlog import RunLog, find_runs, read_run
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = Path(__file__).resolve().parent / "configs"

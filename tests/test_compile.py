@@ -14,7 +14,7 @@ import cloudpickle
 import pytest
 
 import hooks
-from hooks._errors import ConfigError
+from hooks.errors import ConfigError
 from hooks.testing import RecordingSink
 
 
@@ -204,7 +204,9 @@ def test_plots_as_files_or_figures_from_a_list_or_the_registry(tmp_path: Path) -
     ]
 
 
-def test_assign_hyperparameters_and_unsupported_values(tmp_path: Path) -> None:
+def test_assign_hands_the_sink_plain_values(tmp_path: Path) -> None:
+    # None and lists stay what they are: how a tracker stores them is its sink's business
+    # (tests/test_neptune_sink.py: Neptune writes them as text).
     sink = RecordingSink()
     c = compiled("events:\n  on_pretrain_routine_start: [{assign: {from: hyperparameters, to: Config/Hyper}}]\n", sink)
     t = Trainer(tmp_path)
@@ -216,10 +218,10 @@ def test_assign_hyperparameters_and_unsupported_values(tmp_path: Path) -> None:
     assert rec.value == {
         "name": "exp",
         "task": "detect",
-        "project": "",
+        "project": None,
         "epochs": 3,
         "save_dir": str(tmp_path),
-        "classes": "[0, 2]",
+        "classes": [0, 2],
     }
 
 
@@ -344,7 +346,7 @@ def test_compiled_callbacks_survive_cloudpickle_into_a_fresh_interpreter(tmp_pat
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    from hooks._runlog import find_runs, read_run
+    from hooks.sinks.neptune.runlog import find_runs, read_run
 
     (run,) = find_runs(tmp_path / "nep")
     assert [(p.step, p.value) for p in read_run(run).series["lr/pg0"]] == [(1, 0.5)]
@@ -387,3 +389,16 @@ def test_users_can_test_a_config_with_the_shipped_helpers(tmp_path: Path) -> Non
     simulate_training(dict(hooks.load("minimal", sink=sink)), tmp_path / "run", epochs=3)
     assert [step for step, _ in sink.series()["metrics/mAP50(B)"]] == [1, 2, 3, 4]
     assert [step for step, _ in sink.series()["train/box_loss"]] == [1, 2, 3]
+
+
+def test_a_constant_to_and_a_templated_one_name_fields_alike(tmp_path: Path) -> None:
+    # `to: /cfg/` used to keep its slashes while `/{args.name}/` lost them.
+    sink = RecordingSink()
+    c = compiled(
+        "events:\n  on_pretrain_routine_start:\n"
+        "    - assign: {from: hyperparameters, to: /cfg/}\n"
+        "    - assign: {from: hyperparameters, to: '/{args.name}/'}\n",
+        sink,
+    )
+    c["on_pretrain_routine_start"](Trainer(tmp_path))
+    assert [r.path for r in sink.of("assign")] == ["cfg", "exp"]

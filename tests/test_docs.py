@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hooks._load import load_config
 from hooks.cli import main
+from hooks.config.load import load_config
 
 from .conftest import REPO
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 import hooks
-from hooks._neptune import NeptuneSinkFactory, effective_mode
+from hooks.sinks.neptune.sink import NeptuneSinkFactory, effective_mode
 
 
 @pytest.mark.parametrize(
@@ -67,11 +67,25 @@ def test_offline_run_is_written_and_located(neptune_dir: Path) -> None:
     message = sink.stop()
     assert folder is not None and folder.parent == neptune_dir / "offline"
     assert message == f"Neptune offline run saved in {folder} (upload it later with `neptune sync`)"
-    from hooks._runlog import read_run
+    from hooks.sinks.neptune.runlog import read_run
 
     run = read_run(folder)
     assert run.fields["c/d"] == 1 and run.fields["c/e/f"] == "g"
     assert [(p.step, p.value) for p in run.series["a/b"]] == [(1, 1.5)]
+
+
+def test_values_neptune_cannot_hold_are_written_as_text(neptune_dir: Path) -> None:
+    # Neptune silently drops None, lists and tuples in an assigned mapping; the sink writes them
+    # as text (None as "", as Ultralytics' integration did), nested mappings included.
+    sink = factory("sink: {neptune: {capture: {stdout: false, stderr: false, hardware_metrics: false}}}\n").open(lookup)
+    sink.assign("hp", {"project": None, "classes": [0, 2], "imgsz": (64, 64), "nested": {"x": None, "n": 3}})
+    folder = sink.folder()
+    sink.stop()
+    from hooks.sinks.neptune.runlog import read_run
+
+    fields = read_run(folder).fields
+    assert fields["hp/project"] == "" and fields["hp/classes"] == "[0, 2]" and fields["hp/imgsz"] == "(64, 64)"
+    assert fields["hp/nested/x"] == "" and fields["hp/nested/n"] == 3
 
 
 def test_debug_mode_writes_nothing(neptune_dir: Path) -> None:
@@ -93,7 +107,7 @@ def test_online_mode_that_cannot_start_falls_back_to_offline(
     assert sink.stop().startswith("Neptune offline run saved in")
     warnings = [r.getMessage() for r in caplog.records if r.name == "hooks"]
     assert len(warnings) == 1 and "could not start in async mode" in warnings[0] and "logging offline" in warnings[0]
-    from hooks._runlog import find_runs, read_run
+    from hooks.sinks.neptune.runlog import find_runs, read_run
 
     (run,) = find_runs(neptune_dir)
     assert [(p.step, p.value) for p in read_run(run).series["kept"]] == [(1, 1.0)]

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 import hooks
-from hooks._neptune import NeptuneSinkFactory
-from hooks._runlog import RunLog, find_runs, read_run
-from hooks._standin import simulate_training
+from hooks.sinks.neptune.runlog import RunLog, find_runs, read_run
+from hooks.sinks.neptune.sink import NeptuneSinkFactory
+from hooks.testing.standin import simulate_training
 
 from .reference_callbacks import QUIET, HandWritten
 
@@ -183,7 +183,7 @@ def test_ultralytics_builtin_neptune_is_switched_off_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Ultralytics ≤ 8.4.131 adds its own Neptune callbacks after the model's; only ours may log."""
-    from hooks import _runtime
+    from hooks.sinks.neptune import sink as _runtime
 
     monkeypatch.setattr(_runtime, "_warned_builtin", False)
     calls: list[str] = []

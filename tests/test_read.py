@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hooks._errors import ConfigError, Location
-from hooks._read import MAX_BYTES, read_file, read_text
+from hooks.config.read import MAX_BYTES, read_file, read_text
+from hooks.errors import ConfigError, Location
 
 
 def issues(source: str | bytes) -> list[str]:

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from hooks._charts import series_stats
-from hooks._report import write_report
-from hooks._runlog import SYSTEM_NAMESPACES, RunLog, find_runs, namespaces, read_run
 from hooks.cli import main
+from hooks.report.charts import series_stats
+from hooks.report.html import write_report
+from hooks.sinks.neptune.runlog import SYSTEM_NAMESPACES, RunLog, find_runs, namespaces, read_run
 
 from .conftest import REPO
 
@@ -445,6 +445,6 @@ def test_hooks_report_picks_a_run_by_id_the_latest_or_says_why_not(
 
 
 def test_the_report_modules_do_not_import_matplotlib_until_a_report_is_drawn() -> None:
-    code = "import sys, hooks._report, hooks.cli; print('matplotlib' in sys.modules)"
+    code = "import sys, hooks.report.html, hooks.cli; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

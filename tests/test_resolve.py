@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hooks._errors import ConfigError
-from hooks._load import load_config
+from hooks.config.load import load_config
+from hooks.errors import ConfigError
 
 
 def write(path: Path, text: str) -> Path:

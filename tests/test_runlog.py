@@ -1,4 +1,4 @@
-"""Tests for hooks._runlog: real Neptune offline runs and hand-written logs."""
+"""Tests for hooks.sinks.neptune.runlog: real Neptune offline runs and hand-written logs."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from hooks._runlog import (
+from hooks.sinks.neptune.runlog import (
     FileRef,
     ImageRef,
     Point,
@@ -21,8 +21,8 @@ from hooks._runlog import (
     find_runs,
     namespaces,
     read_run,
-    summarize,
 )
+from hooks.sinks.neptune.summary import summarize
 
 # neptune's dependencies warn about deprecated jsonschema APIs at import time.
 NEPTUNE_WARNINGS = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -530,7 +530,7 @@ def test_read_run_rejects_missing_folder(tmp_path: Path) -> None:
 
 
 def test_module_imports_nothing_heavy() -> None:
-    spec = importlib.util.find_spec("hooks._runlog")
+    spec = importlib.util.find_spec("hooks.sinks.neptune.runlog")
     assert spec is not None and spec.origin is not None
     # Load the file alone so the package __init__ cannot mask what it imports.
     code = (

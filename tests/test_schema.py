@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from hooks._actions import KINDS
-from hooks._events import EVENTS
-from hooks._load import load_config
-from hooks._presets import list_presets
-from hooks._sources import BUILTIN_SOURCES, SOURCES
-from hooks._validate import load_schema
+from hooks.actions.registry import KINDS
+from hooks.config.events import EVENTS
+from hooks.config.load import load_config
+from hooks.config.presets import list_presets
+from hooks.config.validate import load_schema
+from hooks.sources.registry import BUILTIN_SOURCES, SOURCES
 
 from .conftest import REPO
 
@@ -110,3 +110,13 @@ def test_every_property_has_a_title_or_description_for_editors(schema: dict[str,
     assert schema["$id"] and all(
         "examples" in schema["$defs"][k] for k in ("scalars", "files", "plots", "assign", "upload")
     )
+
+
+def test_the_shipped_schema_is_generated_from_the_tracker_registry() -> None:
+    # schemas/hooks.schema.json is `hooks schema --builtin`: every built-in tracker's own piece.
+    from hooks.config.validate import full_schema
+    from hooks.sinks.registry import SINKS
+
+    shipped = load_schema()
+    assert set(shipped["properties"]["sink"]["properties"]) == set(SINKS.builtin) == {"neptune"}
+    assert full_schema(plugins=False) == shipped

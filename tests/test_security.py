@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import hooks
-from hooks._errors import ConfigError
-from hooks._load import load_config
+from hooks.config.load import load_config
+from hooks.errors import ConfigError
 from hooks.testing import RecordingSink
 
 from .test_compile import Trainer

@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 import hooks
-from hooks._errors import ConfigError
-from hooks._load import load_config
 from hooks.cli import main
+from hooks.config.load import load_config
+from hooks.errors import ConfigError
 
 from .conftest import REPO
 

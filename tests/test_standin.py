@@ -1,4 +1,4 @@
-"""Tests of hooks._standin against facts recorded from real Ultralytics trainings.
+"""Tests of hooks.testing.standin against facts recorded from real Ultralytics trainings.
 
 How the REAL_RUNS data below was recorded (once, by hand; a real training is too slow for unit
 tests): ultralytics 8.4.190, torch 2.13.0+cpu, Python 3.11. ``YOLO("yolov8n.yaml").train(...)``
@@ -33,8 +33,8 @@ from typing import Any
 
 import pytest
 
-from hooks import _standin
-from hooks._standin import (
+from hooks.testing import standin as _standin
+from hooks.testing.standin import (
     ALL_EVENTS,
     BATCH_EVENTS,
     EPOCH_EVENTS,
@@ -674,7 +674,7 @@ def test_ultralytics_defaults_when_imported(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setenv("YOLO_CONFIG_DIR", str(tmp_path / "yolo"))
     monkeypatch.setenv("YOLO_OFFLINE", "1")
     cfg = pytest.importorskip("ultralytics.cfg")
-    from_yaml = _standin._ultralytics_defaults()
+    from_yaml = _standin.args._ultralytics_defaults()
     assert from_yaml == dict(vars(cfg.get_cfg()))
 
 
@@ -683,7 +683,9 @@ import importlib.util, sys, tempfile
 from pathlib import Path
 for name in ("torch", "ultralytics", "yaml"):
     sys.modules[name] = None  # importing them now raises ImportError
-spec = importlib.util.spec_from_file_location("standin", sys.argv[1])
+spec = importlib.util.spec_from_file_location(
+    "standin", Path(sys.argv[1]) / "__init__.py", submodule_search_locations=[sys.argv[1]]
+)
 mod = importlib.util.module_from_spec(spec)
 sys.modules["standin"] = mod
 spec.loader.exec_module(mod)
@@ -692,7 +694,7 @@ save_dir = Path(tempfile.mkdtemp()) / "exp"
 t = mod.simulate_training({"on_fit_epoch_end": lambda t: seen.append(t.epoch)}, save_dir, epochs=2)
 assert seen == [0, 1, 2], seen
 assert t.model is None
-assert vars(t.args).keys() >= mod._FALLBACK_DEFAULTS.keys()
+assert vars(t.args).keys() >= mod.args._FALLBACK_DEFAULTS.keys()
 assert "hsv_h" not in vars(t.args)  # really the fallback, not the real default.yaml
 assert (save_dir / "weights" / "best.pt").exists() and (save_dir / "results.png").exists()
 print("ok")
@@ -700,7 +702,7 @@ print("ok")
 
 
 def test_works_without_torch_ultralytics_or_yaml() -> None:
-    path = Path(_standin.__file__)
+    path = Path(_standin.__file__).parent  # the package, loaded on its own
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     out = subprocess.run(
         [sys.executable, "-c", _NO_TORCH, str(path)], capture_output=True, text=True, env=env, check=False

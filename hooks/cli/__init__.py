@@ -6,8 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .._errors import HooksError
 from .._version import __version__
+from ..errors import HooksError
 from . import explain, init, presets, report, runs, schema, show, train, validate
 
 __all__ = ["main"]
@@ -27,7 +27,9 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Exit 0: fine; 1: the input is wrong (a config error); 2: usage."""
-    parser = argparse.ArgumentParser(prog="hooks", description="Declarative Ultralytics → Neptune logging.")
+    parser = argparse.ArgumentParser(
+        prog="hooks", description="Declarative logging of Ultralytics trainings to experiment trackers."
+    )
     parser.add_argument("--version", action="version", version=f"yaml-hooks {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

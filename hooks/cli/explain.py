@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from .._events import EVENTS
-from .._explain import explain_config
-from .._load import load_config
+from ..config.events import EVENTS
+from ..config.load import load_config
+from ..runtime.explain import explain_config
 
 HELP = "say in plain words what a config logs, event by event"
 

@@ -14,7 +14,7 @@ HELP = "write a starter config that extends a preset, with the schema modeline f
 TEMPLATE = """\
 # yaml-language-server: $schema={schema}
 #
-# yaml-hooks config: what an Ultralytics training logs to Neptune. `hooks explain {name}` says it
+# yaml-hooks config: what an Ultralytics training logs, and where. `hooks explain {name}` says it
 # in words, `hooks show {name}` prints it resolved, `hooks validate {name}` checks it.
 version: 1
 description: {description}
@@ -47,7 +47,7 @@ def schema_reference(target: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._load import load_config
+    from ..config.load import load_config
 
     target = Path(args.path)
     if target.exists() and not args.force:

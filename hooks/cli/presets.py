@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .._presets import list_presets
+from ..config.presets import list_presets
 
 HELP = "list the shipped and installed presets with their package and a one-line description"
 

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .._runlog import find_runs, read_run
-from .runs import data_dir, no_runs_message
+from ..sinks.neptune.runlog import data_dir, find_runs, no_runs_message, read_run
 
 HELP = "write one self-contained HTML report of a Neptune offline run (charts, images, files, fields)"
 
@@ -70,7 +69,7 @@ def _matches(path: Path, spec: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._report import write_report
+    from ..report.html import write_report
     from .runs import short_id
 
     where = data_dir(args.dir)

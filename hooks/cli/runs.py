@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterable
 from datetime import timezone
 from pathlib import Path
 
-from .._runlog import SYSTEM_NAMESPACES, RunLog, find_runs, parse_iso, read_run
+from ..sinks.neptune.runlog import SYSTEM_NAMESPACES, RunLog, data_dir, find_runs, no_runs_message, parse_iso, read_run
 
 HELP = "list the Neptune offline runs under a data folder, newest first"
 
@@ -24,22 +23,6 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         type=Path,
         help="the Neptune data folder, a folder holding .neptune, or an offline/ folder "
         "(default: $NEPTUNE_DATA_DIRECTORY, else ./.neptune)",
-    )
-
-
-def data_dir(given: Path | None) -> Path:
-    """Where Neptune writes offline runs when the command names no folder: its own default."""
-    if given is not None:
-        return given
-    return Path(os.environ.get("NEPTUNE_DATA_DIRECTORY") or ".neptune")
-
-
-def no_runs_message(where: Path) -> str:
-    looked = [where / "offline", where / ".neptune" / "offline", where]
-    return (
-        f"hooks: no Neptune offline run found in {where} (looked in {', '.join(str(p) for p in looked)}).\n"
-        "A training logs offline runs under $NEPTUNE_DATA_DIRECTORY, else under .neptune/ of the folder it "
-        "ran in; name that folder, e.g. `hooks runs demo-work` for the demo."
     )
 
 

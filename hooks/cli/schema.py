@@ -5,15 +5,22 @@ from __future__ import annotations
 import argparse
 import json
 
-from .._validate import load_schema
+from ..config.validate import full_schema
 
 HELP = "print the JSON Schema of the config format"
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compact", action="store_true", help="one line")
+    p.add_argument(
+        "--builtin",
+        action="store_true",
+        help="only yaml-hooks' own trackers under `sink` (what schemas/hooks.schema.json holds), "
+        "not those of installed packages",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    print(json.dumps(load_schema(), indent=None if args.compact else 2, ensure_ascii=False))
+    schema = full_schema(plugins=not args.builtin)
+    print(json.dumps(schema, indent=None if args.compact else 2, ensure_ascii=False))
     return 0

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
-from .._load import read_source
-from .._show import provenance, show_yaml
+from ..config.build import build
+from ..config.load import load_document
+from ..config.show import provenance, show_yaml
 
 HELP = "print the fully resolved config, each line annotated with the file and line it came from"
 
@@ -18,17 +18,12 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._build import build
-    from .._interpolate import interpolate
-    from .._resolve import resolve
-    from .._validate import validate
-
-    resolved = resolve(read_source(args.config))
-    doc = interpolate(resolved.doc, os.environ)
-    validate(doc, resolved.chains)
-    build(doc, resolved.chains)  # every check a load makes, so what is shown would load
+    merged = load_document(args.config)
+    build(merged.doc, merged.chains)  # every check a load makes, so what is shown would load
     if args.json:
-        print(json.dumps({"config": doc.data, "provenance": provenance(doc)}, indent=2, ensure_ascii=False))
+        print(
+            json.dumps({"config": merged.doc.data, "provenance": provenance(merged.doc)}, indent=2, ensure_ascii=False)
+        )
     else:
-        print(show_yaml(doc, list(resolved.chains)))
+        print(show_yaml(merged.doc, merged.files))
     return 0

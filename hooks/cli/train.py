@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .._attach import config_from_env
-from .._load import load
+from ..runtime.attach import config_from_env, load
 
 HELP = "train with a config attached; key=value arguments go to Ultralytics as `yolo train` takes them"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .._errors import ConfigError
-from .._load import load_config
+from ..config.load import load_config
+from ..errors import ConfigError
 
 HELP = "check configs; print every error as FILE:LINE:COL: path: message"
 

@@ -1,0 +1,128 @@
+"""What every action kind shares: the kind's registration record and the helpers its build, compile
+and explain steps use (file fields, folders, filters, field paths)."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, final
+
+from ..errors import Missing
+from ..runtime.context import Context, FileFields
+
+if TYPE_CHECKING:
+    from ..config.builder import Builder
+    from ..config.model import ActionSpec, SourceRef
+    from ..config.templates import Template
+    from ..runtime.session import Session
+
+__all__ = [
+    "ActionKind",
+    "Run",
+    "field",
+    "field_path",
+    "filter_words",
+    "folder_of",
+    "join",
+    "matcher",
+    "patterns",
+    "run_folders",
+    "set_file",
+    "source_words",
+]
+
+Run = Callable[[Context, "Session"], None]
+"""A compiled action: called with the event's context and the training's session."""
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class ActionKind:
+    """One action kind: the YAML key, and how its body is built, compiled and put into words."""
+
+    name: str
+    build: Callable[[Builder, Mapping[str, Any]], Any]  # the kind's frozen options, or None on errors
+    compile: Callable[[ActionSpec], Run]
+    explain: Callable[[ActionSpec], str]
+
+
+def set_file(ctx: Context, path: Path, folder: Path | None) -> None:
+    """Make ``{file.*}``, ``{stem}``, ``{name}``, ``{suffix}`` stand for ``path`` in templates; the
+    event's callback clears them after each action."""
+    ctx.file = FileFields(path, folder)
+
+
+def folder_of(ctx: Context, root: str | None) -> Path:
+    """An action's folder: an allowed absolute `root`, or the save_dir of a named object (default:
+    the event's own object)."""
+    if root is not None and root.startswith("/"):
+        return Path(root)  # a folder the loaded config listed in allow_roots
+    obj = ctx.lookup(root) if root else ctx.obj
+    save_dir = getattr(obj, "save_dir", None)
+    if save_dir is None:
+        raise Missing(f"{root or ctx.obj_kind}.save_dir is not set on this event")
+    return Path(save_dir)
+
+
+def run_folders(ctx: Context) -> tuple[Path, ...]:
+    """The folders a run's files may come from: the trainer's and the validator's save_dir."""
+    folders: list[Path] = []
+    for head in ("trainer", "validator", ctx.obj_kind):
+        try:
+            save_dir = getattr(ctx.lookup(head), "save_dir", None)
+        except Missing:
+            continue
+        if save_dir is not None and Path(save_dir) not in folders:
+            folders.append(Path(save_dir))
+    return tuple(folders)
+
+
+def patterns(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def matcher(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[str], bool] | None:
+    """A name filter from `include`/`exclude` globs, or None when there is nothing to filter."""
+    if not include and not exclude:
+        return None
+
+    def keep(name: str) -> bool:
+        if include and not any(fnmatch.fnmatchcase(name, p) for p in include):
+            return False
+        return not any(fnmatch.fnmatchcase(name, p) for p in exclude)
+
+    return keep
+
+
+def field_path(text: str) -> str:
+    """A rendered `to:` as a field path: names separated by '/', none empty at either end."""
+    return text.strip("/")
+
+
+def join(namespace: str, name: str) -> str:
+    return f"{namespace}/{name}" if namespace else name
+
+
+def field(template: Template) -> Callable[[Context], str]:
+    """A `to:` template as a function of the context; a constant one is worked out once."""
+    if template.is_constant:
+        text = field_path(template.render(lambda _: None))
+        return lambda ctx: text
+    return lambda ctx: field_path(template.render(ctx.lookup))
+
+
+def filter_words(include: tuple[str, ...], exclude: tuple[str, ...]) -> str:
+    only = f", only {', '.join(include)}" if include else ""
+    return only + (f", except {', '.join(exclude)}" if exclude else "")
+
+
+def source_words(source: SourceRef | None) -> str:
+    if source is None:
+        return ""
+    if source.named is not None:
+        return f"{source.text} ({source.named.description})"
+    return source.text

@@ -1,0 +1,123 @@
+"""`plots`: plot images, from a list of names or a registry, uploaded as files or re-drawn figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, final
+
+from ..config.confine import inside
+from ..runtime.context import Context
+from ..sources.registry import reader
+from .base import (
+    ActionKind,
+    Run,
+    field_path,
+    filter_words,
+    folder_of,
+    matcher,
+    patterns,
+    run_folders,
+    set_file,
+    source_words,
+)
+
+if TYPE_CHECKING:
+    from ..config.builder import Builder
+    from ..config.model import ActionSpec, SourceRef
+    from ..config.templates import Template
+    from ..runtime.session import Session
+
+__all__ = ["KIND", "Plots"]
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Plots:
+    source: SourceRef | None
+    files: tuple[str, ...]
+    root: str | None
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    to: Template
+    render: Literal["file", "figure"]
+
+
+def build(b: Builder, body: Mapping[str, Any]) -> Plots | None:
+    if ("from" in body) == ("files" in body):
+        b.fail((), "give exactly one of `from` (a registry such as plot_registry) or `files` (a list of names)")
+        return None
+    source = b.source(body["from"], ("from",), {"files"}) if "from" in body else None
+    files = b.relative_patterns(body["files"], ("files",)) if "files" in body else ()
+    to = b.template(body["to"], ("to",), b.file_heads)
+    if to is None or files is None or ("from" in body and source is None):
+        return None
+    return Plots(
+        source,
+        files,
+        b.root(body.get("root"), ("root",)),
+        patterns(body.get("include")),
+        patterns(body.get("exclude")),
+        to,
+        body.get("render", "file"),
+    )
+
+
+def compile(spec: ActionSpec) -> Run:
+    o: Plots = spec.body
+    keep = matcher(o.include, o.exclude)
+    figure = o.render == "figure"
+    read = reader(o.source) if o.source is not None else None
+
+    def run(ctx: Context, session: Session) -> None:
+        folder: Path | None
+        if read is not None:
+            paths = [Path(p) for p in read(ctx)]
+            folder = None
+        else:
+            folder = folder_of(ctx, o.root)
+            paths = [folder / name for name in o.files]
+        allowed = run_folders(ctx) if folder is None else (folder,)
+        done: set[str] = session.cache(spec).setdefault("done", set())
+        for path in paths:
+            if keep is not None and not keep(path.name):
+                continue
+            key = str(path)
+            if key in done or not path.is_file():
+                continue
+            if not inside(path, allowed):
+                session.warn_once(spec, f"outside:{key}", f"{path} is outside the run's folders; not uploaded")
+                continue
+            set_file(ctx, path, folder or path.parent)
+            to = field_path(o.to.render(ctx.lookup))
+            sink = session.sink(ctx)
+            if figure:
+                sink.upload_figure(to, _figure(path))
+            else:
+                sink.upload(to, path)
+            done.add(key)
+
+    return run
+
+
+def _figure(path: Path) -> Any:
+    # A bare Figure (not pyplot): no global figure registry to leak into, no GUI backend.
+    import matplotlib.image as mpimg
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0), frameon=False, aspect="auto", xticks=[], yticks=[])
+    ax.imshow(mpimg.imread(str(path)))
+    return fig
+
+
+def explain(spec: ActionSpec) -> str:
+    o: Plots = spec.body
+    what = source_words(o.source) if o.source else "the files " + ", ".join(o.files)
+    filt = filter_words(o.include, o.exclude)
+    how = "re-drawn as matplotlib figures" if o.render == "figure" else "as the image files themselves"
+    return f"upload the plots in {what}{filt} to {o.to.text}, {how} (those that exist)"
+
+
+KIND = ActionKind("plots", build, compile, explain)

@@ -1,0 +1,78 @@
+"""`upload`: one file (a named one such as best, or a path in a folder) uploaded to a field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, final
+
+from ..config.confine import inside
+from ..errors import Missing
+from ..runtime.context import Context
+from ..sources.registry import reader
+from .base import ActionKind, Run, field_path, folder_of, run_folders, set_file, source_words
+
+if TYPE_CHECKING:
+    from ..config.builder import Builder
+    from ..config.model import ActionSpec, SourceRef
+    from ..config.templates import Template
+    from ..runtime.session import Session
+
+__all__ = ["KIND", "Upload"]
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Upload:
+    source: SourceRef | None
+    path: str | None
+    root: str | None
+    to: Template
+
+
+def build(b: Builder, body: Mapping[str, Any]) -> Upload | None:
+    if ("from" in body) == ("path" in body):
+        b.fail((), "give exactly one of `from` (best, last, …) or `path` (a file such as results.csv)")
+        return None
+    source = b.source(body["from"], ("from",), {"file"}) if "from" in body else None
+    path = None
+    if "path" in body:
+        checked = b.relative_patterns(body["path"], ("path",))
+        path = checked[0] if checked else None
+    to = b.template(body["to"], ("to",), b.file_heads)
+    if to is None or (source is None and path is None):
+        return None
+    return Upload(source, path, b.root(body.get("root"), ("root",)), to)
+
+
+def compile(spec: ActionSpec) -> Run:
+    o: Upload = spec.body
+    read = reader(o.source) if o.source is not None else None
+
+    def run(ctx: Context, session: Session) -> None:
+        if read is not None:
+            file = Path(read(ctx))
+            allowed = run_folders(ctx)
+            folder = allowed[0] if allowed else None
+        else:
+            folder = folder_of(ctx, o.root)
+            file = folder / str(o.path)
+            allowed = (folder,)
+        if not file.is_file():
+            raise Missing(f"{file} does not exist; not uploaded")
+        if not inside(file, allowed):
+            raise PermissionError(f"{file} is outside the run's folders; not uploaded")
+        set_file(ctx, file, folder)
+        session.sink(ctx).upload(field_path(o.to.render(ctx.lookup)), file)
+
+    return run
+
+
+def explain(spec: ActionSpec) -> str:
+    o: Upload = spec.body
+    what = source_words(o.source) if o.source else f"the file {o.path}"
+    return f"upload {what} to {o.to.text} (a warning if it does not exist)"
+
+
+KIND = ActionKind("upload", build, compile, explain)

@@ -1,0 +1,71 @@
+"""The Ultralytics callback events, what each passes to its callbacks, and when it fires."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal, final
+
+__all__ = ["EVENTS", "OBJECT_HEADS", "Event", "EventObject"]
+
+EventObject = Literal["trainer", "validator", "predictor", "exporter"]
+
+# The objects events pass: an attribute path or a template field may start with one of them.
+OBJECT_HEADS: Final[tuple[EventObject, ...]] = ("trainer", "validator", "predictor", "exporter")
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Event:
+    name: str
+    obj: EventObject
+    when: str
+
+
+def _events(obj: EventObject, *pairs: tuple[str, str]) -> list[Event]:
+    return [Event(name, obj, when) for name, when in pairs]
+
+
+# The 25 events of ultralytics/utils/callbacks/base.py (8.4.x), grouped by the object they pass,
+# in that file's order (not the order a training fires them: see hooks.testing.standin.events).
+EVENTS: Final[dict[str, Event]] = {
+    e.name: e
+    for e in [
+        *_events(
+            "trainer",
+            ("on_pretrain_routine_start", "once, before the dataset and model are set up"),
+            ("on_pretrain_routine_end", "once, after the dataset and model are set up"),
+            ("on_train_start", "once, before the first epoch"),
+            ("on_train_epoch_start", "at the start of every epoch"),
+            ("on_train_batch_start", "before every training batch"),
+            ("optimizer_step", "at an optimizer step (reserved; Ultralytics does not fire it)"),
+            ("on_before_zero_grad", "before gradients are zeroed (reserved; not fired by default)"),
+            ("on_train_batch_end", "after every training batch"),
+            ("on_train_epoch_end", "after the training batches of every epoch, before validation"),
+            ("on_model_save", "after every epoch's checkpoint is saved, before on_fit_epoch_end"),
+            ("on_fit_epoch_end", "after every epoch's validation, and once more after the final validation"),
+            ("on_train_end", "once, when training ends (after the final validation)"),
+            ("on_params_update", "when model parameters are updated"),
+            ("teardown", "once, after training has cleaned up"),
+        ),
+        *_events(
+            "validator",
+            ("on_val_start", "when a validation starts"),
+            ("on_val_batch_start", "before every validation batch"),
+            ("on_val_batch_end", "after every validation batch"),
+            ("on_val_end", "when a validation ends (every epoch, and the final validation)"),
+        ),
+        *_events(
+            "predictor",
+            ("on_predict_start", "when a prediction starts"),
+            ("on_predict_batch_start", "before every prediction batch"),
+            ("on_predict_postprocess_end", "after every batch is post-processed"),
+            ("on_predict_batch_end", "after every prediction batch"),
+            ("on_predict_end", "when a prediction ends"),
+        ),
+        *_events(
+            "exporter",
+            ("on_export_start", "when an export starts"),
+            ("on_export_end", "when an export ends"),
+        ),
+    ]
+}

@@ -1,0 +1,121 @@
+"""Templates: ``weights/{args.name}/{file.name}``, parsed at load time, rendered by reading fields only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any, final
+
+from ..errors import Missing, UnsafePath
+from .paths import follow, parse_path
+from .suggest import did_you_mean
+
+__all__ = ["Field", "Template", "TemplateError", "parse_template"]
+
+
+class TemplateError(ValueError):
+    pass
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Field:
+    alternatives: tuple[tuple[str, ...], ...]  # `{a|b}`: the first that is set and not empty wins
+    default: str | None  # `{a:-text}`
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Template:
+    text: str
+    parts: tuple[str | Field, ...]
+    constant: str | None = None  # the rendered text when there is no field: nothing to do per call
+
+    @property
+    def is_constant(self) -> bool:
+        return self.constant is not None
+
+    def render(self, lookup: Callable[[str], Any]) -> str:
+        """Fill the fields; ``lookup(root)`` gives the object a root name stands for."""
+        if self.constant is not None:
+            return self.constant
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            value = ""
+            for alt in part.alternatives:
+                try:
+                    got = follow(lookup(alt[0]), alt[1:], ".".join(alt)) if len(alt) > 1 else lookup(alt[0])
+                except (Missing, UnsafePath):
+                    continue
+                if got is not None and got != "":
+                    value = str(got)
+                    break
+            else:
+                if part.default is not None:
+                    value = part.default
+            out.append(value)
+        return "".join(out)
+
+
+def parse_template(text: str, roots: Collection[str]) -> Template:
+    """Parse ``text``; raise TemplateError saying what is wrong. ``roots`` are the allowed field roots."""
+    parts: list[str | Field] = []
+    literal: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "{":
+            if text.startswith("{{", i):
+                literal.append("{")
+                i += 2
+                continue
+            end = text.find("}", i + 1)
+            if end < 0:
+                raise TemplateError(f"'{{' at character {i + 1} is never closed; write '{{{{' for a literal brace")
+            inner = text[i + 1 : end]
+            if "{" in inner:
+                raise TemplateError(f"'{{{inner}}}': fields cannot be nested")
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            parts.append(_parse_field(inner, roots))
+            i = end + 1
+        elif c == "}":
+            if text.startswith("}}", i):
+                literal.append("}")
+                i += 2
+                continue
+            raise TemplateError(f"'}}' at character {i + 1} has no opening '{{'; write '}}}}' for a literal brace")
+        else:
+            literal.append(c)
+            i += 1
+    if literal or not parts:
+        parts.append("".join(literal))
+    constant = "".join(p for p in parts if isinstance(p, str)) if all(isinstance(p, str) for p in parts) else None
+    return Template(text, tuple(parts), constant)
+
+
+def _parse_field(inner: str, roots: Collection[str]) -> Field:
+    body, sep, default = inner.partition(":-")
+    if not sep and (":" in body or "!" in body):
+        raise TemplateError(
+            f"'{{{inner}}}': format specs and conversions are not supported; "
+            "write a dotted name such as {args.name}, or {args.name:-default}"
+        )
+    if not body.strip():
+        raise TemplateError("'{}' is empty; name a field such as {args.name}")
+    alternatives = []
+    for alt in body.split("|"):
+        parsed = parse_path(alt.strip())
+        if isinstance(parsed, str):
+            raise TemplateError(f"'{{{inner}}}': {parsed}")
+        if parsed[0] not in roots:
+            raise TemplateError(
+                f"'{{{inner}}}': unknown field '{parsed[0]}'{did_you_mean(parsed[0], roots)} "
+                f"(fields here: {', '.join(sorted(roots))})"
+            )
+        alternatives.append(parsed)
+    return Field(tuple(alternatives), default if sep else None)

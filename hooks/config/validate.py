@@ -1,0 +1,240 @@
+"""Stage 4: check the merged document against schemas/hooks.schema.json and report every error."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from typing import Any, Final
+
+from ..errors import ConfigError, Issue
+from .read import Document, YPath
+from .suggest import did_you_mean
+
+__all__ = ["load_schema", "validate"]
+
+_TYPE_WORDS: Final = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int):
+        return f"the number {value}"
+    if isinstance(value, float):
+        return f"the number {value}"
+    return f"the text {value!r}"
+
+
+@functools.cache
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema shipped in the package (the same file as ``schemas/hooks.schema.json``):
+    yaml-hooks' own trackers under `sink`."""
+    text = (resources.files("hooks") / "schemas" / "hooks.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def full_schema(*, plugins: bool = True) -> dict[str, Any]:
+    """The schema a config is checked against: `sink` allows every registered tracker, each with
+    the options schema it registered (``plugins``: those of every installed package too; without
+    them it is the shipped ``schemas/hooks.schema.json``, which a test keeps equal)."""
+    from ..sinks.registry import SINKS
+
+    if plugins:
+        SINKS.load_plugins()
+    return _schema_for(tuple(n for n in SINKS if plugins or n in SINKS.builtin))
+
+
+def _schema_for(sinks: tuple[str, ...]) -> dict[str, Any]:
+    from ..sinks.registry import SINKS
+
+    schema = copy.deepcopy(load_schema())
+    schema["properties"]["sink"]["properties"] = {name: dict(SINKS[name].schema) for name in sinks}
+    return schema
+
+
+def _validator() -> Any:
+    from ..sinks.registry import SINKS
+
+    return _validator_for(tuple(SINKS))
+
+
+@functools.lru_cache(maxsize=8)
+def _validator_for(sinks: tuple[str, ...]) -> Any:
+    # Keyed by the registered trackers: one registered later gets a validator that knows it.
+    return _import_jsonschema().Draft202012Validator(_schema_for(sinks))
+
+
+def _import_jsonschema() -> Any:
+    """jsonschema, without the `iri` format checker's rfc3987_syntax, which builds a grammar at
+    import (about 1 s, on the training's critical path when a config is attached). Neptune's
+    dependencies install it; the schema uses no `format`, so nothing here needs it."""
+    import sys
+
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        import jsonschema
+
+        return jsonschema
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes its import fail fast
+    try:
+        import jsonschema
+    finally:
+        del sys.modules["rfc3987_syntax"]
+    return jsonschema
+
+
+def validate(doc: Document, chains: Mapping[str, tuple[str, ...]] | None = None) -> None:
+    """Raise ConfigError listing every schema violation, each at its file, line and column."""
+    chains = chains or {}
+    if not isinstance(doc.data, dict):
+        raise ConfigError(
+            [
+                Issue(
+                    doc.where(()),
+                    (),
+                    f"a config is a mapping that starts with `version: 1`, got {_kind_of(doc.data)}",
+                    chains.get(doc.file, ()),
+                )
+            ]
+        )
+    issues: list[Issue] = list(_load_plugin_sinks(doc))
+    for error in _validator().iter_errors(doc.data):
+        issues.extend(_translate(error, doc))
+    if issues:
+        unique = {(str(i), i.path): i for i in issues}
+        raise ConfigError(
+            Issue(i.location, i.path, i.message, chains.get(i.location.file, ()) if i.location else ())
+            for i in unique.values()
+        )
+
+
+def _load_plugin_sinks(doc: Document) -> Iterable[Issue]:
+    """Import the packages of the `package:name` trackers the config names, so the schema knows them."""
+    from ..registry import PluginError
+    from ..sinks.registry import SINKS
+
+    sink = doc.data.get("sink")
+    for name in sink if isinstance(sink, dict) else ():
+        if isinstance(name, str) and ":" in name:
+            try:
+                SINKS.get(name)
+            except PluginError as e:
+                yield Issue(doc.where(("sink", name)), ("sink", name), str(e))
+
+
+def _enum_choices(schema: Mapping[str, Any], root: Mapping[str, Any]) -> list[str]:
+    """Every string a (sub)schema explicitly allows, for "did you mean"."""
+    out: list[str] = []
+    if "$ref" in schema:
+        target: Any = root
+        for part in str(schema["$ref"]).removeprefix("#/").split("/"):
+            target = target[part]
+        out += _enum_choices(target, root)
+    out += [v for v in schema.get("enum", []) if isinstance(v, str)]
+    if isinstance(schema.get("const"), str):
+        out.append(schema["const"])
+    for key in ("anyOf", "oneOf"):
+        for sub in schema.get(key, []):
+            out += _enum_choices(sub, root)
+    return out
+
+
+def _source_hint(text: str) -> str:
+    """Say why a plausible source was refused: a private name, or a source of another kind."""
+    if text.startswith("_") or "._" in text:
+        return "; names starting with '_' are private and cannot be read from a config"
+    from ..sources.registry import SOURCES
+
+    named = SOURCES.get(text)
+    if named is not None:
+        return f"; '{text}' gives {named.kind} data, which this action cannot use"
+    return ""
+
+
+def _translate(error: Any, doc: Document) -> Iterable[Issue]:
+    path: YPath = tuple(error.absolute_path)
+    kw = error.validator
+    schema: Mapping[str, Any] = error.schema
+    instance = error.instance
+    where = doc.where(path)
+    if kw == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        for key in instance:
+            if key in allowed:
+                continue
+            at = (*path, key)
+            loc = doc.where(at, key=True)
+            hint = did_you_mean(key, allowed)
+            if path == ("events",):
+                msg = f"unknown event '{key}'{hint} (`hooks explain --events` lists the 25 events)"
+            elif len(path) == 3 and path[0] == "events":
+                listed = ", ".join(k for k in allowed if k != "remove")
+                msg = f"unknown action kind '{key}'{hint} (kinds: {listed}; or `remove: ID`)"
+            else:
+                msg = f"unknown key '{key}'{hint} (allowed here: {', '.join(allowed)})"
+            yield Issue(loc, at, msg)
+        return
+    if kw in ("minProperties", "maxProperties") and len(path) == 3 and path[0] == "events":
+        kinds = sorted(k for k in schema.get("properties", {}) if k != "remove")
+        if kw == "minProperties":
+            yield Issue(where, path, f"an action needs a kind: one of {', '.join(kinds)}")
+        elif all(k in kinds for k in instance):
+            found = ", ".join(instance)
+            yield Issue(where, path, f"an action has exactly one kind, found {found}; make them separate list items")
+        return
+    if kw == "required":
+        for key in schema.get("required", []):
+            if isinstance(instance, dict) and key not in instance:
+                example = " at the top: `version: 1`" if path == () and key == "version" else ""
+                yield Issue(where, path, f"missing required key '{key}'; add it{example}")
+        return
+    if kw == "type":
+        want = error.validator_value
+        wants = [want] if isinstance(want, str) else list(want)
+        words = " or ".join(_TYPE_WORDS.get(w, w) for w in wants)
+        yield Issue(where, path, f"must be {words}, got {_kind_of(instance)}")
+        return
+    if kw in ("minimum", "minItems", "minLength", "minProperties"):
+        limit = error.validator_value
+        text = f"must be at least {limit}" if kw == "minimum" else "must not be empty"
+        yield Issue(where, path, f"{_kind_of(instance)} is not allowed: {text}")
+        return
+    custom = schema.get("errorMessage")
+    if kw in ("enum", "const", "anyOf", "oneOf", "pattern") or custom:
+        root = load_schema()
+        choices = _enum_choices(schema, root)
+        if kw == "enum" and not custom:
+            custom = "must be one of " + ", ".join(str(v) for v in error.validator_value)
+        if kw == "pattern" and not custom:
+            custom = f"must match the pattern {error.validator_value}"
+        if not custom and kw in ("anyOf", "oneOf"):
+            from jsonschema.exceptions import best_match
+
+            inner = best_match(error.context)
+            if inner is not None:
+                yield from _translate(inner, doc)
+                return
+        hint = did_you_mean(instance, choices) if isinstance(instance, str) and choices else ""
+        if isinstance(instance, str):
+            hint += _source_hint(instance)
+        shown = repr(instance) if isinstance(instance, (str, int, float)) else _kind_of(instance)
+        yield Issue(where, path, f"{shown} is not allowed: {custom or error.message}{hint}")
+        return
+    yield Issue(where, path, str(error.message))

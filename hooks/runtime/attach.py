@@ -1,0 +1,71 @@
+"""Stages 6 and 7: compile a loaded config into callbacks, and hand them to a YOLO model or a trainer."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from ..config.load import ConfigRef, load_config
+from ..config.read import read_text
+from ..errors import ConfigError, Issue
+from ..sinks.base import SinkFactory
+from .compile import Compiled, compile_config
+
+__all__ = ["attach", "config_from_env", "load", "loads"]
+
+ENV_VAR = "HOOKS_CONFIG"
+
+
+def load(source: ConfigRef, *, env: Mapping[str, str] | None = None, sink: SinkFactory | None = None) -> Compiled:
+    """Load, validate and compile a config (a path or a preset name) into callbacks per event.
+
+    ``sink`` replaces the configured tracker, for example with ``hooks.testing.RecordingSink()``.
+    Raises ConfigError listing every problem, each with file, line and column.
+    """
+    return compile_config(load_config(source, env=env, sink=sink))
+
+
+def loads(
+    text: str,
+    *,
+    file: str = "<string>",
+    env: Mapping[str, str] | None = None,
+    sink: SinkFactory | None = None,
+) -> Compiled:
+    """Like ``load`` for YAML text; relative `extends` resolve from the working directory."""
+    return compile_config(load_config(read_text(text, file), env=env, sink=sink))
+
+
+def config_from_env() -> str:
+    """The config named by $HOOKS_CONFIG, so a job scheduler can switch logging without code changes."""
+    value = os.environ.get(ENV_VAR, "").strip()
+    if not value:
+        raise ConfigError(
+            [Issue(None, (), f"no config given and ${ENV_VAR} is not set; name a preset or a file, or set ${ENV_VAR}")]
+        )
+    return value
+
+
+def attach(
+    target: Any,
+    config: ConfigRef | Compiled | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    sink: SinkFactory | None = None,
+) -> Compiled:
+    """Compile ``config`` (a path, a preset name, or a result of ``load``) and add its callbacks to
+    ``target`` (anything with ``add_callback(event, fn)``: a YOLO model, a trainer, a predictor).
+    With no ``config``, ``$HOOKS_CONFIG`` names it.
+
+    Nothing talks to the tracker until the first event fires. Returns the compiled callbacks.
+    """
+    add = getattr(target, "add_callback", None)
+    if not callable(add):
+        raise TypeError(f"cannot attach to {type(target).__name__}: it has no add_callback(event, fn)")
+    if config is None:
+        config = config_from_env()
+    compiled = config if isinstance(config, Compiled) else load(config, env=env, sink=sink)
+    for event, callback in compiled.items():
+        add(event, callback)
+    return compiled

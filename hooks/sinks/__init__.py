@@ -1,0 +1,1 @@
+"""Trackers: the Sink protocol (``base``), the registry (``registry``), one folder per tracker."""

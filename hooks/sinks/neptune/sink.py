@@ -1,0 +1,208 @@
+"""The Neptune 1.x client as a Sink. ``neptune`` is imported only when a run opens. What Neptune
+cannot store (None, lists) is turned into text here, and Ultralytics' own Neptune callbacks are
+switched off for a training this sink logs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, final
+
+from ...config.templates import Template
+from ...log import logger
+
+__all__ = ["NeptuneSink", "NeptuneSinkFactory", "effective_mode", "silence_builtin_neptune", "storable"]
+
+_CAPTURE_ARGS = {
+    "stdout": "capture_stdout",
+    "stderr": "capture_stderr",
+    "traceback": "capture_traceback",
+    "hardware_metrics": "capture_hardware_metrics",
+}
+
+
+def effective_mode(configured: str | None, env: Mapping[str, str] | None = None) -> str:
+    """The config's mode, else NEPTUNE_MODE, else async with a token and offline without one."""
+    env = os.environ if env is None else env
+    if configured:
+        return configured
+    if env.get("NEPTUNE_MODE"):
+        return env["NEPTUNE_MODE"]
+    return "async" if env.get("NEPTUNE_API_TOKEN") else "offline"
+
+
+@final
+@dataclass(frozen=True)
+class NeptuneSinkFactory:
+    """What `sink.neptune` configures. Holds no client state, so it pickles for DDP workers."""
+
+    project: Template | None
+    name: Template | None
+    description: Template | None
+    tags: tuple[Template, ...]
+    mode: str | None
+    capture: tuple[tuple[str, bool], ...]
+
+    def describe(self) -> str:
+        mode = self.mode or "offline unless NEPTUNE_MODE or NEPTUNE_API_TOKEN say otherwise"
+        bits = [f"mode {mode}"]
+        project = self.project.text if self.project else ""
+        bits.append(f"project {project!r}" if project else "project from NEPTUNE_PROJECT")
+        if self.name:
+            bits.append(f"run name {self.name.text!r}")
+        if self.tags:
+            bits.append("tags " + ", ".join(t.text for t in self.tags))
+        return "a Neptune run (" + "; ".join(bits) + ")"
+
+    def prepare(self, trainer: Any) -> None:
+        silence_builtin_neptune(trainer)
+
+    def init_kwargs(self, lookup: Callable[[str], Any]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"mode": effective_mode(self.mode)}
+        project = self.project.render(lookup) if self.project else ""
+        kwargs["project"] = project or None  # None: the client reads NEPTUNE_PROJECT
+        if self.name:
+            kwargs["name"] = self.name.render(lookup) or None
+        if self.description:
+            kwargs["description"] = self.description.render(lookup)
+        tags = [t.render(lookup) for t in self.tags]
+        if tags:
+            kwargs["tags"] = [t for t in tags if t]
+        for key, on in self.capture:
+            if key in _CAPTURE_ARGS:
+                kwargs[_CAPTURE_ARGS[key]] = on
+            elif key == "git" and not on:
+                kwargs["git_ref"] = False
+            elif key == "source_code" and not on:
+                kwargs["source_files"] = []
+        return kwargs
+
+    def open(self, lookup: Callable[[str], Any]) -> NeptuneSink:
+        import neptune
+
+        kwargs = self.init_kwargs(lookup)
+        try:
+            run = neptune.init_run(**kwargs)
+        except Exception as e:
+            if kwargs["mode"] in ("offline", "debug"):
+                raise
+            # No token, a bad token, no server: nothing has been logged yet, so an offline run
+            # loses nothing, and `neptune sync` uploads it later where a server is reachable.
+            logger.warning(
+                "Neptune could not start in %s mode (%s: %s); logging offline instead",
+                kwargs["mode"],
+                type(e).__name__,
+                _first_line(e),
+            )
+            kwargs["mode"] = "offline"
+            run = neptune.init_run(**kwargs)
+        return NeptuneSink(run, kwargs["mode"])
+
+
+def storable(value: Any) -> Any:
+    """What Neptune can assign: it drops None, lists and tuples silently (one warning per
+    process), so they are written as text, None as "" (as Ultralytics' integration did)."""
+    if isinstance(value, Mapping):
+        return {k: storable(v) for k, v in value.items()}
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return str(value)
+    return value
+
+
+_BUILTIN_NEPTUNE = "ultralytics.utils.callbacks.neptune"
+_warned_builtin = False
+
+
+def silence_builtin_neptune(trainer: Any) -> int:
+    """Ultralytics ≤ 8.4.131 has its own Neptune integration; switched on, it would log the same
+    run a second time. Replace its callbacks on this trainer with no-ops (in place, so a callback
+    loop that is running keeps its positions) and say so once per process."""
+    global _warned_builtin
+    callbacks = getattr(trainer, "callbacks", None)
+    if not isinstance(callbacks, dict):
+        return 0
+    replaced = 0
+    for fns in callbacks.values():
+        for i, fn in enumerate(fns):
+            if getattr(fn, "__module__", None) == _BUILTIN_NEPTUNE:
+                fns[i] = _builtin_switched_off
+                replaced += 1
+    if replaced and not _warned_builtin:
+        _warned_builtin = True
+        logger.warning(
+            "Ultralytics' built-in Neptune integration is on as well; it is switched off for this "
+            "training so the run is logged once, by yaml-hooks. Turn it off for good with "
+            "`yolo settings neptune=False`."
+        )
+    return replaced
+
+
+def _builtin_switched_off(obj: Any) -> None:
+    """Stands where a callback of Ultralytics' built-in Neptune integration was."""
+
+
+def _first_line(error: Exception) -> str:
+    # Neptune's exceptions carry a banner and ANSI colours; the first real sentence is enough.
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("----")]
+    return lines[0] if lines else type(error).__name__
+
+
+class NeptuneSink:
+    """An open ``neptune.Run``."""
+
+    def __init__(self, run: Any, mode: str) -> None:
+        from neptune.types import File
+
+        self._run = run
+        self._mode = mode
+        self._file = File
+
+    def append(self, path: str, value: float, step: float | None) -> None:
+        if step is None:
+            self._run[path].append(value)
+        else:
+            self._run[path].append(value, step=step)
+
+    def assign(self, path: str, value: Any) -> None:
+        self._run[path] = storable(value)
+
+    def upload(self, path: str, file: Path, *, snapshot: bool = False) -> None:
+        if snapshot:
+            # Offline mode stores File(path) as the path alone; a copy keeps this moment's content.
+            value = self._file.from_content(file.read_bytes(), extension=file.suffix.lstrip(".") or None)
+        else:
+            value = self._file(str(file))
+        self._run[path].upload(value)
+
+    def upload_figure(self, path: str, figure: Any) -> None:
+        self._run[path].upload(self._file.as_image(figure))
+
+    def flush(self) -> None:
+        self._run.wait()
+
+    def stop(self) -> str:
+        folder = self.folder()
+        self._run.stop()
+        if self._mode == "offline" and folder is not None:
+            return f"Neptune offline run saved in {folder} (upload it later with `neptune sync`)"
+        if self._mode == "debug":
+            return "Neptune debug run: nothing was saved (debug mode keeps data in memory)"
+        return f"Neptune run {self._mode} finished"
+
+    def folder(self) -> Path | None:
+        """Where an offline run writes its operations."""
+        processor = getattr(self._run, "_op_processor", None)
+        path = getattr(processor, "_data_path", None)  # private in the client; a guess is fine here
+        if path is not None:
+            return Path(path)
+        data_dir = Path(os.getenv("NEPTUNE_DATA_DIRECTORY", ".neptune")) / "offline"
+        run_id = getattr(self._run, "_id", "")
+        found = sorted(data_dir.glob(f"run__{run_id}__*")) if run_id else []
+        return found[0] if found else None

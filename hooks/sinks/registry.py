@@ -1,0 +1,39 @@
+"""The trackers, keyed by their name under `sink:`. This module lists yaml-hooks' own (a new
+built-in tracker is a folder beside ``neptune/`` plus a line here); packages add theirs as
+``package:name`` with ``hooks.register_sink`` or the ``yaml_hooks.sinks`` entry point group."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from ..registry import Registry
+from .base import SinkType
+
+__all__ = ["DEFAULT_SINK", "SINKS", "register_sink", "sink_schemas"]
+
+SINKS: Final[Registry[SinkType]] = Registry("sink", "yaml_hooks.sinks")
+
+# The tracker a config logs to when it names none.
+DEFAULT_SINK: Final = "neptune"
+
+
+def register_sink(sink_type: SinkType) -> SinkType:
+    """Register a tracker from a package: ``sink_type.name`` looks like ``package:name``."""
+    return SINKS.add(sink_type.name, sink_type)
+
+
+def sink_schemas(*, plugins: bool = True) -> dict[str, Any]:
+    """The JSON Schema of every registered tracker's options, by name (yaml-hooks' own only when
+    ``plugins`` is false: what the shipped schema file holds)."""
+    if plugins:
+        SINKS.load_plugins()
+    return {name: dict(t.schema) for name, t in SINKS.items() if plugins or name in SINKS.builtin}
+
+
+def _builtins() -> None:
+    from .neptune import SINK as neptune
+
+    SINKS.add(neptune.name, neptune, builtin=True)
+
+
+_builtins()
