@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,21 @@ from hooks.sinks.neptune.runlog import RunLog, find_runs, read_run
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = Path(__file__).resolve().parent / "configs"
 REAL_TRAINING_EPOCHS = 2
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def install_fixture_package(name: str, tmp: Path) -> Path:
+    """A package under tests/fixtures, really installed (pip install --target) as a team would ship
+    it; returns the folder to put on PYTHONPATH."""
+    source = tmp / "src"
+    shutil.copytree(FIXTURES / name, source)
+    site = tmp / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", site, source],
+        check=True,
+        capture_output=True,
+    )
+    return site
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -20,35 +19,12 @@ from hooks.config.load import load_config
 from hooks.errors import ConfigError
 from hooks.testing import RecordingSink, simulate_training
 
-from .conftest import REPO
-
-FIXTURE = Path(__file__).parent / "fixtures" / "acme-yolo-plugins"
+from .conftest import REPO, install_fixture_package
 
 
 @pytest.fixture(scope="module")
 def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture plugin package, really installed (pip install --target), as a team would ship it."""
-    tmp = tmp_path_factory.mktemp("acme-plugins")
-    source = tmp / "src"
-    shutil.copytree(FIXTURE, source)
-    site = tmp / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(site),
-            source,
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return site
+    return install_fixture_package("acme-yolo-plugins", tmp_path_factory.mktemp("acme-plugins"))
 
 
 def run_with(site: Path, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:

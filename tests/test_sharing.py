@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +20,8 @@ from hooks.cli import main
 from hooks.config.load import load_config
 from hooks.errors import ConfigError
 
-from .conftest import REPO
+from .conftest import REPO, install_fixture_package
 
-FIXTURE = Path(__file__).parent / "fixtures" / "acme-yolo-presets"
 
 
 def write(path: Path, text: str) -> Path:
@@ -178,28 +176,8 @@ def test_init_writes_a_valid_starter_with_the_modeline(tmp_path: Path, capsys: p
 
 @pytest.fixture(scope="module")
 def acme_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture preset package, really installed (pip install --target), as a team would ship it."""
-    tmp = tmp_path_factory.mktemp("acme")
-    source = tmp / "src"
-    shutil.copytree(FIXTURE, source)
-    site = tmp / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(site),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return site
+    """The fixture preset package, really installed, as a team would ship it."""
+    return install_fixture_package("acme-yolo-presets", tmp_path_factory.mktemp("acme"))
 
 
 def hooks_cli(site: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
