@@ -23,7 +23,6 @@ from hooks.errors import ConfigError
 from .conftest import REPO, install_fixture_package
 
 
-
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
