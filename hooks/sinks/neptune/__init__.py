@@ -70,7 +70,8 @@ def build(b: Builder, options: Mapping[str, Any]) -> NeptuneSinkFactory:
     def t(key: str) -> Any:
         return b.template(options.get(key), (key,))
 
-    tags = tuple(tpl for i, text in enumerate(options.get("tags", ())) if (tpl := b.template(text, ("tags", i))))
+    parsed = (b.template(text, ("tags", i)) for i, text in enumerate(options.get("tags", ())))
+    tags = tuple(tpl for tpl in parsed if tpl is not None)
     capture = tuple(sorted((options.get("capture") or {}).items()))
     return NeptuneSinkFactory(t("project"), t("name"), t("description"), tags, options.get("mode"), capture)
 
