@@ -22,6 +22,7 @@ def train(
     imgsz: int = 64,
     batch: int = 4,
     name: str = "demo",
+    n_train: int = 16,
 ) -> Path:
     """Train yolov8n from scratch on a synthetic dataset inside ``workdir``; return the run's save_dir.
 
@@ -32,7 +33,7 @@ def train(
     prepare_offline_env(workdir)  # before the first ultralytics import
     ensure_torchvision()  # before ultralytics imports torchvision in its validator
     configure_ultralytics(workdir)
-    data_yaml = write_dataset(workdir / "data")
+    data_yaml = write_dataset(workdir / "data", n_train=n_train)
 
     from ultralytics import YOLO
 
@@ -55,6 +56,11 @@ def train(
         plots=True,
         amp=False,  # skips check_amp(), which would load yolo weights (a download) on a GPU
         val=True,
+        # So that a model trained from scratch for a minute learns something (mAP above 0 after about
+        # ten epochs): one optimizer step per batch (at the default nbs=64 a tiny set steps once every
+        # 16 batches), and no 4-image mosaics (at 64 px they shrink the shapes below what it learns).
+        nbs=batch,
+        mosaic=0.0,
     )
     trainer = model.trainer
     if trainer is None:  # model.train() always sets it; guards against an Ultralytics API change

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,9 +51,52 @@ def test_explain_says_what_when_and_where(capsys: pytest.CaptureFixture[str]) ->
     assert "[<preset yolov8-neptune>:" in out
 
 
-def test_explain_events_lists_all_25(capsys: pytest.CaptureFixture[str]) -> None:
+# Every Ultralytics event and the object it passes to its callbacks: a training's in the order it
+# fires them, then the reserved ones it never fires, then a prediction's and an export's.
+EVENTS_AS_LISTED = [
+    ("on_pretrain_routine_start", "trainer"),
+    ("on_pretrain_routine_end", "trainer"),
+    ("on_train_start", "trainer"),
+    ("on_train_epoch_start", "trainer"),
+    ("on_train_batch_start", "trainer"),
+    ("on_train_batch_end", "trainer"),
+    ("on_train_epoch_end", "trainer"),
+    ("on_val_start", "validator"),
+    ("on_val_batch_start", "validator"),
+    ("on_val_batch_end", "validator"),
+    ("on_val_end", "validator"),
+    ("on_model_save", "trainer"),
+    ("on_fit_epoch_end", "trainer"),
+    ("on_train_end", "trainer"),
+    ("teardown", "trainer"),
+    ("optimizer_step", "trainer"),
+    ("on_before_zero_grad", "trainer"),
+    ("on_params_update", "trainer"),
+    ("on_predict_start", "predictor"),
+    ("on_predict_batch_start", "predictor"),
+    ("on_predict_postprocess_end", "predictor"),
+    ("on_predict_batch_end", "predictor"),
+    ("on_predict_end", "predictor"),
+    ("on_export_start", "exporter"),
+    ("on_export_end", "exporter"),
+]
+
+
+def test_explain_events_lists_all_25_in_firing_order_with_what_each_passes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["explain", "--events"]) == 0
-    assert len(capsys.readouterr().out.splitlines()) == 25
+    lines = capsys.readouterr().out.splitlines()
+    parsed = [re.fullmatch(r"(\w+) +\((\w+)\) (.+)", line) for line in lines]
+    assert all(parsed), lines
+    assert [(m.group(1), m.group(2)) for m in parsed if m] == EVENTS_AS_LISTED
+    when = {m.group(1): m.group(3) for m in parsed if m}
+    assert when["on_fit_epoch_end"] == "after every epoch's validation, and once more after the final validation"
+    assert when["on_val_end"] == "when a validation ends (every epoch, and the final validation)"
+    assert "reserved" in when["optimizer_step"] and "reserved" in when["on_before_zero_grad"]
+    # the same without --events and without a config
+    assert main(["explain"]) == 0
+    assert capsys.readouterr().out.splitlines() == lines
 
 
 def test_validate_ok_and_bad(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

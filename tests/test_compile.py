@@ -8,66 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import cloudpickle
 import pytest
 
 import hooks
 from hooks.errors import ConfigError
-from hooks.testing import RecordingSink
-
-
-class Trainer(SimpleNamespace):
-    """The attributes of an Ultralytics trainer that the compiler reads."""
-
-    def __init__(self, save_dir: Path, epochs: int = 3, **kw: Any) -> None:
-        save_dir.mkdir(parents=True, exist_ok=True)
-        super().__init__(
-            args=SimpleNamespace(name="exp", task="detect", project=None, epochs=epochs, save_dir=str(save_dir)),
-            save_dir=save_dir,
-            epoch=0,
-            epochs=epochs,
-            start_epoch=0,
-            tloss=None,
-            lr=None,
-            metrics=None,
-            plots={},
-            best=save_dir / "weights" / "best.pt",
-            last=save_dir / "weights" / "last.pt",
-            validator=SimpleNamespace(save_dir=save_dir, plots={}, training=True, args=SimpleNamespace(name="exp")),
-            **kw,
-        )
-
-    def label_loss_items(self, loss: dict[str, float], prefix: str = "train") -> dict[str, float]:
-        return {f"{prefix}/{k}": round(float(v), 5) for k, v in loss.items()}
+from hooks.testing import RecordingSink, simulate_training
+from hooks.testing.standin import StandInTrainer
 
 
 def compiled(text: str, sink: RecordingSink) -> hooks.Compiled:
     return hooks.loads("version: 1\n" + text, sink=sink)
-
-
-def fit(c: hooks.Compiled, t: Trainer, epochs: int) -> None:
-    """Fire epoch events as Ultralytics does, including the final validation."""
-    c["on_pretrain_routine_start"](t)
-    for epoch in range(epochs):
-        t.epoch = epoch
-        t.tloss = {"box_loss": 1.0 / (epoch + 1), "cls_loss": 2.0}
-        t.lr = {"lr/pg0": 0.01 * (epoch + 1)}
-        c["on_train_epoch_end"](t)
-        t.validator.training = True
-        if "on_val_end" in c:
-            c["on_val_end"](t.validator)
-        t.metrics = {"metrics/mAP50(B)": 0.1 * (epoch + 1), "val/box_loss": 3.0}
-        c["on_fit_epoch_end"](t)
-    t.validator.training = False
-    if "on_val_end" in c:
-        c["on_val_end"](t.validator)
-    t.metrics = {"metrics/mAP50(B)": 0.9}
-    t.epoch += 1
-    c["on_fit_epoch_end"](t)
-    t.epoch -= 1
-    c["on_train_end"](t)
 
 
 def test_scalars_at_one_based_epoch_steps_including_the_final_validation(tmp_path: Path) -> None:
@@ -77,12 +29,21 @@ def test_scalars_at_one_based_epoch_steps_including_the_final_validation(tmp_pat
         "  on_fit_epoch_end: [{scalars: {from: metrics}}]\n",
         sink,
     )
-    fit(c, Trainer(tmp_path), epochs=2)
+    t = simulate_training(dict(c), tmp_path / "run", epochs=2)
+    csv = t.read_results_csv()  # one row per epoch, as the trainer saw it
+    assert csv["epoch"] == [1.0, 2.0]
+    assert t.metrics is not None  # after training: the final validation's (of best.pt, no losses)
+
+    def per_epoch(key: str) -> list[tuple[int, float]]:
+        values = csv[key]
+        assert values[0] != values[1], key  # a value logged at the wrong epoch would show
+        return [(1, values[0]), (2, values[1])]
+
     series = sink.series()
-    assert series["train/box_loss"] == [(1, 1.0), (2, 0.5)]
-    assert series["lr/pg0"] == [(1, 0.01), (2, 0.02)]
-    assert series["metrics/mAP50(B)"] == [(1, 0.1), (2, 0.2), (3, 0.9)]
-    assert series["val/box_loss"] == [(1, 3.0), (2, 3.0)]
+    assert series["train/box_loss"] == per_epoch("train/box_loss")
+    assert series["lr/pg0"] == per_epoch("lr/pg0")
+    assert series["metrics/mAP50(B)"] == [*per_epoch("metrics/mAP50(B)"), (3, t.metrics["metrics/mAP50(B)"])]
+    assert series["val/box_loss"] == per_epoch("val/box_loss")
     ops = [r.op for r in sink.records]
     assert ops.count("flush") >= 1 and ops[-1] == "stop"  # flushes are at most twice a second
 
@@ -95,7 +56,8 @@ def test_prefix_namespace_include_exclude_and_single_values(tmp_path: Path) -> N
         "    - scalars: {from: trainer.fitness, to: fitness, step: auto}\n",
         sink,
     )
-    t = Trainer(tmp_path, fitness=0.25)
+    t = StandInTrainer(tmp_path / "run")
+    t.epoch, t.fitness = 0, 0.25
     t.metrics = {"metrics/mAP50(B)": 0.5, "val/box_loss": 1.0}
     c["on_fit_epoch_end"](t)
     assert sink.series() == {"Val/x_metrics/mAP50(B)": [(1, 0.5)], "fitness": [(None, 0.25)]}
@@ -117,31 +79,36 @@ def test_prefix_namespace_include_exclude_and_single_values(tmp_path: Path) -> N
 def test_when(tmp_path: Path, when: str, expected: list[int]) -> None:
     sink = RecordingSink()
     c = compiled(f"events:\n  on_fit_epoch_end: [{{scalars: {{from: metrics, when: {when}}}}}]\n", sink)
-    fit(c, Trainer(tmp_path, epochs=4), epochs=4)
+    simulate_training(dict(c), tmp_path / "run", epochs=4)
     assert [step for step, _ in sink.series()["metrics/mAP50(B)"]] == expected
 
 
 def test_first_epoch_of_a_resumed_training(tmp_path: Path) -> None:
     sink = RecordingSink()
     c = compiled("events:\n  on_train_epoch_end: [{scalars: {from: lr, when: {epoch: first}}}]\n", sink)
-    t = Trainer(tmp_path, epochs=5)
-    t.start_epoch = 3
+    t = StandInTrainer(tmp_path / "run", epochs=5)
+    t.start_epoch = 3  # the stand-in does not resume; set what a resumed trainer holds
     for epoch in (3, 4):
-        t.epoch, t.lr = epoch, {"lr/pg0": 1.0}
+        t.epoch, t.lr = epoch, {"lr/pg0": float(epoch)}
         c["on_train_epoch_end"](t)
-    assert sink.series() == {"lr/pg0": [(4, 1.0)]}
+    assert sink.series() == {"lr/pg0": [(4, 3.0)]}
 
 
 def test_validator_events_know_the_epoch_and_the_final_validation(tmp_path: Path) -> None:
     sink = RecordingSink()
-    (tmp_path / "val_batch0_pred.jpg").write_bytes(b"jpg")
+    # With epochs > 1 Ultralytics (and the stand-in) plots validation batches only at the final
+    # validation; a file written beforehand is there for every epoch's.
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "val_batch0_pred.jpg").write_bytes(b"jpg")
     c = compiled(
         "events:\n  on_val_end:\n"
-        "    - files: {glob: 'val*.jpg', to: 'Val/{epoch}/{stem}', once: false, snapshot: true, when: {final: false}}\n"
-        "    - files: {glob: 'val*.jpg', to: 'Final/{stem}', when: {final: only}}\n",
+        "    - files: {glob: 'val*_pred.jpg', to: 'Val/{epoch}/{stem}', once: false, snapshot: true,"
+        " when: {final: false}}\n"
+        "    - files: {glob: 'val*_pred.jpg', to: 'Final/{stem}', when: {final: only}}\n",
         sink,
     )
-    fit(c, Trainer(tmp_path), epochs=2)
+    simulate_training(dict(c), run, epochs=2)
     uploads = [(r.path, r.snapshot) for r in sink.of("upload")]
     assert uploads == [
         ("Val/1/val_batch0_pred", True),
@@ -153,10 +120,11 @@ def test_validator_events_know_the_epoch_and_the_final_validation(tmp_path: Path
 def test_files_once_per_run_as_they_appear(tmp_path: Path) -> None:
     sink = RecordingSink()
     c = compiled("events:\n  on_train_epoch_end: [{files: {glob: 'train_batch*.jpg', to: 'Mosaic/{stem}'}}]\n", sink)
-    t = Trainer(tmp_path)
-    (tmp_path / "train_batch0.jpg").write_bytes(b"0")
+    t = StandInTrainer(tmp_path / "run")
+    t.epoch = 0
+    (t.save_dir / "train_batch0.jpg").write_bytes(b"0")
     c["on_train_epoch_end"](t)
-    (tmp_path / "train_batch1.jpg").write_bytes(b"1")  # written late by a plotting thread
+    (t.save_dir / "train_batch1.jpg").write_bytes(b"1")  # written late by a plotting thread
     t.epoch = 1
     c["on_train_epoch_end"](t)
     c["on_train_epoch_end"](t)
@@ -165,27 +133,23 @@ def test_files_once_per_run_as_they_appear(tmp_path: Path) -> None:
 
 def test_templates_fields_fallbacks_and_defaults(tmp_path: Path) -> None:
     sink = RecordingSink()
-    (tmp_path / "weights").mkdir(parents=True)
-    (tmp_path / "weights" / "best.pt").write_bytes(b"w")
     c = compiled(
         "sink: {neptune: {name: unused}}\nevents:\n  on_train_end:\n"
-        "    - upload: {from: best, to: 'w/{args.nothing|args.task}/{args.project:-YOLOv8}/{file.name}/{suffix}'}\n"
+        "    - upload: {from: best, to: 'w/{args.time|args.task}/{args.project:-YOLOv8}/{file.name}/{suffix}'}\n"
         "    - upload: {path: weights/best.pt, to: 'p/{file.path}/{{literal}}'}\n",
         sink,
     )
-    c["on_train_end"](Trainer(tmp_path))
+    t = StandInTrainer(tmp_path / "run")
+    assert t.args.project is None  # so the default after `:-` is what names the field
+    t.best.write_bytes(b"w")  # weights/best.pt
+    c["on_train_end"](t)
     assert [r.path for r in sink.of("upload")] == [
-        "w/detect/YOLOv8/best.pt/.pt",
+        f"w/{t.args.task}/YOLOv8/best.pt/.pt",
         "p/weights/best.pt/{literal}",
     ]
 
 
 def test_plots_as_files_or_figures_from_a_list_or_the_registry(tmp_path: Path) -> None:
-    import numpy as np
-    from matplotlib.image import imsave
-
-    for name in ("results.png", "BoxPR_curve.png", "val_batch0_pred.png"):
-        imsave(tmp_path / name, np.zeros((30, 40, 3)))
     sink = RecordingSink()
     c = compiled(
         "events:\n  on_train_end:\n"
@@ -193,13 +157,14 @@ def test_plots_as_files_or_figures_from_a_list_or_the_registry(tmp_path: Path) -
         "    - plots: {files: [results.png, missing.png], to: 'Fig/{stem}', render: figure}\n",
         sink,
     )
-    t = Trainer(tmp_path)
-    t.plots = {tmp_path / "results.png": {}, tmp_path / "val_batch0_pred.png": {}}
-    t.validator.plots = {tmp_path / "BoxPR_curve.png": {}}
-    c["on_train_end"](t)
+    t = simulate_training(dict(c), tmp_path / "run", epochs=1)
+    assert t.validator is not None
+    registered = [*t.plots, *t.validator.plots]  # the trainer's, then its validator's
+    assert any("batch" in p.name for p in registered)  # something for the exclude to leave out
+    kept = [f"Reg/{p.stem}" for p in registered if "batch" not in p.name]
+    assert "Reg/results" in kept and "Reg/BoxPR_curve" in kept  # from either registry
     assert [(r.op, r.path) for r in sink.records if r.op.startswith("upload")] == [
-        ("upload", "Reg/results"),
-        ("upload", "Reg/BoxPR_curve"),
+        *(("upload", path) for path in kept),
         ("upload_figure", "Fig/results"),
     ]
 
@@ -209,20 +174,14 @@ def test_assign_hands_the_sink_plain_values(tmp_path: Path) -> None:
     # (tests/test_neptune_sink.py: Neptune writes them as text).
     sink = RecordingSink()
     c = compiled("events:\n  on_pretrain_routine_start: [{assign: {from: hyperparameters, to: Config/Hyper}}]\n", sink)
-    t = Trainer(tmp_path)
-    t.args.classes = [0, 2]
-    t.args.save_dir = tmp_path
+    t = StandInTrainer(tmp_path / "run", overrides={"classes": [0, 2]})
+    t.args.save_dir = t.save_dir  # a Path, which the sink gets as its text
     c["on_pretrain_routine_start"](t)
     (rec,) = sink.of("assign")
     assert rec.path == "Config/Hyper"
-    assert rec.value == {
-        "name": "exp",
-        "task": "detect",
-        "project": None,
-        "epochs": 3,
-        "save_dir": str(tmp_path),
-        "classes": [0, 2],
-    }
+    assert rec.value["project"] is None and rec.value["classes"] == [0, 2]
+    assert rec.value["save_dir"] == str(t.save_dir)
+    assert rec.value == {**vars(t.args), "save_dir": str(t.save_dir)}
 
 
 def test_missing_file_and_missing_source_warn_once_and_go_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -232,7 +191,7 @@ def test_missing_file_and_missing_source_warn_once_and_go_on(tmp_path: Path, cap
         "  on_train_end: [{upload: {from: best, to: w}}]\n",
         sink,
     )
-    t = Trainer(tmp_path)
+    t = StandInTrainer(tmp_path / "run")  # before training: no tloss, no weights/best.pt
     t.lr = {"lr/pg0": 0.1}
     for epoch in range(3):
         t.epoch = epoch
@@ -256,13 +215,11 @@ def test_a_failing_tracker_never_stops_training(tmp_path: Path, caplog: pytest.L
         "events:\n  on_train_epoch_end: [{scalars: {from: lr}}, {files: {glob: '*.txt', to: 'F/{stem}'}}]\n",
         sink,
     )
-    (tmp_path / "a.txt").write_text("a")
-    t = Trainer(tmp_path)
-    t.lr = {"lr/pg0": 0.1}
-    for epoch in range(3):
-        t.epoch = epoch
-        c["on_train_epoch_end"](t)
-    c["on_train_end"](t)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "a.txt").write_text("a")
+    t = simulate_training(dict(c), run, epochs=3)
+    assert t.read_results_csv()["epoch"] == [1.0, 2.0, 3.0]  # every epoch ran
     assert [r.path for r in sink.of("upload")] == ["F/a"]  # the other action went on
     messages = [r.getMessage() for r in caplog.records]
     assert sum("No space left" in m for m in messages) == 1
@@ -274,8 +231,8 @@ def test_strict_mode_stops_at_the_first_failure(tmp_path: Path) -> None:
         "version: 1\nstrict: true\nevents:\n  on_train_epoch_end: [{scalars: {from: lr}}]\n",
         sink=FailingSink(),
     )
-    t = Trainer(tmp_path)
-    t.lr = {"lr/pg0": 0.1}
+    t = StandInTrainer(tmp_path / "run")
+    t.epoch, t.lr = 0, {"lr/pg0": 0.1}
     with pytest.raises(hooks.LoggingFailed, match="No space left"):
         c["on_train_epoch_end"](t)
 
@@ -285,14 +242,15 @@ def test_only_the_main_process_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("RANK", rank)
     sink = RecordingSink()
     c = compiled("events:\n  on_train_epoch_end: [{scalars: {from: lr}}]\n", sink)
-    t = Trainer(tmp_path)
-    t.lr = {"lr/pg0": 0.1}
+    t = StandInTrainer(tmp_path / "run")
+    t.epoch, t.lr = 0, {"lr/pg0": 0.1}
     c["on_train_epoch_end"](t)
     assert bool(sink.records) is logs and sink.opened == int(logs)
 
 
 def test_the_sink_opens_at_the_first_logging_event_not_at_attach(tmp_path: Path) -> None:
     sink = RecordingSink()
+    # A bare model with add_callback: the stand-in trainer's callbacks list every event up front.
     model = SimpleNamespace(callbacks={}, add_callback=lambda e, f: model.callbacks.setdefault(e, []).append(f))
     hooks.attach(model, "minimal", sink=sink)
     assert sink.opened == 0
@@ -302,11 +260,10 @@ def test_the_sink_opens_at_the_first_logging_event_not_at_attach(tmp_path: Path)
         "on_fit_epoch_end",
         "on_train_end",
     }
-    t = Trainer(tmp_path)
-    model.callbacks["on_pretrain_routine_start"][0](t)
+    t = StandInTrainer(tmp_path / "run", callbacks=model.callbacks)  # fires on_pretrain_routine_start
     assert sink.opened == 0  # minimal logs nothing there
-    t.tloss, t.lr = {"box_loss": 1.0}, {"lr/pg0": 0.1}
-    model.callbacks["on_train_epoch_end"][0](t)
+    t.epoch, t.tloss, t.lr = 0, {"box_loss": 1.0}, {"lr/pg0": 0.1}
+    t.run_callbacks("on_train_epoch_end")
     assert sink.opened == 1
 
 
@@ -318,6 +275,7 @@ def test_attach_refuses_what_has_no_add_callback() -> None:
 def test_attach_fails_fast_on_a_bad_config(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("version: 1\nevents: {on_train_end: [{uplaod: {}}]}\n")
+    # A bare model whose add_callback fails the test: nothing of a trainer is needed.
     model = SimpleNamespace(add_callback=lambda e, f: pytest.fail("nothing may be attached"))
     with pytest.raises(ConfigError, match="did you mean 'upload'"):
         hooks.attach(model, bad)
@@ -328,6 +286,8 @@ def test_compiled_callbacks_survive_cloudpickle_into_a_fresh_interpreter(tmp_pat
     c = hooks.load("default")
     blob = tmp_path / "callbacks.pkl"
     blob.write_bytes(cloudpickle.dumps(dict(c)))
+    # The trainer is built in the fresh interpreter after unpickling, as a bare namespace: importing
+    # the stand-in (hooks.testing) there first would load hooks and hide a gap in the pickle.
     script = (
         "import pickle, sys, types\n"
         "from pathlib import Path\n"
@@ -355,8 +315,8 @@ def test_compiled_callbacks_survive_cloudpickle_into_a_fresh_interpreter(tmp_pat
 def test_a_session_in_use_pickles_without_its_run(tmp_path: Path) -> None:
     sink = RecordingSink()
     c = compiled("events:\n  on_train_epoch_end: [{scalars: {from: lr}}]\n", sink)
-    t = Trainer(tmp_path)
-    t.lr = {"lr/pg0": 0.1}
+    t = StandInTrainer(tmp_path / "run")
+    t.epoch, t.lr = 0, {"lr/pg0": 0.1}
     c["on_train_epoch_end"](t)
     copy = pickle.loads(pickle.dumps(c.session))
     assert copy.trainer is None and copy._sink is None
@@ -368,23 +328,23 @@ def test_files_written_after_a_settled_listing_are_found(tmp_path: Path) -> None
 
     sink = RecordingSink()
     c = compiled("events:\n  on_train_epoch_end: [{files: {glob: '*.jpg', to: 'F/{stem}'}}]\n", sink)
-    t = Trainer(tmp_path)
-    (tmp_path / "a.jpg").write_bytes(b"a")
+    t = StandInTrainer(tmp_path / "run")
+    t.epoch = 0
+    run = t.save_dir
+    (run / "a.jpg").write_bytes(b"a")
     time.sleep(0.2)  # long enough for the listing to count as settled
     c["on_train_epoch_end"](t)
     c["on_train_epoch_end"](t)  # served from the settled listing
-    (tmp_path / "b.jpg").write_bytes(b"b")
+    (run / "b.jpg").write_bytes(b"b")
     c["on_train_epoch_end"](t)
-    (tmp_path / "c.txt").write_bytes(b"c")
-    (tmp_path / "d.jpg").write_bytes(b"d")
+    (run / "c.txt").write_bytes(b"c")
+    (run / "d.jpg").write_bytes(b"d")
     time.sleep(0.2)
     c["on_train_epoch_end"](t)
     assert [r.path for r in sink.of("upload")] == ["F/a", "F/b", "F/d"]
 
 
 def test_users_can_test_a_config_with_the_shipped_helpers(tmp_path: Path) -> None:
-    from hooks.testing import simulate_training
-
     sink = RecordingSink()
     simulate_training(dict(hooks.load("minimal", sink=sink)), tmp_path / "run", epochs=3)
     assert [step for step, _ in sink.series()["metrics/mAP50(B)"]] == [1, 2, 3, 4]
@@ -400,5 +360,6 @@ def test_a_constant_to_and_a_templated_one_name_fields_alike(tmp_path: Path) -> 
         "    - assign: {from: hyperparameters, to: '/{args.name}/'}\n",
         sink,
     )
-    c["on_pretrain_routine_start"](Trainer(tmp_path))
-    assert [r.path for r in sink.of("assign")] == ["cfg", "exp"]
+    t = StandInTrainer(tmp_path / "exp", callbacks=dict(c))  # fires on_pretrain_routine_start
+    assert t.args.name == "exp"
+    assert [r.path for r in sink.of("assign")] == ["cfg", t.args.name]

@@ -49,6 +49,7 @@ def test_every_message_points_at_a_line_and_says_what_to_do(name: str) -> None:
                 "a config",
                 "add it",
                 "check the",
+                "indent",
             )
         ), line
 

@@ -37,7 +37,7 @@ def lookup(root: str) -> object:
 def test_init_kwargs_from_templates_and_capture_switches() -> None:
     f = factory(
         "sink:\n  neptune:\n    project: '{args.project:-YOLOv8}'\n    name: '{args.name}'\n"
-        "    tags: [a, '{args.task}', '{args.nothing}']\n"
+        "    tags: [a, '{args.task}', '{args.time}']\n"
         "    capture: {stdout: false, hardware_metrics: true, git: false, source_code: false}\n"
     )
     assert f.init_kwargs(lookup) == {

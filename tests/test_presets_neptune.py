@@ -10,14 +10,16 @@ from typing import Any
 import pytest
 
 import hooks
-from hooks.sinks.neptune.runlog import RunLog, find_runs, read_run
+from hooks.sinks.neptune.runlog import SYSTEM_NAMESPACES, RunLog, find_runs, read_run
 from hooks.sinks.neptune.sink import NeptuneSinkFactory
 from hooks.testing.standin import simulate_training
 
 from .reference_callbacks import QUIET, HandWritten
 
 EPOCHS = 3
-SYSTEM = ("sys/", "source_code/", "monitoring/")
+# Neptune's own namespaces and yaml-hooks' run identity (yaml_hooks/run_id, /part: tested in
+# tests/test_resume.py), which the hand-written originals do not write.
+SYSTEM = tuple(f"{ns}/" for ns in SYSTEM_NAMESPACES)
 
 
 @dataclass
@@ -171,10 +173,20 @@ def test_full_adds_results_args_last_weights_fitness_and_periodic_validation(tmp
     assert files["Configuration/args.yaml"] == "args.yaml"
     assert files["weights/exp/last.pt"] == "last.pt"
     assert [s for s, _ in ours.series["metrics/fitness"]] == [1, 2, 3, 4, 5]
-    # Per-epoch validation images are snapshots (copied at the time), not paths read later.
-    periodic = {k: v for k, v in ours.run.files.items() if k.startswith("Validation/epoch-")}
+    # Validation images at epoch 5 only (every 5, not the final validation): Ultralytics would
+    # draw none then; they are snapshots (copied at the time), not paths read later.
+    periodic = {k: v for k, v in ours.run.files.items() if k.startswith("Validation/")}
+    assert set(periodic) == {
+        "Validation/epoch-5/val_batch0_labels",
+        "Validation/epoch-5/val_batch0_pred",
+        "Validation/val_batch0_labels",  # the final validation's, from `default`
+        "Validation/val_batch0_pred",
+    }
     for key, ref in periodic.items():
+        if "epoch-" not in key:
+            continue
         assert ref.file_path is not None and ref.file_path.is_relative_to(ours.run.path), key
+        assert ref.file_path.read_bytes()[:3] == b"\xff\xd8\xff", key  # a JPEG
     lines = (ours.trainer.save_dir / "results.csv").read_text().splitlines()
     assert len(lines) == 6
 

@@ -3,18 +3,27 @@ code, globals or secrets."""
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pytest
 
 import hooks
 from hooks.config.load import load_config
-from hooks.errors import ConfigError
+from hooks.config.paths import follow, parse_path
+from hooks.errors import ConfigError, UnsafePath
 from hooks.testing import RecordingSink
+from hooks.testing.standin import StandInTrainer
 
-from .test_compile import Trainer
+
+class Trainer(StandInTrainer):
+    """A stand-in trainer with its run folder (save_dir, weights/, args.yaml) and no callbacks."""
 
 
 def write(path: Path, text: str) -> Path:
@@ -111,46 +120,141 @@ def test_an_outside_root_needs_allow_roots_in_the_loaded_config(tmp_path: Path, 
         load_config(child)
 
 
+PRIVATE = "names starting with '_' are private and cannot be read from a config"
+
+# Each refused at load time by the template parser, with the reason it gives.
 TEMPLATE_ATTACKS = [
-    "{args.__class__}",
-    "{args.__class__.__init__.__globals__}",
-    "{args[0]}",
-    "{args.name!r}",
-    "{args.name:{x}}",
-    "{args.name:>10}",
-    "{args.name()}",
-    "{args..name}",
-    "{0}",
-    "{}",
-    "{os.environ}",
-    "{trainer._private}",
-    "{args.name.__len__}",
-    "{{args.name}",
+    ("{args.__class__}", "'__class__' starts with '_'; private names cannot be read from a config"),
+    ("{args.__class__.__init__.__globals__}", "'__class__' starts with '_'"),
+    ("{args[0]}", "'args[0]' is not a plain name (letters, digits and '_' only; no calls or indexing)"),
+    ("{args.name!r}", "format specs and conversions are not supported"),
+    ("{args.name:{x}}", "fields cannot be nested"),
+    ("{args.name:>10}", "format specs and conversions are not supported"),
+    ("{args.name()}", "'name()' is not a plain name"),
+    ("{args..name}", "'args..name' has an empty part"),
+    ("{0}", "'0' is not a plain name"),
+    ("{}", "'{}' is empty; name a field"),
+    ("{os.environ}", "unknown field 'os'"),
+    ("{trainer._private}", "'_private' starts with '_'"),
+    ("{args.name.__len__}", "'__len__' starts with '_'"),
+    ("{{args.name}", "'}' at character 12 has no opening '{'"),
 ]
 
+# Each refused at load time by the schema's pattern for `from:` (a named source or
+# trainer|validator|predictor|exporter followed by plain names), before any code looks at it: the
+# run-time checker (hooks.config.paths.follow) never sees these; the tests below it give it paths
+# that pass the pattern.
 SOURCE_ATTACKS = [
-    "trainer._private",
-    "trainer.__dict__",
-    "trainer.args.__class__",
-    "trainer.model.forward.__globals__",
-    "trainer[0]",
-    "trainer.f()",
-    "os.environ",
-    "__import__",
-    "trainer.",
+    ("trainer._private", PRIVATE),
+    ("trainer.__dict__", PRIVATE),
+    ("trainer.args.__class__", PRIVATE),
+    ("trainer.model.forward.__globals__", PRIVATE),
+    ("trainer[0]", r"or an attribute path such as trainer\.metrics$"),
+    ("trainer.f()", r"or an attribute path such as trainer\.metrics$"),
+    ("os.environ", r"or an attribute path such as trainer\.metrics$"),
+    ("__import__", PRIVATE),
+    ("trainer.", "did you mean 'train_losses'"),
 ]
 
 
-@pytest.mark.parametrize("template", TEMPLATE_ATTACKS)
-def test_template_attacks_fail_at_load_time(template: str) -> None:
-    with pytest.raises(ConfigError):
+@pytest.mark.parametrize(("template", "reason"), TEMPLATE_ATTACKS)
+def test_template_attacks_fail_at_load_time(template: str, reason: str) -> None:
+    with pytest.raises(ConfigError, match=r"\.upload\.to: .*" + re.escape(reason)):
         hooks.loads(f"version: 1\nevents:\n  on_train_end: [{{upload: {{from: best, to: '{template}'}}}}]\n")
 
 
-@pytest.mark.parametrize("source", SOURCE_ATTACKS)
-def test_source_attacks_fail_at_load_time(source: str) -> None:
-    with pytest.raises(ConfigError):
+@pytest.mark.parametrize(("source", "reason"), SOURCE_ATTACKS)
+def test_source_attacks_fail_at_load_time_on_the_schemas_pattern(source: str, reason: str) -> None:
+    pattern = re.escape(f"assign.from: '{source}' is not allowed: must be a named source") + ".*" + reason
+    with pytest.raises(ConfigError, match=pattern):
         hooks.loads(f"version: 1\nevents:\n  on_train_end: [{{assign: {{from: '{source}', to: x}}}}]\n")
+
+
+def _generator() -> Iterator[int]:
+    yield 1
+
+
+def _traceback() -> TracebackType:
+    try:
+        raise ValueError("x")
+    except ValueError as e:
+        assert e.__traceback__ is not None
+        return e.__traceback__
+
+
+class CodeHolder:
+    """A trainer whose attributes have plain names (they pass the schema's pattern and the load-time
+    check) but hold, or lead through, what a config must never touch."""
+
+    def __init__(self) -> None:
+        self.data = {"numbers": [1, 2], "nested": {"ok": 1.5}}  # plain data: readable
+        self.tool = os  # a module
+        self.hook = _generator  # a function
+        self.bound = self.method  # a bound method
+        self.builtin = len  # a built-in function
+        self.kind = Path  # a class
+        self.code = _generator.__code__  # a code object
+        self.gen = _generator()  # a generator (its frame is one step away)
+        self.frame = sys._getframe()  # a frame (its globals are one step away)
+        self.tb = _traceback()  # a traceback
+        self.table = {"fn": _generator}  # a mapping whose value is a function
+
+    def method(self) -> None:
+        pass
+
+
+RUNTIME_ATTACKS = [
+    ("trainer.tool.environ", "'tool' is not plain data"),
+    ("trainer.tool", "is not plain data"),
+    ("trainer.hook", "is not plain data"),
+    ("trainer.hook.globals", "'hook' is not plain data"),
+    ("trainer.bound", "is not plain data"),
+    ("trainer.bound.self", "'bound' is not plain data"),
+    ("trainer.builtin", "is not plain data"),
+    ("trainer.kind", "is not plain data"),
+    ("trainer.kind.mro", "'kind' is not plain data"),
+    ("trainer.code", "is not plain data"),
+    ("trainer.gen", "is not plain data"),
+    ("trainer.frame", "is not plain data"),
+    ("trainer.tb", "is not plain data"),
+    ("trainer.table.fn", "is not plain data"),
+]
+
+
+@pytest.mark.parametrize(("path", "reason"), RUNTIME_ATTACKS)
+def test_paths_that_pass_load_time_checks_but_reach_code_are_refused_by_follow(path: str, reason: str) -> None:
+    # The path passes the schema's pattern and the load-time check …
+    hooks.loads(f"version: 1\nevents:\n  on_train_end: [{{assign: {{from: '{path}', to: x}}}}]\n", sink=RecordingSink())
+    parts = parse_path(path)
+    assert isinstance(parts, tuple) and parts[0] == "trainer"
+    # … and only the run-time walk refuses it, naming the step that is not plain data.
+    with pytest.raises(UnsafePath, match=re.escape(f"{path}") + ".*" + re.escape(reason)):
+        follow(CodeHolder(), parts[1:], path)
+
+
+def test_follow_reads_plain_data_through_attributes_and_keys() -> None:
+    holder = CodeHolder()
+    assert follow(holder, ("data", "nested", "ok"), "trainer.data.nested.ok") == 1.5
+    assert follow(holder, ("data", "numbers"), "trainer.data.numbers") == [1, 2]
+
+
+@pytest.mark.parametrize(("path", "reason"), RUNTIME_ATTACKS)
+def test_a_source_path_that_reaches_code_logs_nothing_and_says_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, path: str, reason: str
+) -> None:
+    trainer: Any = Trainer(tmp_path / "run")
+    trainer.__dict__.update(vars(CodeHolder()))
+    sink = RecordingSink()
+    compiled = hooks.loads(
+        "version: 1\nevents:\n  on_train_end:\n"
+        f"    - assign: {{from: '{path}', to: leaked}}\n"
+        "    - assign: {from: trainer.data, to: ok}\n",
+        sink=sink,
+    )
+    compiled["on_train_end"](trainer)
+    assert [r.path for r in sink.of("assign")] == ["ok"]
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("UnsafePath" in m and reason in m for m in said), said
 
 
 class Module:
@@ -200,5 +304,5 @@ def test_secrets_are_masked_in_assigned_mappings(tmp_path: Path) -> None:
     compiled["on_pretrain_routine_start"](trainer)
     hp, extra = (r.value for r in sink.of("assign"))
     assert hp["api_key"] == hp["WANDB_TOKEN"] == hp["db_password"] == hp["team_ident"] == "****"
-    assert hp["name"] == "exp"
+    assert hp["name"] == trainer.args.name == "run"
     assert extra == {"nested": {"client_secret": "****", "ok": 1}}

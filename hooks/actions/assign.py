@@ -32,15 +32,15 @@ class Assign:
 
 
 def build(b: Builder, body: Mapping[str, Any]) -> Assign | None:
-    source = b.source(body["from"], ("from",), {"mapping"})
-    to = b.template(body["to"], ("to",), b.context_heads)
+    source = b.source(body.get("from"), ("from",), {"mapping"})
+    to = b.template(body.get("to"), ("to",), b.context_heads)
     return Assign(source, to, b.mask) if source is not None and to is not None else None
 
 
 def compile(spec: ActionSpec) -> Run:
     o: Assign = spec.body
     read = reader(o.source)
-    to = field(o.to)
+    to = field(o.to, spec)
     secret: dict[str, bool] = {}
 
     def is_secret(key: str) -> bool:
@@ -52,7 +52,7 @@ def compile(spec: ActionSpec) -> Run:
 
     def run(ctx: Context, session: Session) -> None:
         value = read(ctx)
-        session.sink(ctx).assign(to(ctx), plain(value, is_secret))
+        session.sink(ctx).assign(to(ctx, session), plain(value, is_secret))
 
     return run
 

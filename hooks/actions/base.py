@@ -46,6 +46,11 @@ class ActionKind:
     build: Callable[[Builder, Mapping[str, Any]], Any]  # the kind's frozen options, or None on errors
     compile: Callable[[ActionSpec], Run]
     explain: Callable[[ActionSpec], str]
+    # For kinds that find files: what an action looks for, for the warning at the end of a
+    # training in which it uploaded nothing.
+    looks_for: Callable[[ActionSpec], str] | None = None
+    # Whether an action of the kind would upload a file of this name (found where it looks).
+    would_take: Callable[[ActionSpec, str], bool] | None = None
 
 
 def set_file(ctx: Context, path: Path, folder: Path | None) -> None:
@@ -107,12 +112,27 @@ def join(namespace: str, name: str) -> str:
     return f"{namespace}/{name}" if namespace else name
 
 
-def field(template: Template) -> Callable[[Context], str]:
-    """A `to:` template as a function of the context; a constant one is worked out once."""
+def field(template: Template, spec: ActionSpec) -> Callable[[Context, Session], str]:
+    """A `to:` template as a function of the event's context; a constant one is worked out once.
+    A field that renders empty or is missing (and has no default) warns once per action: it
+    would silently merge what belongs apart."""
     if template.is_constant:
         text = field_path(template.render(lambda _: None))
-        return lambda ctx: text
-    return lambda ctx: field_path(template.render(ctx.lookup))
+        return lambda ctx, session: text
+
+    def render(ctx: Context, session: Session) -> str:
+        empty: list[str] = []
+        text = field_path(template.render(ctx.lookup, empty))
+        if empty:
+            session.warn_once(
+                spec,
+                "empty-field",
+                f"{', '.join(empty)} in to: '{template.text}' is missing or empty on {ctx.event}, so the "
+                f"field is '{text}'; name a field that is set there, or give a default: {{name:-text}}",
+            )
+        return text
+
+    return render
 
 
 def filter_words(include: tuple[str, ...], exclude: tuple[str, ...]) -> str:

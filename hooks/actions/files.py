@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, final
 from ..config.confine import inside
 from ..errors import Missing
 from ..runtime.context import Context
-from .base import ActionKind, Run, field_path, folder_of, set_file
+from .base import ActionKind, Run, field, folder_of, set_file
 
 if TYPE_CHECKING:
     from ..config.builder import Builder
@@ -37,11 +37,11 @@ class Files:
 
 
 def build(b: Builder, body: Mapping[str, Any]) -> Files | None:
-    globs = b.relative_patterns(body["glob"], ("glob",))
-    to = b.template(body["to"], ("to",), b.file_heads)
+    globs = b.globs(body.get("glob"), ("glob",))
+    to = b.template(body.get("to"), ("to",), b.file_heads)
+    root = b.root(body.get("root"), ("root",))
     if to is None or globs is None:
         return None
-    root = b.root(body.get("root"), ("root",))
     return Files(globs, root, to, body.get("once", True), body.get("snapshot", False))
 
 
@@ -89,19 +89,21 @@ def _listing(folder_path: Path, regex: re.Pattern[str], folder: _Folder) -> list
 
 def compile(spec: ActionSpec) -> Run:
     o: Files = spec.body
-    to = o.to
     # Patterns without a folder part are matched against one os.listdir() with one regex; the
     # others (weights/*.pt, **/x) go through pathlib's glob.
     flat = tuple(p for p in o.globs if "/" not in p)
     nested = tuple(p for p in o.globs if "/" in p)
     regex = re.compile("|".join(fnmatch.translate(p) for p in flat)) if flat else None
 
+    to = field(o.to, spec)
+
     def upload(ctx: Context, session: Session, path: Path, folder: Path) -> None:
         set_file(ctx, path, folder)
-        session.sink(ctx).upload(field_path(to.render(ctx.lookup)), path, snapshot=o.snapshot)
+        session.upload(ctx, spec, to(ctx, session), path, snapshot=o.snapshot)
 
     def run(ctx: Context, session: Session) -> None:
         root = folder_of(ctx, o.root)
+        session.look(spec, root)
         folders: dict[str, _Folder] = session.cache(spec)
         folder = folders.get(str(root))
         if folder is None:
@@ -145,4 +147,14 @@ def explain(spec: ActionSpec) -> str:
     return f"upload files matching {', '.join(o.globs)} in {root} to {o.to.text}{copy}, {each}"
 
 
-KIND = ActionKind("files", build, compile, explain)
+def looks_for(spec: ActionSpec) -> str:
+    o: Files = spec.body
+    return f"file matching {', '.join(o.globs)}"
+
+
+def would_take(spec: ActionSpec, name: str) -> bool:
+    o: Files = spec.body
+    return any(fnmatch.fnmatchcase(name, p) for p in o.globs)
+
+
+KIND = ActionKind("files", build, compile, explain, looks_for, would_take)

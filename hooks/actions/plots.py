@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,11 +14,10 @@ from ..sources.registry import reader
 from .base import (
     ActionKind,
     Run,
-    field_path,
+    field,
     filter_words,
     folder_of,
     matcher,
-    patterns,
     run_folders,
     set_file,
     source_words,
@@ -45,23 +45,20 @@ class Plots:
 
 
 def build(b: Builder, body: Mapping[str, Any]) -> Plots | None:
-    if ("from" in body) == ("files" in body):
+    one = ("from" in body) != ("files" in body)
+    if not one:
         b.fail((), "give exactly one of `from` (a registry such as plot_registry) or `files` (a list of names)")
-        return None
     source = b.source(body["from"], ("from",), {"files"}) if "from" in body else None
-    files = b.relative_patterns(body["files"], ("files",)) if "files" in body else ()
-    to = b.template(body["to"], ("to",), b.file_heads)
-    if to is None or files is None or ("from" in body and source is None):
+    files = b.names(body["files"], ("files",)) if "files" in body else ()
+    to = b.template(body.get("to"), ("to",), b.file_heads)
+    include = b.filters(body.get("include"), ("include",))
+    exclude = b.filters(body.get("exclude"), ("exclude",))
+    root = b.root(body.get("root"), ("root",))
+    if not one or to is None or files is None or include is None or exclude is None:
         return None
-    return Plots(
-        source,
-        files,
-        b.root(body.get("root"), ("root",)),
-        patterns(body.get("include")),
-        patterns(body.get("exclude")),
-        to,
-        body.get("render", "file"),
-    )
+    if "from" in body and source is None:
+        return None
+    return Plots(source, files, root, include, exclude, to, body.get("render", "file"))
 
 
 def compile(spec: ActionSpec) -> Run:
@@ -69,6 +66,7 @@ def compile(spec: ActionSpec) -> Run:
     keep = matcher(o.include, o.exclude)
     figure = o.render == "figure"
     read = reader(o.source) if o.source is not None else None
+    to = field(o.to, spec)
 
     def run(ctx: Context, session: Session) -> None:
         folder: Path | None
@@ -78,6 +76,8 @@ def compile(spec: ActionSpec) -> Run:
         else:
             folder = folder_of(ctx, o.root)
             paths = [folder / name for name in o.files]
+        for looked in run_folders(ctx) if folder is None else (folder,):
+            session.look(spec, looked)
         allowed = run_folders(ctx) if folder is None else (folder,)
         done: set[str] = session.cache(spec).setdefault("done", set())
         for path in paths:
@@ -90,12 +90,7 @@ def compile(spec: ActionSpec) -> Run:
                 session.warn_once(spec, f"outside:{key}", f"{path} is outside the run's folders; not uploaded")
                 continue
             set_file(ctx, path, folder or path.parent)
-            to = field_path(o.to.render(ctx.lookup))
-            sink = session.sink(ctx)
-            if figure:
-                sink.upload_figure(to, _figure(path))
-            else:
-                sink.upload(to, path)
+            session.upload(ctx, spec, to(ctx, session), path, figure=_figure(path) if figure else None)
             done.add(key)
 
     return run
@@ -120,4 +115,17 @@ def explain(spec: ActionSpec) -> str:
     return f"upload the plots in {what}{filt} to {o.to.text}, {how} (those that exist)"
 
 
-KIND = ActionKind("plots", build, compile, explain)
+def looks_for(spec: ActionSpec) -> str:
+    o: Plots = spec.body
+    return f"plot in {o.source.text}" if o.source else f"plot among {', '.join(o.files)}"
+
+
+def would_take(spec: ActionSpec, name: str) -> bool:
+    o: Plots = spec.body
+    keep = matcher(o.include, o.exclude)
+    if keep is not None and not keep(name):
+        return False
+    return o.source is not None or any(fnmatch.fnmatchcase(name, p) for p in o.files)
+
+
+KIND = ActionKind("plots", build, compile, explain, looks_for, would_take)

@@ -1,4 +1,4 @@
-"""`scalars`: numbers from a source appended as series, one per key, at the epoch's step."""
+"""`scalars`: numbers from a source appended as series, one per key, at the event's step."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, final
 
+from ..config.events import BATCH_EVENTS
 from ..errors import Missing
 from ..runtime.context import Context
 from ..sources.registry import reader
-from .base import ActionKind, Run, field, filter_words, join, matcher, patterns, source_words
+from .base import ActionKind, Run, field, filter_words, join, matcher, source_words
 
 if TYPE_CHECKING:
     from ..config.builder import Builder
@@ -28,37 +29,50 @@ class Scalars:
     prefix: str
     include: tuple[str, ...]
     exclude: tuple[str, ...]
-    step: Literal["epoch", "auto"]
+    step: Literal["event", "epoch", "auto"]
 
 
 def build(b: Builder, body: Mapping[str, Any]) -> Scalars | None:
-    source = b.source(body["from"], ("from",), {"mapping"})
+    source = b.source(body.get("from"), ("from",), {"mapping"})
     to = b.template(body.get("to"), ("to",), b.context_heads)
-    if source is None:
+    include = b.filters(body.get("include"), ("include",))
+    exclude = b.filters(body.get("exclude"), ("exclude",))
+    if source is None or include is None or exclude is None or ("to" in body and to is None):
         return None
     return Scalars(
         source,
         to,
         body.get("prefix", ""),
-        patterns(body.get("include")),
-        patterns(body.get("exclude")),
-        body.get("step", "epoch"),
+        include,
+        exclude,
+        _step_rule(b, body.get("step", "event")),
     )
+
+
+def _step_rule(b: Builder, rule: Literal["event", "epoch", "auto"]) -> Literal["event", "epoch", "auto"]:
+    event = b.at[1] if len(b.at) > 1 else ""
+    if rule == "epoch" and event in BATCH_EVENTS:
+        b.fail(
+            ("step",),
+            f"step: epoch on {event} would append every batch of an epoch at one step (a tracker keeps one "
+            "value per step); leave `step` out to use the batch's global index, or write step: auto",
+        )
+    return rule
 
 
 def compile(spec: ActionSpec) -> Run:
     o: Scalars = spec.body
     read = reader(o.source)
-    to = field(o.to) if o.to else None
+    to = field(o.to, spec) if o.to else None
     keep = matcher(o.include, o.exclude)
     prefix = o.prefix
-    by_epoch = o.step == "epoch"
+    step_rule = o.step
     names: dict[str, dict[Any, str | None]] = {}  # namespace -> key -> series path
 
     def run(ctx: Context, session: Session) -> None:
         value = read(ctx)
-        step = ctx.epoch if by_epoch else None
-        namespace = to(ctx) if to is not None else ""
+        step = ctx.step if step_rule == "event" else ctx.epoch if step_rule == "epoch" else None
+        namespace = to(ctx, session) if to is not None else ""
         append = session.sink(ctx).append
         if not isinstance(value, Mapping):
             if not namespace:
@@ -88,10 +102,25 @@ def compile(spec: ActionSpec) -> Run:
 
 
 def number(value: Any, path: str) -> float:
-    """A value as a series point: a number (Python, numpy or a one-element tensor), never a bool."""
+    """A value as a series point: a number (Python, numpy, or a torch tensor or numpy array of one
+    element), never a bool (a bool tensor or ``numpy.bool_`` included). A tensor is detached and
+    read with ``.item()``: ``float()`` on one that requires grad makes torch warn."""
     if isinstance(value, bool) or not hasattr(value, "__float__"):
         raise TypeError(f"{path}: {type(value).__name__} is not a number; not logged")
-    return float(value)
+    item = getattr(value, "item", None)
+    if not callable(item):
+        return float(value)
+    kind = type(value).__name__
+    detach = getattr(value, "detach", None)
+    if callable(detach):
+        item = getattr(detach(), "item", item)
+    try:
+        plain = item()
+    except (ValueError, RuntimeError):  # torch and numpy refuse .item() on more than one element
+        raise TypeError(f"{path}: {kind} holds more than one value, not a number; not logged") from None
+    if isinstance(plain, bool) or not isinstance(plain, (int, float)):
+        raise TypeError(f"{path}: {kind} holding a {type(plain).__name__} is not a number; not logged")
+    return float(plain)
 
 
 def explain(spec: ActionSpec) -> str:
@@ -99,7 +128,11 @@ def explain(spec: ActionSpec) -> str:
     where = f" under {o.to.text}" if o.to else ""
     prefix = f" with prefix {o.prefix!r}" if o.prefix else ""
     filt = filter_words(o.include, o.exclude)
-    step = "at step = epoch (1-based)" if o.step == "epoch" else "at the tracker's own step counter"
+    step = {
+        "event": "at the event's step (docs/format.md, Steps)",
+        "epoch": "at step = epoch (1-based)",
+        "auto": "at the tracker's own step counter",
+    }[o.step]
     return f"append {source_words(o.source)} as series{where}{prefix}{filt}, {step}"
 
 

@@ -11,7 +11,7 @@ from ..config.confine import inside
 from ..errors import Missing
 from ..runtime.context import Context
 from ..sources.registry import reader
-from .base import ActionKind, Run, field_path, folder_of, run_folders, set_file, source_words
+from .base import ActionKind, Run, field, folder_of, run_folders, set_file, source_words
 
 if TYPE_CHECKING:
     from ..config.builder import Builder
@@ -32,23 +32,25 @@ class Upload:
 
 
 def build(b: Builder, body: Mapping[str, Any]) -> Upload | None:
-    if ("from" in body) == ("path" in body):
+    one = ("from" in body) != ("path" in body)
+    if not one:
         b.fail((), "give exactly one of `from` (best, last, …) or `path` (a file such as results.csv)")
-        return None
     source = b.source(body["from"], ("from",), {"file"}) if "from" in body else None
     path = None
     if "path" in body:
-        checked = b.relative_patterns(body["path"], ("path",))
+        checked = b.names(body["path"], ("path",))
         path = checked[0] if checked else None
-    to = b.template(body["to"], ("to",), b.file_heads)
-    if to is None or (source is None and path is None):
+    to = b.template(body.get("to"), ("to",), b.file_heads)
+    root = b.root(body.get("root"), ("root",))
+    if not one or to is None or (source is None and path is None):
         return None
-    return Upload(source, path, b.root(body.get("root"), ("root",)), to)
+    return Upload(source, path, root, to)
 
 
 def compile(spec: ActionSpec) -> Run:
     o: Upload = spec.body
     read = reader(o.source) if o.source is not None else None
+    to = field(o.to, spec)
 
     def run(ctx: Context, session: Session) -> None:
         if read is not None:
@@ -64,7 +66,7 @@ def compile(spec: ActionSpec) -> Run:
         if not inside(file, allowed):
             raise PermissionError(f"{file} is outside the run's folders; not uploaded")
         set_file(ctx, file, folder)
-        session.sink(ctx).upload(field_path(o.to.render(ctx.lookup)), file)
+        session.upload(ctx, spec, to(ctx, session), file)
 
     return run
 

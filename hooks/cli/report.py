@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..sinks.neptune.runlog import data_dir, find_runs, no_runs_message, read_run
+from ..sinks.neptune.runlog import data_dir, find_run_groups, find_runs, no_runs_message, read_run
 
 HELP = "write one self-contained HTML report of a Neptune offline run (charts, images, files, fields)"
 
@@ -32,24 +32,28 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", type=Path, help="the HTML file to write (default: ./hooks-report-ID.html)")
 
 
-def _pick(spec: str | None, where: Path) -> Path:
+def _pick(spec: str | None, where: Path) -> tuple[Path, ...]:
+    """The folders of one run (several for a resumed training, oldest first)."""
     if spec is not None:
         path = Path(spec)
         if path.is_dir():
-            inside = find_runs(path)
-            if inside == [path] or len(inside) == 1:
+            if find_runs(path) == [path]:  # one run folder: with the other parts of its training
+                groups = find_run_groups(path.parent)
+                return next((g for g in groups if path in g), (path,))
+            inside = find_run_groups(path)
+            if len(inside) == 1:
                 return inside[0]
             if len(inside) > 1:
                 raise _NotFound(
                     f"hooks: {path} holds {len(inside)} runs; name one (`hooks runs {path}` lists them) "
                     f"or take the newest with `hooks report --latest --dir {path}`"
                 )
-    found = find_runs(where)
+    found = find_run_groups(where)
     if not found:
         raise _NotFound(no_runs_message(where))
     if spec is None:
         return found[0]
-    matches = [p for p in found if _matches(p, spec)]
+    matches = [g for g in found if any(_matches(p, spec) for p in g)]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -57,7 +61,7 @@ def _pick(spec: str | None, where: Path) -> Path:
             f"hooks: no run {spec!r} in {where} (neither a run folder nor the start of a run id or folder name); "
             f"`hooks runs {where}` lists the runs there"
         )
-    names = ", ".join(p.name for p in matches)
+    names = ", ".join(g[0].name for g in matches)
     raise _NotFound(f"hooks: {spec!r} matches {len(matches)} runs in {where} ({names}); give more of the id")
 
 

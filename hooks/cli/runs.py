@@ -1,14 +1,23 @@
-"""hooks runs [DIR]: the Neptune offline runs under a data folder, newest first."""
+"""hooks runs [DIR]: the Neptune offline runs under a data folder, newest first (a resumed training,
+written in several folders, is one run)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
 from datetime import timezone
 from pathlib import Path
 
-from ..sinks.neptune.runlog import SYSTEM_NAMESPACES, RunLog, data_dir, find_runs, no_runs_message, parse_iso, read_run
+from ..sinks.neptune.runlog import (
+    SYSTEM_NAMESPACES,
+    RunLog,
+    data_dir,
+    find_run_groups,
+    no_runs_message,
+    parse_iso,
+    read_run,
+)
+from ..sinks.neptune.summary import count_cell
 
 HELP = "list the Neptune offline runs under a data folder, newest first"
 
@@ -31,9 +40,14 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in text)
 
 
-def _user_count(keys: Iterable[str]) -> int:
-    """Keys outside Neptune's own namespaces (sys/, monitoring/, source_code/): what the training logged."""
-    return sum(1 for key in keys if key.split("/", 1)[0] not in SYSTEM_NAMESPACES)
+# Each count is what the training logged, then "(+N)" for what Neptune and yaml-hooks keep of their
+# own (sys/ …) when a run has any: `hooks report` lists both, so a run whose training assigned
+# nothing shows "0 (+9)", not "0".
+LEGEND = (
+    "(+N): kept by Neptune and yaml-hooks themselves, under "
+    + ", ".join(f"{ns}/" for ns in sorted(SYSTEM_NAMESPACES))
+    + "; `hooks report` lists them too"
+)
 
 
 def short_id(run: RunLog) -> str:
@@ -45,24 +59,26 @@ def row(run: RunLog) -> tuple[str, ...]:
     return (
         short_id(run),
         created.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if created else "-",
-        _printable(run.name or "-"),
+        _printable(run.name or "-") + (f" ({len(run.parts)} parts: resumed)" if len(run.parts) > 1 else ""),
         _printable(",".join(run.tags) or "-"),
-        str(_user_count(run.series)),
-        str(_user_count(run.files)),
-        str(_user_count(run.fields)),
+        count_cell(run.series),
+        count_cell([*run.files, *run.file_sets]),
+        count_cell(run.fields),
     )
 
 
 def run(args: argparse.Namespace) -> int:
     where = data_dir(args.dir)
-    found = find_runs(where)
+    found = find_run_groups(where)  # the parts of a resumed training are one run
     if not found:
         print(no_runs_message(where), file=sys.stderr)
         return 1
-    rows = [_COLUMNS, *(row(read_run(path)) for path in found)]
+    rows = [_COLUMNS, *(row(read_run(parts)) for parts in found)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS))]
     numeric = {4, 5, 6}
     for r in rows:
         cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
         print("  ".join(cells).rstrip())
+    if any("(+" in cell for r in rows[1:] for cell in r[4:]):
+        print(LEGEND)
     return 0

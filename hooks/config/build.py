@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..actions.registry import KINDS
@@ -11,8 +11,9 @@ from ..registry import PluginError
 from ..sinks.base import SinkFactory
 from ..sinks.fanout import FanOutFactory
 from ..sinks.registry import DEFAULT_SINK, SINKS
+from .broken import Broken
 from .builder import SECRET_KEYS, Builder
-from .events import EVENTS
+from .events import BATCH_EVENTS, EVENTS
 from .model import ActionSpec, Config, When
 from .read import Document
 
@@ -20,20 +21,37 @@ __all__ = ["SECRET_KEYS", "build"]
 
 
 def build(
-    doc: Document, chains: Mapping[str, tuple[str, ...]] | None = None, sink: SinkFactory | None = None
+    doc: Document,
+    chains: Mapping[str, tuple[str, ...]] | None = None,
+    sink: SinkFactory | None = None,
+    *,
+    broken: Broken | None = None,
+    issues: Iterable[Issue] = (),
 ) -> Config:
-    """Build the frozen Config from a document that passed the schema."""
+    """Build the frozen Config from a merged document and raise ConfigError with every problem.
+
+    ``issues`` are those the earlier stages found, and ``broken`` where: those parts (an event,
+    an action, a tracker's option) are left out, and everything else is still built and checked,
+    so one load reports every independent error."""
     chains = chains or {}
+    broken = broken or Broken()
     data: dict[str, Any] = doc.data
-    issues: list[Issue] = []
-    b = Builder(doc, chains, issues)
+    found: list[Issue] = list(issues)
+    b = Builder(doc, chains, found, broken)
     events: dict[str, tuple[ActionSpec, ...]] = {}
-    for event, actions in (data.get("events") or {}).items():
+    configured = {} if broken.at(("events",)) else data.get("events") or {}
+    for event, actions in configured.items():
+        if broken.at(("events", event)) or not isinstance(actions, list):
+            continue
         built: list[ActionSpec] = []
         ids: dict[str, int] = {}
         for index, action in enumerate(actions):
+            if broken.at(("events", event, index)) or not isinstance(action, dict) or len(action) != 1:
+                continue
             ((kind_name, body),) = action.items()
             b.at = ("events", event, index, kind_name)
+            if broken.at(b.at):
+                continue
             if kind_name == "remove":
                 b.fail(
                     (),
@@ -41,6 +59,10 @@ def build(
                     "delete this line, or extend the config that has it",
                 )
                 continue
+            if kind_name not in KINDS or not isinstance(body, dict):
+                continue  # the schema reported it
+            body, _ = broken.clean(body, b.at)
+            b.partial = broken.within(b.at)
             aid = body.get("id")
             if aid is not None:
                 if aid in ids:
@@ -51,13 +73,14 @@ def build(
                 ids[aid] = index
             options = KINDS[kind_name].build(b, body)
             when = _when(b, body.get("when"))
-            if options is not None:
+            if options is not None and not b.partial:
                 loc = doc.where(("events", event, index))
                 built.append(ActionSpec(kind_name, event, index, aid, loc, when, options))
+            b.partial = False
         events[event] = tuple(built)
-    factory = sink or _sinks(b, data.get("sink") or {})
-    if issues:
-        raise ConfigError(issues)
+    factory = sink or _sinks(b, {} if broken.at(("sink",)) else data.get("sink") or {})
+    if found:
+        raise ConfigError(found)
     for name in EVENTS:
         events.setdefault(name, ())
     return Config(doc.file, str(data.get("description", "")), bool(data.get("strict", False)), factory, events)
@@ -68,12 +91,21 @@ def _when(b: Builder, when: Mapping[str, Any] | None) -> When:
         return When()
     epoch = when.get("epoch")
     items = epoch if isinstance(epoch, list) else ([] if epoch is None else [epoch])
+    every_batches = when.get("every_batches")
+    event = b.at[1] if len(b.at) > 1 else ""
+    if every_batches is not None and event not in BATCH_EVENTS:
+        b.fail(
+            ("when", "every_batches"),
+            f"every_batches counts batches, and {event} is not a batch event; use it on "
+            "on_train_batch_end (or another batch event), or `every: N` for epochs",
+        )
     return When(
         epochs=frozenset(i for i in items if isinstance(i, int)),
         first="first" in items,
         last="last" in items,
         every=when.get("every"),
         final=when.get("final", True),
+        every_batches=every_batches,
     )
 
 
@@ -83,13 +115,25 @@ def _sinks(b: Builder, configured: Mapping[str, Any]) -> SinkFactory:
     factories: list[tuple[str, SinkFactory]] = []
     for name, options in (configured or {DEFAULT_SINK: {}}).items():
         b.at = ("sink", name)
+        if b.broken.at(b.at):
+            continue  # the schema reported it
         try:
             sink_type = SINKS[name]
         except (KeyError, PluginError) as e:
             # The schema knows every registered tracker; this is a plugin that failed to load.
             b.fail((), str(e) if isinstance(e, PluginError) else f"unknown tracker '{name}'")
             continue
-        factories.append((name, sink_type.build(b, options or {})))
+        # A tracker's build gets only options that passed the schema. Built-in ones go on with the
+        # failed options left out (unless a required one failed); a plugin's is not called then.
+        if b.broken.within(b.at) and (
+            name not in SINKS.builtin
+            or any(b.broken.within((*b.at, key)) for key in sink_type.schema.get("required", ()))
+        ):
+            continue
+        kept, _ = b.broken.clean(options or {}, b.at)
+        b.partial = b.broken.within(b.at)
+        factories.append((name, sink_type.build(b, kept)))
+        b.partial = False
     if len(factories) == 1:
         return factories[0][1]
     return FanOutFactory(tuple(factories))

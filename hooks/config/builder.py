@@ -4,15 +4,17 @@ patterns checked with their errors recorded at the option's file, line and colum
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Final
 
 from ..errors import Issue
 from ..registry import PluginError
 from ..runtime.context import FILE_SHORTHANDS
 from ..sources.registry import SOURCES, SourceKind
-from .confine import check_relative
+from .broken import Broken
+from .confine import check_glob, check_name, check_relative
 from .events import OBJECT_HEADS
+from .fields import args_problem, missing_on_event
 from .model import SourceRef
 from .paths import parse_path
 from .read import Document, YPath
@@ -39,26 +41,48 @@ FILE_HEADS: Final = CONTEXT_HEADS | {"file", *FILE_SHORTHANDS}
 
 
 class Builder:
-    """Collects every problem of one action while building it; kinds call its helpers."""
+    """Collects every problem of one action while building it; kinds call its helpers.
+
+    A kind's build gets only options that passed the schema (``broken`` says where the earlier
+    stages found errors; such options are left out), so a required one may be missing: the
+    kind then returns None. While ``partial`` (an option was left out), a message about the
+    action as a whole is not recorded: it could be a consequence of the missing option."""
 
     context_heads: Final = CONTEXT_HEADS
     file_heads: Final = FILE_HEADS
 
-    def __init__(self, doc: Document, chains: Mapping[str, tuple[str, ...]], issues: list[Issue]) -> None:
+    def __init__(
+        self,
+        doc: Document,
+        chains: Mapping[str, tuple[str, ...]],
+        issues: list[Issue],
+        broken: Broken | None = None,
+    ) -> None:
         self.doc = doc
         self.chains = chains
         self.issues = issues
+        self.broken = broken or Broken()
         self.at: YPath = ()
+        self.partial = False
         data = doc.data if isinstance(doc.data, dict) else {}
-        self.allow_roots = tuple(os.path.normpath(r) for r in data.get("allow_roots", ()))
-        self.mask = (*SECRET_KEYS, *(p.lower() for p in data.get("mask_keys", ())))
+        # A broken allow_roots (already reported) allows nothing and refuses nothing.
+        self.check_roots = not self.broken.within(("allow_roots",))
+        roots = data.get("allow_roots", ()) if self.check_roots else ()
+        self.allow_roots = tuple(os.path.normpath(r) for r in roots)
+        masks = () if self.broken.within(("mask_keys",)) else data.get("mask_keys", ())
+        self.mask = (*SECRET_KEYS, *(p.lower() for p in masks))
+
+    @property
+    def event(self) -> str | None:
+        """The event of the action being built; None for a tracker's options."""
+        return str(self.at[1]) if len(self.at) > 1 and self.at[0] == "events" else None
 
     def root(self, value: str | None, rel: YPath) -> str | None:
         """An action's `root`: a named object, or an absolute folder the loaded config allowed."""
         if value is None or not value.startswith("/"):
             return value
         folder = os.path.normpath(value)
-        if folder not in self.allow_roots:
+        if self.check_roots and folder not in self.allow_roots:
             self.fail(
                 rel,
                 f"'{value}' is outside the run's folders; list it in `allow_roots:` at the top of the "
@@ -67,11 +91,16 @@ class Builder:
         return folder
 
     def fail(self, rel: YPath, message: str) -> None:
+        if self.partial and not rel:
+            return
         path = (*self.at, *rel)
         loc = self.doc.where(path)
         self.issues.append(Issue(loc, path, message, self.chains.get(loc.file, ()) if loc else ()))
 
-    def source(self, text: str, rel: YPath, kinds: Collection[SourceKind]) -> SourceRef | None:
+    def source(self, text: str | None, rel: YPath, kinds: Collection[SourceKind]) -> SourceRef | None:
+        """A `from:`; None (with the error recorded) when it is wrong, or when it is missing."""
+        if text is None:
+            return None
         if "." in text:
             parts = parse_path(text)
             if isinstance(parts, str):
@@ -79,6 +108,11 @@ class Builder:
                 return None
             if parts[0] not in OBJECT_HEADS:
                 self.fail(rel, f"an attribute path starts with one of {', '.join(OBJECT_HEADS)}")
+                return None
+            problem = args_problem(f"{parts[0]}.args", parts[2:]) if len(parts) > 2 and parts[1] == "args" else None
+            problem = problem or self._missing(parts[0])
+            if problem:
+                self.fail(rel, f"'{text}': {problem}")
                 return None
             return SourceRef(text, None, parts[0], parts[1:])
         try:
@@ -107,16 +141,55 @@ class Builder:
         if text is None:
             return None
         try:
-            return parse_template(text, heads)
+            template = parse_template(text, heads)
         except TemplateError as e:
-            self.fail(rel, str(e))
+            for problem in e.problems:
+                self.fail(rel, problem)
             return None
+        ok = True
+        for part in template.parts:
+            if isinstance(part, str):
+                continue
+            for alt in part.alternatives:
+                never = self._missing(alt[0])
+                if never:
+                    self.fail(rel, f"'{{{'.'.join(alt)}}}': {never}")
+                    ok = False
+        return template if ok else None
 
-    def relative_patterns(self, value: str | list[str], rel: YPath) -> tuple[str, ...] | None:
+    def _missing(self, head: str) -> str | None:
+        event = self.event
+        return missing_on_event(head, event) if event is not None else None
+
+    def relative_patterns(self, value: str | list[str] | None, rel: YPath) -> tuple[str, ...] | None:
+        """Paths or globs inside the run's folders (no `..`, not absolute); None when one is not
+        (the errors recorded) or when the option is missing."""
+        return self._paths(value, rel, check_relative)
+
+    def globs(self, value: str | list[str] | None, rel: YPath) -> tuple[str, ...] | None:
+        """Glob patterns inside the run's folders, each one well-formed."""
+        return self._paths(value, rel, lambda p: check_relative(p) or check_glob(p))
+
+    def names(self, value: str | list[str] | None, rel: YPath) -> tuple[str, ...] | None:
+        """File names inside the run's folders, matched exactly (no pattern characters)."""
+        key = next((str(k) for k in reversed(rel) if isinstance(k, str)), "path")
+        return self._paths(value, rel, lambda p: check_relative(p) or check_name(p, key))
+
+    def filters(self, value: str | list[str] | None, rel: YPath) -> tuple[str, ...] | None:
+        """`include`/`exclude` patterns on names: well-formed globs; () when the option is missing."""
+        if value is None:
+            return ()
+        return self._paths(value, rel, check_glob)
+
+    def _paths(
+        self, value: str | list[str] | None, rel: YPath, check: Callable[[str], str | None]
+    ) -> tuple[str, ...] | None:
+        if value is None:
+            return None
         patterns = (value,) if isinstance(value, str) else tuple(value)
         ok = True
         for i, pattern in enumerate(patterns):
-            problem = check_relative(pattern)
+            problem = check(pattern)
             if problem:
                 self.fail(rel if isinstance(value, str) else (*rel, i), problem)
                 ok = False

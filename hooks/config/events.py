@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal, final
 
-__all__ = ["EVENTS", "OBJECT_HEADS", "Event", "EventObject"]
+__all__ = [
+    "BATCH_EVENTS",
+    "END_EVENTS",
+    "EVENTS",
+    "FIRING_ORDER",
+    "OBJECT_HEADS",
+    "TRAINING_EVENTS",
+    "Event",
+    "EventObject",
+    "in_firing_order",
+]
 
 EventObject = Literal["trainer", "validator", "predictor", "exporter"]
 
@@ -26,7 +37,7 @@ def _events(obj: EventObject, *pairs: tuple[str, str]) -> list[Event]:
 
 
 # The 25 events of ultralytics/utils/callbacks/base.py (8.4.x), grouped by the object they pass,
-# in that file's order (not the order a training fires them: see hooks.testing.standin.events).
+# in that file's order (not the order a training fires them: FIRING_ORDER below is that).
 EVENTS: Final[dict[str, Event]] = {
     e.name: e
     for e in [
@@ -69,3 +80,68 @@ EVENTS: Final[dict[str, Event]] = {
         ),
     ]
 }
+
+
+# Events that fire once per batch: their step is the batch's global index (see docs/format.md,
+# "Steps"), and `when: {every_batches: N}` selects among them.
+BATCH_EVENTS: Final = frozenset(
+    {
+        "on_train_batch_start",
+        "on_train_batch_end",
+        "optimizer_step",
+        "on_before_zero_grad",
+        "on_val_batch_start",
+        "on_val_batch_end",
+        "on_predict_batch_start",
+        "on_predict_postprocess_end",
+        "on_predict_batch_end",
+    }
+)
+
+# The event that ends each kind of run: a training, a standalone validation, a prediction, an export.
+END_EVENTS: Final = frozenset({"on_train_end", "on_val_end", "on_predict_end", "on_export_end"})
+
+
+# The events a training fires, in the order they first fire (an epoch repeats on_train_epoch_start
+# … on_fit_epoch_end; the final validation repeats on_val_* and on_fit_epoch_end before on_train_end).
+TRAINING_EVENTS: Final[tuple[str, ...]] = (
+    "on_pretrain_routine_start",
+    "on_pretrain_routine_end",
+    "on_train_start",
+    "on_train_epoch_start",
+    "on_train_batch_start",
+    "on_train_batch_end",
+    "on_train_epoch_end",
+    "on_val_start",
+    "on_val_batch_start",
+    "on_val_batch_end",
+    "on_val_end",
+    "on_model_save",
+    "on_fit_epoch_end",
+    "on_train_end",
+    "teardown",
+)
+
+# Every event in the order what users see lists them (`hooks explain`, `hooks show`): a training's,
+# as it fires them; then the three a training never fires (reserved); then a prediction's and an
+# export's, each in the order it fires them.
+FIRING_ORDER: Final[tuple[str, ...]] = (
+    *TRAINING_EVENTS,
+    "optimizer_step",
+    "on_before_zero_grad",
+    "on_params_update",
+    "on_predict_start",
+    "on_predict_batch_start",
+    "on_predict_postprocess_end",
+    "on_predict_batch_end",
+    "on_predict_end",
+    "on_export_start",
+    "on_export_end",
+)
+
+_RANK: Final[dict[str, int]] = {name: i for i, name in enumerate(FIRING_ORDER)}
+
+
+def in_firing_order(names: Iterable[str]) -> list[str]:
+    """``names`` sorted by FIRING_ORDER; a name that is no event keeps its place after the events."""
+    return sorted(names, key=lambda name: _RANK.get(name, len(_RANK)))

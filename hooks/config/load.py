@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, Issue
+from .broken import Broken
 from .build import build
-from .interpolate import interpolate
+from .interpolate import substitute
 from .model import Config
 from .presets import find_preset, list_presets, looks_like_path
-from .read import Document, read_file
+from .read import Document, YPath, read_file
 from .resolve import resolve
 from .suggest import did_you_mean
-from .validate import validate
+from .validate import check
 
 if TYPE_CHECKING:
     from ..sinks.base import SinkFactory
@@ -42,7 +43,7 @@ def read_config(ref: ConfigRef) -> Document:
                 Issue(
                     None,
                     (),
-                    f"'{text}' is neither a preset{did_you_mean(text, names)} nor a file (presets: {', '.join(names)})",
+                    f"'{text}' is neither a preset nor a file{did_you_mean(text, names)} (presets: {', '.join(names)})",
                 )
             ]
         )
@@ -63,16 +64,45 @@ class Merged:
 
 def load_document(ref: ConfigRef | Document, *, env: Mapping[str, str] | None = None) -> Merged:
     """Stages 1–4: raises ConfigError with every problem found."""
-    doc = ref if isinstance(ref, Document) else read_config(ref)
-    resolved = resolve(doc)
-    merged = interpolate(resolved.doc, os.environ if env is None else env)
-    validate(merged, resolved.chains)
-    return Merged(merged, resolved.chains, list(resolved.chains))
+    merged, issues, _ = _checked(ref, env)
+    if issues:
+        raise ConfigError(issues)
+    return merged
 
 
 def load_config(
     ref: ConfigRef | Document, *, env: Mapping[str, str] | None = None, sink: SinkFactory | None = None
 ) -> Config:
     """Every stage but compiling: raises ConfigError with every problem, touches no tracker."""
-    merged = load_document(ref, env=env)
-    return build(merged.doc, merged.chains, sink)
+    merged, issues, broken = _checked(ref, env)
+    return build(merged.doc, merged.chains, sink, broken=broken, issues=issues)
+
+
+def _checked(ref: ConfigRef | Document, env: Mapping[str, str] | None) -> tuple[Merged, list[Issue], Broken]:
+    """Stages 1–4, each going on past the errors of the one before where that still means
+    something: the problems found, and where (so that building leaves those parts out).
+
+    Reading a file, finding its parents and meeting `requires` stop at once (what follows would
+    check something other than what was written); an unset variable is reported and its value
+    left out; a schema error is reported and the value that failed left out."""
+    doc = ref if isinstance(ref, Document) else read_config(ref)
+    issues: list[Issue] = []
+    resolved = resolve(doc, issues)
+    merged, unset, bad = substitute(resolved.doc, os.environ if env is None else env, resolved.chains)
+    issues += unset
+    try:
+        schema_issues, broken = check(merged, resolved.chains)
+    except ConfigError as e:
+        raise ConfigError([*issues, *e.issues]) from None
+    # A value that named an unset variable is reported once: not again by the schema, for
+    # itself or for the list holding it.
+    said = {*bad, *(_list_of(p) for p in bad)}
+    issues += [i for i in schema_issues if i.path not in said]
+    return Merged(merged, resolved.chains, list(resolved.chains)), issues, broken | Broken(bad)
+
+
+def _list_of(path: YPath) -> YPath:
+    """The path of the value a list item is in (``glob[0]`` → ``glob``); others as they are."""
+    while path and isinstance(path[-1], int):
+        path = path[:-1]
+    return path

@@ -35,6 +35,7 @@ class When:
     last: bool = False
     every: int | None = None
     final: bool | Literal["only"] = True
+    every_batches: int | None = None
 
     @property
     def always(self) -> bool:

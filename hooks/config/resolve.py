@@ -34,10 +34,25 @@ def resolve_ref(ref: str, base: Path | None) -> tuple[Path, str] | None:
     return (preset, shown_name(ref)) if preset else None
 
 
-def resolve(doc: Document) -> Resolved:
-    """Merge ``doc`` over everything it extends, depth first, later entries winning."""
+def resolve(doc: Document, issues: list[Issue] | None = None) -> Resolved:
+    """Merge ``doc`` over everything it extends, depth first, later entries winning.
+
+    A parent that cannot be read (or is not there, or makes a cycle) and a `requires` this
+    version does not meet raise ConfigError at once: what follows would check a config that is
+    not the one written. Problems the merge can step over (a `remove` of an unknown id, a
+    preset's `allow_roots`) are added to ``issues`` and left out, when it is given; without it
+    they raise too. Whatever is raised includes what was found before."""
     chains: dict[str, tuple[str, ...]] = {}
-    merged = _resolve(doc, (doc.file,), chains, {_key(doc)})
+    soft: list[Issue] = []
+    try:
+        merged = _resolve(doc, (doc.file,), chains, {_key(doc)}, soft)
+    except ConfigError as e:
+        raise ConfigError([*soft, *e.issues]) from None
+    if issues is None:
+        if soft:
+            raise ConfigError(soft)
+    else:
+        issues.extend(soft)
     return Resolved(merged, chains)
 
 
@@ -76,22 +91,24 @@ def _check_requires(doc: Document, chain: tuple[str, ...]) -> None:
         )
 
 
-def _resolve(doc: Document, chain: tuple[str, ...], chains: dict[str, tuple[str, ...]], seen: set[str]) -> Document:
+def _resolve(
+    doc: Document, chain: tuple[str, ...], chains: dict[str, tuple[str, ...]], seen: set[str], soft: list[Issue]
+) -> Document:
     chains.setdefault(doc.file, chain)
     _check_requires(doc, chain)
     data = doc.data
     if len(chain) > 1 and isinstance(data, dict) and "allow_roots" in data:
-        raise ConfigError(
-            [
-                Issue(
-                    doc.where(("allow_roots",), key=True),
-                    ("allow_roots",),
-                    "only the config you load may allow folders outside the run (a preset must not "
-                    "widen what it can read); move `allow_roots:` to that config",
-                    chain,
-                )
-            ]
+        soft.append(
+            Issue(
+                doc.where(("allow_roots",), key=True),
+                ("allow_roots",),
+                "only the config you load may allow folders outside the run (a preset must not "
+                "widen what it can read); move `allow_roots:` to that config",
+                chain,
+            )
         )
+        doc = _without(doc, "allow_roots")
+        data = doc.data
     if not isinstance(data, dict) or "extends" not in data:
         return doc
     refs = data["extends"]
@@ -132,31 +149,37 @@ def _resolve(doc: Document, chain: tuple[str, ...], chains: dict[str, tuple[str,
             )
             continue
         try:
-            parents.append(_resolve(parent, (*chain, shown), chains, seen | {key}))
+            parents.append(_resolve(parent, (*chain, shown), chains, seen | {key}, soft))
         except ConfigError as e:
             issues.extend(e.issues)
     if issues:
         raise ConfigError(issues)
     base: Document | None = None
     for parent in parents:
-        base = parent if base is None else merge(base, parent)
-    own = _without_extends(doc)
-    return own if base is None else merge(base, own)
+        base = parent if base is None else merge(base, parent, soft)
+    own = _without(doc, "extends")
+    return own if base is None else merge(base, own, soft)
 
 
-def _without_extends(doc: Document) -> Document:
-    data = {k: v for k, v in doc.data.items() if k != "extends"}
-    values = {p: loc for p, loc in doc.values.items() if p[:1] != ("extends",)}
-    keys = {p: loc for p, loc in doc.keys.items() if p[:1] != ("extends",)}
+def _without(doc: Document, key: str) -> Document:
+    data = {k: v for k, v in doc.data.items() if k != key}
+    values = {p: loc for p, loc in doc.values.items() if p[:1] != (key,)}
+    keys = {p: loc for p, loc in doc.keys.items() if p[:1] != (key,)}
     return Document(doc.file, doc.path, data, values, keys)
 
 
-def merge(base: Document, over: Document) -> Document:
+def merge(base: Document, over: Document, issues: list[Issue] | None = None) -> Document:
     """Deep-merge ``over`` onto ``base``: mappings merge, ``over`` wins on everything else, and an
-    event's action list appends ``over``'s actions (one with an ``id`` already there replaces it)."""
+    event's action list appends ``over``'s actions (one with an ``id`` already there replaces it).
+    A `remove` of an id that is not there is added to ``issues`` and skipped (raised without it)."""
     values: dict[YPath, Location] = {}
     keys: dict[YPath, Location] = {}
-    data = _merge(base, over, (), (), (), values, keys)
+    found: list[Issue] = []
+    data = _merge(base, over, (), (), (), values, keys, found)
+    if found and issues is None:
+        raise ConfigError(found)
+    if issues is not None:
+        issues.extend(found)
     return Document(over.file, over.path, data, values, keys)
 
 
@@ -184,6 +207,7 @@ def _merge(
     dst: YPath,
     values: dict[YPath, Location],
     keys: dict[YPath, Location],
+    issues: list[Issue],
 ) -> Any:
     b = _get(base.data, bpath)
     o = _get(over.data, opath)
@@ -194,7 +218,7 @@ def _merge(
         # The parent's order, its values replaced in place, then the child's new keys.
         for k in b:
             if k in o:
-                out[k] = _merge(base, over, (*bpath, k), (*opath, k), (*dst, k), values, keys)
+                out[k] = _merge(base, over, (*bpath, k), (*opath, k), (*dst, k), values, keys, issues)
                 if (*opath, k) in over.keys:
                     keys[(*dst, k)] = over.keys[(*opath, k)]
             else:
@@ -206,7 +230,7 @@ def _merge(
                 _copy(over, (*opath, k), (*dst, k), values, keys)
         return out
     if len(dst) == 2 and dst[0] == "events" and isinstance(b, list) and isinstance(o, list):
-        return _merge_actions(base, over, bpath, opath, dst, values, keys)
+        return _merge_actions(base, over, bpath, opath, dst, values, keys, issues)
     _copy(over, opath, dst, values, keys)
     return o
 
@@ -231,6 +255,7 @@ def _merge_actions(
     dst: YPath,
     values: dict[YPath, Location],
     keys: dict[YPath, Location],
+    issues: list[Issue],
 ) -> list[Any]:
     b: list[Any] = _get(base.data, bpath)
     o: list[Any] = _get(over.data, opath)
@@ -247,7 +272,6 @@ def _merge_actions(
             index[aid] = len(out)
         out.append(action)
         sources.append((base, (*bpath, i)))
-    issues: list[Issue] = []
     for i, action in enumerate(o):
         if isinstance(action, dict) and len(action) == 1 and isinstance(action.get(REMOVE), str):
             target = action[REMOVE]
@@ -271,8 +295,6 @@ def _merge_actions(
         else:
             out.append(action)
             sources.append((over, (*opath, i)))
-    if issues:
-        raise ConfigError(issues)
     if dst in over.values:
         values[dst] = over.values[dst]
     kept = [(action, source) for action, source in zip(out, sources, strict=True) if action is not _REMOVED]

@@ -27,7 +27,7 @@ _ALIGN_MAX = 72  # comments line up at this column at most; longer lines keep th
 
 def show_yaml(doc: Document, files: list[str] | None = None) -> str:
     """Block-style YAML of ``doc.data``, a ``# file:line`` comment on every line."""
-    from .events import EVENTS
+    from .events import in_firing_order
 
     rows: list[tuple[str, str]] = []
 
@@ -61,7 +61,7 @@ def show_yaml(doc: Document, files: list[str] | None = None) -> str:
         top = {k: doc.data[k] for k in (*_TOP_ORDER, *doc.data) if k in doc.data}
         if isinstance(top.get("events"), dict):
             events = top["events"]
-            top["events"] = {k: events[k] for k in (*EVENTS, *events) if k in events}
+            top["events"] = {k: events[k] for k in in_firing_order(events)}
         mapping(top, (), "", "")
     width = min(max((len(text) for text, _ in rows), default=0), _ALIGN_MAX)
     header = [f"# resolved from {', '.join(files)}"] if files else []

@@ -7,14 +7,18 @@ from dataclasses import dataclass
 from typing import Any, final
 
 from ..errors import Missing, UnsafePath
+from .fields import field_problem, head_problem
 from .paths import follow, parse_path
-from .suggest import did_you_mean
 
 __all__ = ["Field", "Template", "TemplateError", "parse_template"]
 
 
 class TemplateError(ValueError):
-    pass
+    """What is wrong with a template: every field's problem, or the first in its braces."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 @final
@@ -22,6 +26,10 @@ class TemplateError(ValueError):
 class Field:
     alternatives: tuple[tuple[str, ...], ...]  # `{a|b}`: the first that is set and not empty wins
     default: str | None  # `{a:-text}`
+
+    @property
+    def text(self) -> str:
+        return "{" + "|".join(".".join(alt) for alt in self.alternatives) + "}"
 
 
 @final
@@ -35,8 +43,10 @@ class Template:
     def is_constant(self) -> bool:
         return self.constant is not None
 
-    def render(self, lookup: Callable[[str], Any]) -> str:
-        """Fill the fields; ``lookup(root)`` gives the object a root name stands for."""
+    def render(self, lookup: Callable[[str], Any], empty: list[str] | None = None) -> str:
+        """Fill the fields; ``lookup(root)`` gives the object a root name stands for. A field
+        that is missing or empty and has no default renders as "" and, given ``empty``, is
+        added to it (as it is written, e.g. ``{args.name}``)."""
         if self.constant is not None:
             return self.constant
         out: list[str] = []
@@ -56,12 +66,16 @@ class Template:
             else:
                 if part.default is not None:
                     value = part.default
+                elif empty is not None:
+                    empty.append(part.text)
             out.append(value)
         return "".join(out)
 
 
 def parse_template(text: str, roots: Collection[str]) -> Template:
-    """Parse ``text``; raise TemplateError saying what is wrong. ``roots`` are the allowed field roots."""
+    """Parse ``text``; raise TemplateError saying what is wrong (every field that names nothing,
+    or the first misplaced brace). ``roots`` are the allowed field roots."""
+    problems: list[str] = []
     parts: list[str | Field] = []
     literal: list[str] = []
     i, n = 0, len(text)
@@ -74,24 +88,33 @@ def parse_template(text: str, roots: Collection[str]) -> Template:
                 continue
             end = text.find("}", i + 1)
             if end < 0:
-                raise TemplateError(f"'{{' at character {i + 1} is never closed; write '{{{{' for a literal brace")
+                raise TemplateError(
+                    *problems, f"'{{' at character {i + 1} is never closed; write '{{{{' for a literal brace"
+                )
             inner = text[i + 1 : end]
             if "{" in inner:
-                raise TemplateError(f"'{{{inner}}}': fields cannot be nested")
+                raise TemplateError(*problems, f"'{{{inner}}}': fields cannot be nested")
             if literal:
                 parts.append("".join(literal))
                 literal = []
-            parts.append(_parse_field(inner, roots))
+            try:
+                parts.append(_parse_field(inner, roots))
+            except TemplateError as e:
+                problems.extend(e.problems)
             i = end + 1
         elif c == "}":
             if text.startswith("}}", i):
                 literal.append("}")
                 i += 2
                 continue
-            raise TemplateError(f"'}}' at character {i + 1} has no opening '{{'; write '}}}}' for a literal brace")
+            raise TemplateError(
+                *problems, f"'}}' at character {i + 1} has no opening '{{'; write '}}}}' for a literal brace"
+            )
         else:
             literal.append(c)
             i += 1
+    if problems:
+        raise TemplateError(*problems)
     if literal or not parts:
         parts.append("".join(literal))
     constant = "".join(p for p in parts if isinstance(p, str)) if all(isinstance(p, str) for p in parts) else None
@@ -113,9 +136,9 @@ def _parse_field(inner: str, roots: Collection[str]) -> Field:
         if isinstance(parsed, str):
             raise TemplateError(f"'{{{inner}}}': {parsed}")
         if parsed[0] not in roots:
-            raise TemplateError(
-                f"'{{{inner}}}': unknown field '{parsed[0]}'{did_you_mean(parsed[0], roots)} "
-                f"(fields here: {', '.join(sorted(roots))})"
-            )
+            raise TemplateError(f"'{{{inner}}}': {head_problem(parsed[0], roots)}")
+        problem = field_problem(parsed)
+        if problem:
+            raise TemplateError(f"'{{{inner}}}': {problem}")
         alternatives.append(parsed)
     return Field(tuple(alternatives), default if sep else None)

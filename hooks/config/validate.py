@@ -5,15 +5,17 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any, Final
 
 from ..errors import ConfigError, Issue
+from .broken import Broken
 from .read import Document, YPath
 from .suggest import did_you_mean
 
-__all__ = ["load_schema", "validate"]
+__all__ = ["check", "full_schema", "load_schema", "validate"]
 
 _TYPE_WORDS: Final = {
     "object": "a mapping",
@@ -24,6 +26,9 @@ _TYPE_WORDS: Final = {
     "boolean": "true or false",
     "null": "nothing",
 }
+
+
+_WHOLE: Final = re.compile(r"[+-]?[0-9]+")
 
 
 def _kind_of(value: Any) -> str:
@@ -102,6 +107,14 @@ def _import_jsonschema() -> Any:
 
 def validate(doc: Document, chains: Mapping[str, tuple[str, ...]] | None = None) -> None:
     """Raise ConfigError listing every schema violation, each at its file, line and column."""
+    issues, _ = check(doc, chains)
+    if issues:
+        raise ConfigError(issues)
+
+
+def check(doc: Document, chains: Mapping[str, tuple[str, ...]] | None = None) -> tuple[list[Issue], Broken]:
+    """Every schema violation, each at its file, line and column, and the paths they make unusable
+    (building leaves those out). A document that is not a mapping raises: nothing else is checkable."""
     chains = chains or {}
     if not isinstance(doc.data, dict):
         raise ConfigError(
@@ -114,15 +127,72 @@ def validate(doc: Document, chains: Mapping[str, tuple[str, ...]] | None = None)
                 )
             ]
         )
-    issues: list[Issue] = list(_load_plugin_sinks(doc))
+    plugins = list(_load_plugin_sinks(doc))
+    misplaced = dict(_misplaced_options(doc))
+    issues: list[Issue] = [*plugins, *misplaced.values()]
+    paths: list[YPath] = [*misplaced, *(i.path for i in plugins)]
     for error in _validator().iter_errors(doc.data):
+        at: YPath = tuple(error.absolute_path)
+        if any(at[: len(p)] == p for p in misplaced):
+            continue  # said once, as "indent it"
+        paths.extend(_broken_paths(error, at))
         issues.extend(_translate(error, doc))
-    if issues:
-        unique = {(str(i), i.path): i for i in issues}
-        raise ConfigError(
-            Issue(i.location, i.path, i.message, chains.get(i.location.file, ()) if i.location else ())
-            for i in unique.values()
-        )
+    unique = {(str(i), i.path): i for i in issues}
+    located = [
+        Issue(i.location, i.path, i.message, chains.get(i.location.file, ()) if i.location else ())
+        for i in unique.values()
+    ]
+    return located, Broken(paths)
+
+
+def _broken_paths(error: Any, at: YPath) -> list[YPath]:
+    """What a schema error makes unusable: a missing or unknown key is the key's own path (so the
+    rest of its mapping can still be built), anything else the value that failed."""
+    if error.validator == "required" and isinstance(error.instance, dict):
+        return [(*at, k) for k in error.validator_value if k not in error.instance]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        return [(*at, k) for k in error.instance if k not in allowed]
+    return [at]
+
+
+def _misplaced_options(doc: Document) -> Iterable[tuple[YPath, Issue]]:
+    """Actions whose options sit beside their kind instead of under it::
+
+        - scalars:
+          from: lr          # YAML reads {scalars: null, from: lr}
+
+    said as one "indent it" per action instead of an unknown kind and an empty action."""
+    events = doc.data.get("events")
+    if not isinstance(events, dict):
+        return
+    defs = load_schema()["$defs"]
+    kinds = [k for k in load_schema()["$defs"]["action"]["properties"] if k != "remove"]
+    for event, actions in events.items():
+        for index, action in enumerate(actions if isinstance(actions, list) else ()):
+            if not isinstance(action, dict) or len(action) < 2:
+                continue
+            present = [k for k in action if k in kinds]
+            if len(present) != 1:
+                continue
+            kind = present[0]
+            others = [k for k in action if k != kind]
+            if not set(others) <= set(defs[kind]["properties"]) or not isinstance(action[kind], (dict, type(None))):
+                continue
+            at: YPath = ("events", event, index)
+            one = len(others) == 1
+            keys = " and ".join(f"`{k}:`" for k in others)
+            them = "it" if one else "them"
+            what = f"{them} as {'another key' if one else 'more keys'} of this action"
+            if action[kind] is None:
+                what += f", and `{kind}:` as empty"
+            else:
+                what += f", not as {'an option' if one else 'options'} of `{kind}:`"
+            message = (
+                f"{keys} {'is' if one else 'are'} not indented under `{kind}:`, so YAML reads {what}; "
+                f"indent {them} under `{kind}:`, further right than `{kind}`"
+            )
+            yield at, Issue(doc.where((*at, others[0]), key=True), at, message)
 
 
 def _load_plugin_sinks(doc: Document) -> Iterable[Issue]:
@@ -168,6 +238,29 @@ def _source_hint(text: str) -> str:
     return ""
 
 
+def _allows(schema: Mapping[str, Any], kind: str) -> bool:
+    """Whether a (sub)schema accepts some value of JSON type ``kind``."""
+    if "$ref" in schema:
+        target: Any = load_schema()
+        for part in str(schema["$ref"]).removeprefix("#/").split("/"):
+            target = target[part]
+        if _allows(target, kind):
+            return True
+    want = schema.get("type")
+    if want == kind or (isinstance(want, list) and kind in want):
+        return True
+    return any(_allows(sub, kind) for key in ("anyOf", "oneOf") for sub in schema.get(key, []))
+
+
+def _quoted_number(instance: Any, path: YPath, schema: Mapping[str, Any]) -> str | None:
+    """For a number written in quotes where a whole number is wanted (`every: "2"`): say so."""
+    if not isinstance(instance, str) or not _WHOLE.fullmatch(instance.strip()) or not _allows(schema, "integer"):
+        return None
+    number = int(instance.strip())
+    key = f"{path[-1]}: " if path and isinstance(path[-1], str) else ""
+    return f"{instance!r} is text; write a whole number without quotes: {key}{number}"
+
+
 def _translate(error: Any, doc: Document) -> Iterable[Issue]:
     path: YPath = tuple(error.absolute_path)
     kw = error.validator
@@ -204,6 +297,10 @@ def _translate(error: Any, doc: Document) -> Iterable[Issue]:
             if isinstance(instance, dict) and key not in instance:
                 example = " at the top: `version: 1`" if path == () and key == "version" else ""
                 yield Issue(where, path, f"missing required key '{key}'; add it{example}")
+        return
+    quoted = _quoted_number(instance, path, schema)
+    if quoted is not None and kw in ("type", "anyOf", "oneOf"):
+        yield Issue(where, path, quoted)
         return
     if kw == "type":
         want = error.validator_value

@@ -279,6 +279,17 @@ def _header(run: RunLog) -> list[str]:
         ("python", esc(meta.get("pythonVersion", "–"))),
         ("os", esc(meta.get("os", "–"))),
         ("folder", f"<code>{esc(run.path)}</code>"),
+        *(
+            [
+                (
+                    "resumed",
+                    esc(f"{len(run.parts)} parts, read as one run: ")
+                    + ", ".join(f"<code>{esc(p.name)}</code>" for p in run.parts),
+                )
+            ]
+            if len(run.parts) > 1
+            else []
+        ),
         ("log", esc(f"{run.op_count} operations, {len(run.problems)} problem(s)")),
     ]
     failed = ' <span class="tag badge-bad">failed</span>' if run.failed else ""

@@ -9,6 +9,7 @@ from typing import Any
 from ..config.load import ConfigRef, load_config
 from ..config.read import read_text
 from ..errors import ConfigError, Issue
+from ..log import logger
 from ..sinks.base import SinkFactory
 from .compile import Compiled, compile_config
 
@@ -58,6 +59,7 @@ def attach(
     ``target`` (anything with ``add_callback(event, fn)``: a YOLO model, a trainer, a predictor).
     With no ``config``, ``$HOOKS_CONFIG`` names it.
 
+    Attaching again to the same target replaces the callbacks attached before (with a warning).
     Nothing talks to the tracker until the first event fires. Returns the compiled callbacks.
     """
     add = getattr(target, "add_callback", None)
@@ -66,6 +68,29 @@ def attach(
     if config is None:
         config = config_from_env()
     compiled = config if isinstance(config, Compiled) else load(config, env=env, sink=sink)
+    replaced = _detach(target)
+    if replaced:
+        logger.warning(
+            "yaml-hooks was already attached to this %s; its earlier callbacks (%d) are replaced by %s, so "
+            "one training is one run (to log to several trackers, name them all under `sink:`)",
+            type(target).__name__,
+            replaced,
+            compiled.config.file,
+        )
     for event, callback in compiled.items():
         add(event, callback)
     return compiled
+
+
+def _detach(target: Any) -> int:
+    """Remove callbacks an earlier attach() added (a re-run notebook cell); return how many."""
+    callbacks = getattr(target, "callbacks", None)
+    if not isinstance(callbacks, dict):
+        return 0
+    removed = 0
+    for fns in callbacks.values():
+        if isinstance(fns, list):
+            keep = [fn for fn in fns if not getattr(fn, "yaml_hooks", False)]
+            removed += len(fns) - len(keep)
+            fns[:] = keep
+    return removed

@@ -7,11 +7,12 @@ from typing import Any, final
 
 from ..actions.base import Run
 from ..actions.registry import KINDS
-from ..config.events import EVENTS
+from ..config.events import END_EVENTS, EVENTS
 from ..config.model import ActionSpec, Config, When
 from ..errors import Missing
 from .context import Context
 from .session import LoggingFailed, Session
+from .valplots import DRAWN_NAMES, PlotSwitch
 
 __all__ = ["Callback", "Compiled", "compile_config"]
 
@@ -47,12 +48,15 @@ def compile_when(when: When) -> Condition | None:
     if when.always:
         return None
     epochs, first, last, every, final = when.epochs, when.first, when.last, when.every, when.final
+    every_batches = when.every_batches
     has_epoch_rule = bool(epochs or first or last)
 
     def check(ctx: Context) -> bool:
         if final is False and ctx.final:
             return False
         if final == "only" and not ctx.final:
+            return False
+        if every_batches is not None and (ctx.step is None or ctx.step % every_batches):
             return False
         if not has_epoch_rule and every is None:
             return True
@@ -75,30 +79,67 @@ def compile_when(when: When) -> Condition | None:
 
 # Bookkeeping the session needs even when a config has no action on these events.
 _TRACKED = ("on_pretrain_routine_start", "on_train_epoch_end", "on_fit_epoch_end", "on_train_end")
+# Where a validation's images are looked for: where an action may want them drawn.
+_IMAGE_EVENTS = ("on_val_end", "on_fit_epoch_end")
 
 
 def compile_config(config: Config) -> Compiled:
-    session = Session(config.sink, config.strict, config.file)
+    compiled_steps = {
+        event: tuple((spec, compile_when(spec.when), KINDS[spec.kind].compile(spec)) for spec in specs)
+        for event, specs in config.events.items()
+    }
+    watched = tuple(
+        (spec, looks_for(spec))
+        for event, specs in config.events.items()
+        if EVENTS[event].obj in ("trainer", "validator")
+        for spec in specs
+        if (looks_for := KINDS[spec.kind].looks_for) is not None
+    )
+    session = Session(config.sink, config.strict, config.file, watched)
+    wanting = tuple(
+        (spec, condition)
+        for event in _IMAGE_EVENTS
+        for spec, condition, _ in compiled_steps.get(event, ())
+        if (take := KINDS[spec.kind].would_take) is not None and any(take(spec, n) for n in DRAWN_NAMES)
+    )
+    switch = PlotSwitch(wanting) if wanting else None
+    # Each kind of object with an action gets its end event, which ends a run of its own.
+    ends = {end for end in END_EVENTS if any(config.events.get(e) for e in _same_object(end))}
     callbacks: dict[str, Callback] = {}
-    for event, specs in config.events.items():
-        if specs or event in _TRACKED:
-            steps = tuple((spec, compile_when(spec.when), KINDS[spec.kind].compile(spec)) for spec in specs)
-            callbacks[event] = _event_callback(event, steps, session)
+    for event, steps in compiled_steps.items():
+        plot_hook = switch is not None and event in ("on_val_start", "on_val_end")
+        if steps or event in _TRACKED or event in ends or plot_hook:
+            callbacks[event] = _event_callback(event, steps, session, switch if plot_hook else None)
     return Compiled(config, callbacks, session)
 
 
+def _same_object(event: str) -> tuple[str, ...]:
+    obj = EVENTS[event].obj
+    return tuple(name for name, e in EVENTS.items() if e.obj == obj)
+
+
 def _event_callback(
-    event: str, steps: tuple[tuple[ActionSpec, Condition | None, Run], ...], session: Session
+    event: str,
+    steps: tuple[tuple[ActionSpec, Condition | None, Run], ...],
+    session: Session,
+    switch: PlotSwitch | None = None,
 ) -> Callback:
     obj_kind = EVENTS[event].obj
     # Durable at every epoch end, and once the configuration is logged before the first epoch.
     flush = event in ("on_fit_epoch_end", "on_pretrain_routine_start")
-    stop = event == "on_train_end"
+    ends = event in END_EVENTS
+    val_start = switch is not None and event == "on_val_start"
+    val_end = switch is not None and event == "on_val_end"
 
     def callback(obj: Any) -> None:
         if not session.main_process:
             return
         ctx = session.context(event, obj_kind, obj)
+        if switch is not None:
+            if val_start:
+                switch.before(ctx)
+            elif val_end:
+                switch.after(ctx)
         for spec, condition, run in steps:
             if condition is not None and not condition(ctx):
                 continue
@@ -112,10 +153,13 @@ def _event_callback(
                 session.failed(spec, e)
             finally:
                 ctx.file = None  # the file an action was uploading is not the next action's
+        if switch is not None and val_end:
+            switch.restore()
         if flush:
             session.flush()
-        elif stop:
-            session.stop()
+        elif ends and (event == "on_train_end" or ctx.trainer is None):
+            session.stop()  # a training, or a validation, prediction or export of its own
 
     callback.__name__ = callback.__qualname__ = f"hooks_{event}"
+    callback.yaml_hooks = True  # type: ignore[attr-defined]  # attach() finds its earlier callbacks by it
     return callback

@@ -35,15 +35,27 @@ FILE_SHORTHANDS: Final = ("stem", "name", "suffix")
 class Context:
     """Built once per event call and shared by its actions; every field is read, never called."""
 
-    __slots__ = ("epoch", "event", "file", "final", "obj", "obj_kind", "trainer")
+    __slots__ = ("epoch", "event", "file", "final", "obj", "obj_kind", "step", "trainer")
 
-    def __init__(self, event: str, obj_kind: str, obj: Any, trainer: Any, epoch: int | None, final: bool) -> None:
+    def __init__(
+        self,
+        event: str,
+        obj_kind: str,
+        obj: Any,
+        trainer: Any,
+        epoch: int | None,
+        final: bool,
+        step: int | None = None,
+    ) -> None:
         self.event = event
         self.obj_kind = obj_kind  # trainer, validator, predictor or exporter
         self.obj = obj
         self.trainer = trainer
         self.epoch = epoch  # 1-based; None outside training
         self.final = final  # during the final validation after training
+        # Where a series point of this event goes: the epoch, or on batch events the batch's
+        # global index (docs/format.md, "Steps").
+        self.step = epoch if step is None else step
         self.file: FileFields | None = None  # while an action uploads a file
 
     def lookup(self, head: str) -> Any:
@@ -64,10 +76,14 @@ class Context:
             if args is None:
                 raise Missing("no args on this event")
             return args
-        if head in ("epoch", "step"):
+        if head == "epoch":
             if self.epoch is None:
                 raise Missing("no epoch on this event")
             return self.epoch
+        if head == "step":
+            if self.step is None:
+                raise Missing("no step on this event")
+            return self.step
         if head == "event":
             return self.event
         if self.file is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..actions.registry import KINDS
-from ..config.events import EVENTS
+from ..config.events import EVENTS, FIRING_ORDER
 from ..config.model import Config, When
 
 __all__ = ["explain_config", "explain_when"]
@@ -31,12 +31,12 @@ def explain_config(config: Config) -> str:
         lines.insert(1, f"  {config.description}")
     if config.strict:
         lines.append("  strict: the first logging failure stops the training")
-    for name, event in EVENTS.items():
+    for name in FIRING_ORDER:  # as a training fires them, whatever order the file has
         specs = config.events.get(name, ())
         if not specs:
             continue
         lines.append("")
-        lines.append(f"{name}: {event.when}")
+        lines.append(f"{name}: {EVENTS[name].when}")
         for i, spec in enumerate(specs, 1):
             cond = explain_when(spec.when)
             text = KINDS[spec.kind].explain(spec)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any
 
+from ..config.events import BATCH_EVENTS
 from ..config.model import ActionSpec
 from ..errors import HooksError
 from ..log import logger
@@ -30,10 +32,17 @@ def is_main_process() -> bool:
 
 
 class Session:
-    def __init__(self, factory: SinkFactory, strict: bool, config_file: str) -> None:
+    def __init__(
+        self,
+        factory: SinkFactory,
+        strict: bool,
+        config_file: str,
+        watched: tuple[tuple[ActionSpec, str], ...] = (),
+    ) -> None:
         self.factory = factory
         self.strict = strict
         self.config_file = config_file
+        self.watched = watched  # file-finding actions of a training, and what each looks for
         self._main: bool | None = None  # RANK is read once per process (a DDP worker unpickles anew)
         self._flushed = 0.0
         self._reset()
@@ -49,14 +58,25 @@ class Session:
         self._sink: Sink | None = None
         self.trainer: Any = None
         self.training = False
+        self.standalone: Any = None  # the validator, predictor or exporter of a run outside training
         self.train_epoch: int | None = None  # 0-based epoch of the last on_train_epoch_end
+        self.batches: dict[str, tuple[int, int, int]] = {}  # per batch event: (epoch or validation, count, total)
         self.warned: set[tuple[int, str]] = set()
         self.failures: dict[str, int] = {}
         self.caches: dict[int, dict[str, Any]] = {}
+        self.fields: dict[str, tuple[Path, ActionSpec]] = {}  # field path -> the file uploaded there
+        self.uploads: dict[int, int] = {}  # per action: files uploaded in this run
+        self.looked: dict[int, list[Path]] = {}  # per action: the folders it looked in
+        self.forced_plots: tuple[Any, Any] | None = None  # (validator, its own args.plots)
 
     def __getstate__(self) -> dict[str, Any]:
         # A copy in another process starts clean: no run handle, no trainer.
-        return {"factory": self.factory, "strict": self.strict, "config_file": self.config_file}
+        return {
+            "factory": self.factory,
+            "strict": self.strict,
+            "config_file": self.config_file,
+            "watched": self.watched,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -68,25 +88,56 @@ class Session:
     def context(self, event: str, obj_kind: str, obj: Any) -> Context:
         if obj_kind == "trainer":
             if event == "on_pretrain_routine_start" or self.trainer is not obj:
-                prepare = getattr(self.factory, "prepare", None)
-                if prepare is not None:
-                    prepare(obj)  # the tracker's own business with a new trainer
-                self.trainer = obj
-                self.training = True
-                self.train_epoch = None
+                self._begin_training(obj)
             epoch = getattr(obj, "epoch", None)
             final = False
             if event == "on_train_epoch_end":
                 self.train_epoch = epoch
             elif event == "on_fit_epoch_end" and self.train_epoch is not None and epoch != self.train_epoch:
                 final = True  # final_eval() fires it once more with trainer.epoch moved one on
-            return Context(event, obj_kind, obj, obj, None if epoch is None else int(epoch) + 1, final)
+            step = None if epoch is None else int(epoch) + 1
+            if event in BATCH_EVENTS and step is not None:
+                step = self._batch_step(event, step, getattr(obj, "train_loader", None))
+            return Context(event, obj_kind, obj, obj, None if epoch is None else int(epoch) + 1, final, step)
         if obj_kind == "validator" and self.training and self.trainer is not None:
             final = not getattr(obj, "training", True)
             epoch = getattr(self.trainer, "epoch", None)
-            step = None if epoch is None else int(epoch) + (2 if final else 1)
-            return Context(event, obj_kind, obj, self.trainer, step, final)
-        return Context(event, obj_kind, obj, None, None, False)
+            val_step = None if epoch is None else int(epoch) + (2 if final else 1)
+            step = val_step
+            if event in BATCH_EVENTS and val_step is not None:
+                step = self._batch_step(event, val_step, getattr(obj, "dataloader", None))
+            return Context(event, obj_kind, obj, self.trainer, val_step, final, step)
+        # A validation, prediction or export of its own: a run of its own, ended by its end event.
+        if self.standalone is not obj:
+            if self._sink is not None:
+                self.stop()
+            self.standalone = obj
+        step = self._batch_step(event, 1, None) if event in BATCH_EVENTS else None
+        return Context(event, obj_kind, obj, None, None, False, step)
+
+    def _begin_training(self, trainer: Any) -> None:
+        if self._sink is not None:
+            self.stop()  # an earlier training (or validation) that never reached its end event
+        prepare = getattr(self.factory, "prepare", None)
+        if prepare is not None:
+            prepare(trainer)  # the tracker's own business with a new trainer
+        self.trainer = trainer
+        self.training = True
+        self.train_epoch = None
+
+    def _batch_step(self, event: str, epoch_step: int, loader: Any) -> int:
+        """A batch event's step: its global 1-based batch index, ``(epoch - 1) * batches per epoch
+        + batch``, as Ultralytics counts iterations, so it goes on rising across a resume. When
+        the loader's length is unknown: the count of this event's calls in the run."""
+        last, count, total = self.batches.get(event, (epoch_step, 0, 0))
+        count = count + 1 if last == epoch_step else 1
+        total += 1
+        self.batches[event] = (epoch_step, count, total)
+        try:
+            per_epoch = len(loader)
+        except TypeError:
+            return total
+        return (epoch_step - 1) * per_epoch + count
 
     def sink(self, ctx: Context) -> Sink:
         if self._sink is None:
@@ -133,7 +184,56 @@ class Session:
                 self.failures["flush"] = self.failures.get("flush", 0) + 1
                 logger.warning("%s: flushing the run failed: %r", self.config_file, e)
 
+    def upload(
+        self, ctx: Context, spec: ActionSpec, path: str, file: Path, *, snapshot: bool = False, figure: Any = None
+    ) -> None:
+        """Upload ``file`` (or the figure drawn from it) to the field ``path``. Two different files
+        sent to one field in a run would leave only the second: that is said, once per field."""
+        earlier = self.fields.get(path)
+        if earlier is not None and earlier[0] != file:
+            self.warn_once(
+                spec,
+                f"same-field:{path}",
+                f"{file} went to the field '{path}', where {earlier[0]} was uploaded before "
+                f"({earlier[1].label}); the tracker keeps only the last. Give each file its own field, "
+                "e.g. with {stem} in `to:`",
+            )
+        self.fields[path] = (file, spec)
+        sink = self.sink(ctx)
+        if figure is not None:
+            sink.upload_figure(path, figure)
+        else:
+            sink.upload(path, file, snapshot=snapshot)
+        self.uploads[id(spec)] = self.uploads.get(id(spec), 0) + 1
+
+    def look(self, spec: ActionSpec, folder: Path) -> None:
+        """Note a folder an action looked in for files (named if it never finds any)."""
+        folders = self.looked.setdefault(id(spec), [])
+        if folder not in folders:
+            folders.append(folder)
+
+    def report_empty(self, watched: tuple[tuple[ActionSpec, str], ...]) -> None:
+        """At the end of a training: one warning per file-finding action that uploaded nothing."""
+        for spec, looks_for in watched:
+            if self.uploads.get(id(spec)):
+                continue
+            folders = self.looked.get(id(spec))
+            where = (
+                f"in {', '.join(str(f) for f in folders)}"
+                if folders
+                else "anywhere: it never ran (its event did not fire, or its `when` selected none)"
+            )
+            logger.warning(
+                "%s: uploaded nothing in this training: no %s %s; check the pattern, the folder (`root:`) "
+                "and the event (`hooks explain` says where each action looks)",
+                spec.label,
+                looks_for,
+                where,
+            )
+
     def stop(self) -> None:
+        if self.training and self.watched:
+            self.report_empty(self.watched)
         sink, failures = self._sink, self.failures
         self._reset()
         if failures:

@@ -35,13 +35,16 @@ import binascii
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
 __all__ = [
+    "PART_FIELD",
+    "RUN_ID_FIELD",
+    "RUN_NAMESPACE",
     "SYSTEM_NAMESPACES",
     "FileRef",
     "ImageRef",
@@ -50,6 +53,7 @@ __all__ = [
     "SeriesKind",
     "UnknownOp",
     "data_dir",
+    "find_run_groups",
     "find_runs",
     "namespaces",
     "no_runs_message",
@@ -60,7 +64,14 @@ __all__ = [
 SeriesKind = Literal["float", "string", "image"]
 
 # Namespaces Neptune fills by itself; hidden from summaries by default.
-SYSTEM_NAMESPACES: frozenset[str] = frozenset({"sys", "source_code", "monitoring"})
+# Written by yaml-hooks' Neptune sink: the id shared by every part of a resumed training, and
+# which part a folder is.
+RUN_NAMESPACE = "yaml_hooks"
+RUN_ID_FIELD = f"{RUN_NAMESPACE}/run_id"
+PART_FIELD = f"{RUN_NAMESPACE}/part"
+
+SYSTEM_NAMESPACES: frozenset[str] = frozenset({"sys", "source_code", "monitoring", RUN_NAMESPACE})
+_RUN_ID_PATH = '["yaml_hooks","run_id"]'
 
 _DATA_FILE = re.compile(r"^data-(\d+)\.log$")
 _MAX_PROBLEMS = 100
@@ -133,6 +144,13 @@ class RunLog:
     unknown: tuple[UnknownOp, ...]
     op_count: int
     problems: tuple[str, ...]
+    parts: tuple[Path, ...] = ()  # every folder of a resumed training, oldest first
+
+    @property
+    def training_id(self) -> str | None:
+        """The id yaml-hooks gave the training (the same in every part of a resumed one)."""
+        value = self.fields.get(RUN_ID_FIELD)
+        return value if isinstance(value, str) else None
 
     @property
     def run_id(self) -> str | None:
@@ -183,6 +201,43 @@ def find_runs(data_dir: Path) -> list[Path]:
     runs = [p for p in root.iterdir() if _is_run_dir(p)]
     runs.sort(key=lambda p: (_created_sort_key(p), p.name), reverse=True)
     return runs
+
+
+def find_run_groups(data_dir: Path) -> list[tuple[Path, ...]]:
+    """Runs of ``data_dir`` as `hooks runs` lists them, newest first: each a tuple of the folders
+    (oldest first) that one training wrote, several when it was resumed (they share the
+    ``yaml_hooks/run_id`` field; docs/format.md, "Resuming")."""
+    groups: dict[str, list[Path]] = {}
+    order: list[str] = []
+    for folder in reversed(find_runs(data_dir)):  # oldest first
+        key = _training_id(folder) or f"folder:{folder}"
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(folder)
+    newest_first = sorted(order, key=lambda k: (_created_sort_key(groups[k][-1]), groups[k][-1].name), reverse=True)
+    return [tuple(groups[k]) for k in newest_first]
+
+
+def _training_id(run_dir: Path, max_lines: int = 2000) -> str | None:
+    """The yaml_hooks/run_id a run wrote (among its first operations), without decoding the log."""
+    files = _data_files(run_dir)
+    if not files:
+        return None
+    try:
+        with files[0].open("r", encoding="utf-8", errors="replace") as handle:
+            for _, line in zip(range(max_lines), handle, strict=False):
+                if _RUN_ID_PATH not in line.replace(" ", ""):
+                    continue
+                try:
+                    op = json.loads(line).get("obj", {})
+                except (ValueError, AttributeError):
+                    continue
+                if op.get("path") == RUN_ID_FIELD.split("/") and isinstance(op.get("value"), str):
+                    return str(op["value"])
+    except OSError:
+        return None
+    return None
 
 
 def _is_run_dir(path: Path) -> bool:
@@ -371,6 +426,7 @@ class _State:
         self.unknown: list[UnknownOp] = []
         self.problems: list[str] = []
         self.op_count = 0
+        self.part_keys: set[str] | None = None  # in a later part: the series it has logged so far
 
     def apply(self, op: Mapping[str, object]) -> None:
         op_type = str(op.get("type"))
@@ -419,6 +475,11 @@ class _State:
             self.problems.append(f"{key or '(no path)'}: log operation without values")
             return
         points = self.series.setdefault(key, [])
+        if self.part_keys is not None and key not in self.part_keys:
+            self.part_keys.add(key)
+            first = next((_number(v.get("step")) for v in values if isinstance(v, dict)), None)
+            if first is not None:  # the later part's points replace the earlier's from there on
+                points[:] = [p for p in points if p.step is None or p.step < first]
         if points and points[0].kind != kind:
             # Neptune forbids mixing types on one path; if a log does it
             # anyway, the newer type replaces the series like an assignment.
@@ -451,17 +512,27 @@ class _State:
         return (*self.problems[:_MAX_PROBLEMS], f"... {extra} more problem(s) not listed")
 
 
-def read_run(path: Path) -> RunLog:
-    """Decode one run folder; bad lines become ``problems``, never exceptions.
+def read_run(path: Path | Sequence[Path]) -> RunLog:
+    """Decode one run folder, or the folders of one resumed training (oldest first) as one run:
+    a later part continues the earlier ones, and where it logs a series again from some step on
+    (an epoch that was cut short), its points replace theirs from that step. Bad lines become
+    ``problems``, never exceptions.
 
-    Raises FileNotFoundError only if ``path`` is not a directory.
+    Raises FileNotFoundError only if a folder is not a directory.
     """
-    run_dir = Path(path)
-    if not run_dir.is_dir():
-        raise FileNotFoundError(f"not a Neptune run folder: {run_dir}")
+    parts = (Path(path),) if isinstance(path, (str, os.PathLike)) else tuple(Path(p) for p in path)
+    if not parts:
+        raise FileNotFoundError("no run folder given")
+    for part in parts:
+        if not part.is_dir():
+            raise FileNotFoundError(f"not a Neptune run folder: {part}")
+    run_dir = parts[0]
     state = _State(run_dir)
-    for op in _iter_objects(run_dir, state.problems):
-        state.apply(op)
+    for part in parts:
+        state.run_dir = part
+        state.part_keys = set() if part is not run_dir else None
+        for op in _iter_objects(part, state.problems):
+            state.apply(op)
     metadata = _load_metadata(run_dir)
     if not metadata:
         state.problems.append("metadata.json missing or unreadable")
@@ -480,6 +551,7 @@ def read_run(path: Path) -> RunLog:
         unknown=tuple(state.unknown),
         op_count=state.op_count,
         problems=state.problems_capped(),
+        parts=parts,
     )
 
 

@@ -5,15 +5,26 @@ switched off for a training this sink logs."""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, final
 
+from ...config.events import EVENTS
 from ...config.templates import Template
+from ...errors import Missing
 from ...log import logger
+from ..resume import RunIdentity, run_identity
+from .runlog import PART_FIELD, RUN_ID_FIELD
 
-__all__ = ["NeptuneSink", "NeptuneSinkFactory", "effective_mode", "silence_builtin_neptune", "storable"]
+__all__ = [
+    "NeptuneSink",
+    "NeptuneSinkFactory",
+    "effective_mode",
+    "silence_builtin_neptune",
+    "storable",
+]
 
 _CAPTURE_ARGS = {
     "stdout": "capture_stdout",
@@ -63,8 +74,13 @@ class NeptuneSinkFactory:
         kwargs: dict[str, Any] = {"mode": effective_mode(self.mode)}
         project = self.project.render(lookup) if self.project else ""
         kwargs["project"] = project or None  # None: the client reads NEPTUNE_PROJECT
-        if self.name:
-            kwargs["name"] = self.name.render(lookup) or None
+        name = self.name.render(lookup) if self.name else ""
+        standalone = _standalone(lookup)
+        if standalone is not None:  # a validation or prediction of its own: named by its mode
+            mode, own_name = standalone
+            name = f"{mode}: {name or own_name}" if (name or own_name) else mode
+        if name:
+            kwargs["name"] = name
         if self.description:
             kwargs["description"] = self.description.render(lookup)
         tags = [t.render(lookup) for t in self.tags]
@@ -83,6 +99,11 @@ class NeptuneSinkFactory:
         import neptune
 
         kwargs = self.init_kwargs(lookup)
+        identity = _identity(lookup)
+        if identity is not None:
+            # A Neptune server continues the run of a custom id; offline parts are joined by the
+            # reader through the yaml_hooks/run_id field (docs/format.md, "Resuming").
+            kwargs["custom_run_id"] = identity.run_id
         try:
             run = neptune.init_run(**kwargs)
         except Exception as e:
@@ -98,7 +119,36 @@ class NeptuneSinkFactory:
             )
             kwargs["mode"] = "offline"
             run = neptune.init_run(**kwargs)
+        if identity is not None:
+            run[RUN_ID_FIELD] = identity.run_id
+            run[PART_FIELD] = identity.part
         return NeptuneSink(run, kwargs["mode"])
+
+
+def _standalone(lookup: Callable[[str], Any]) -> tuple[str, str] | None:
+    """(mode, name) of a validation, prediction or export outside a training; None in a training."""
+    try:
+        lookup("trainer")
+        return None
+    except Missing:
+        pass
+    try:
+        obj = lookup(EVENTS[str(lookup("event"))].obj)
+    except (Missing, KeyError):
+        return None
+    args = getattr(obj, "args", None)
+    mode = str(getattr(args, "mode", "") or EVENTS[str(lookup("event"))].obj)
+    save_dir = getattr(obj, "save_dir", None)
+    name = getattr(args, "name", None) or (Path(save_dir).name if save_dir else "")
+    return mode, str(name)
+
+
+def _identity(lookup: Callable[[str], Any]) -> RunIdentity | None:
+    try:
+        trainer = lookup("trainer")
+    except Missing:
+        return None
+    return run_identity(trainer, "neptune", lambda: uuid.uuid4().hex)
 
 
 def storable(value: Any) -> Any:

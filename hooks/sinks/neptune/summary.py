@@ -4,12 +4,12 @@ Reading the run is ``runlog``'s; this module only presents what it read."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from .runlog import KIND_ORDER, SYSTEM_NAMESPACES, ImageRef, RunLog, SeriesKind, namespaces
 
-__all__ = ["fmt_size", "summarize"]
+__all__ = ["count_cell", "fmt_size", "split_count", "summarize"]
 
 
 def _fmt_num(value: float) -> str:
@@ -32,6 +32,19 @@ def _fmt_value(value: object, width: int = 40) -> str:
     else:
         text = str(value)
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def split_count(keys: Collection[str]) -> tuple[int, int]:
+    """How many of ``keys`` the training logged, and how many Neptune and yaml-hooks keep of their
+    own (under sys/, monitoring/ … : SYSTEM_NAMESPACES); together every key, as `hooks report` lists them."""
+    own = sum(1 for key in keys if key.split("/", 1)[0] in SYSTEM_NAMESPACES)
+    return len(keys) - own, own
+
+
+def count_cell(keys: Collection[str]) -> str:
+    """``"3"``, or ``"3 (+9)"`` when 9 more are Neptune's or yaml-hooks' own: a cell of `hooks runs`."""
+    logged, own = split_count(keys)
+    return f"{logged} (+{own})" if own else str(logged)
 
 
 def fmt_size(size: int) -> str:
