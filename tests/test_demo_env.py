@@ -110,3 +110,27 @@ def test_offline_training_without_hooks(tmp_path: Path) -> None:
         assert _snapshot(folder) == before, f"{folder} was changed by the training"
     if git_before is not None:
         assert _git_status() == git_before, "the training wrote into the repository"
+
+
+def test_the_demo_learns_so_its_charts_move(tmp_path: Path) -> None:
+    """Quick start 1's main job, as `scripts/demo.sh` runs it: the model learns (mAP above 0 well
+    before the last epoch), the run is logged and its report written."""
+    from hooks.sinks.neptune.runlog import find_runs, read_run
+
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("NEPTUNE_DATA_DIRECTORY", None)  # the demo keeps its run under its workdir
+    result = subprocess.run(
+        [sys.executable, "-m", "demo", "--workdir", str(tmp_path / "work")],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert (tmp_path / "work" / "report.html").is_file()
+    (folder,) = find_runs(tmp_path / "work" / ".neptune")
+    map50 = [p.value for p in read_run(folder).series["metrics/mAP50(B)"]]
+    assert len(map50) == 21  # 20 epochs and the final validation
+    assert max(map50[:15]) > 0.05 and map50[-1] > 0.2, map50

@@ -67,6 +67,9 @@ def test_the_validate_command_prints_them_all_in_its_format(
     Path("team.yaml").write_text(SIX_STAGES, encoding="utf-8")
     assert main(["validate", "team.yaml"]) == 1
     lines = capsys.readouterr().out.splitlines()
+    assert main(["show", "team.yaml"]) == 1  # `hooks show` checks what a load checks, all at once
+    shown = capsys.readouterr().err
+    assert [line.split(": ", 1)[0] for line in lines] == [line.split(": ", 1)[0] for line in shown.splitlines()]
     assert [line.split(": ", 1)[0] for line in lines] == [
         "team.yaml:4:14",
         "team.yaml:5:11",

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..config.build import build
-from ..config.load import load_document
+from ..config.load import load_config, load_document
 from ..config.show import provenance, show_yaml
 
 HELP = "print the fully resolved config, each line annotated with the file and line it came from"
@@ -18,8 +17,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    load_config(args.config)  # every check a load makes, all errors at once: what is shown would load
     merged = load_document(args.config)
-    build(merged.doc, merged.chains)  # every check a load makes, so what is shown would load
     if args.json:
         print(
             json.dumps({"config": merged.doc.data, "provenance": provenance(merged.doc)}, indent=2, ensure_ascii=False)
