@@ -8,9 +8,9 @@ import functools
 import importlib.util
 import sys
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["DEFAULT_ARGS", "RUNTIME_ARGS", "ULTRALYTICS_VERSION", "training_args"]
+__all__ = ["DEFAULT_ARGS", "RUNTIME_ARGS", "ULTRALYTICS_VERSION", "installed_defaults", "training_args"]
 
 ULTRALYTICS_VERSION: Final = "8.4.190"
 
@@ -44,10 +44,17 @@ def training_args() -> frozenset[str]:
 
 
 def _installed() -> tuple[str, ...] | None:
+    defaults = installed_defaults()
+    return tuple(defaults) if defaults else None
+
+
+def installed_defaults() -> dict[str, Any] | None:
+    """The installed Ultralytics' default arguments (``cfg/default.yaml``, its "none" read as None,
+    as Ultralytics reads it), without importing Ultralytics; None when it cannot be found."""
     cfg = sys.modules.get("ultralytics.cfg")
     defaults = getattr(cfg, "DEFAULT_CFG_DICT", None)
     if isinstance(defaults, dict):
-        return tuple(str(k) for k in defaults)
+        return {str(k): v for k, v in defaults.items()}
     try:
         spec = importlib.util.find_spec("ultralytics")
     except (ImportError, ValueError):  # a module blocked with sys.modules[...] = None raises ValueError
@@ -64,4 +71,4 @@ def _installed() -> tuple[str, ...] | None:
         return None
     if not isinstance(loaded, dict) or not loaded:
         return None
-    return tuple(str(k) for k in loaded)
+    return {str(k): (None if isinstance(v, str) and v.lower() == "none" else v) for k, v in loaded.items()}
