@@ -1,8 +1,13 @@
-"""Fault injection for the real-training tests: a tracker that fails on every call, and a
-training script that can use it. Run as `python -m tests.faults WORKDIR MODE [EPOCHS]`."""
+"""Fault injection for the real-training tests: a tracker that fails on every call, a training
+that kills itself, and a training script that can use them. Run as
+`python -m tests.faults WORKDIR MODE [EPOCHS]`; MODE is `calls`, `start` (a broken tracker),
+`neptune`, or `kill-at-N` (Neptune, and the process SIGKILLs itself right after epoch N's
+`on_fit_epoch_end` callbacks of yaml-hooks have run)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -51,8 +56,10 @@ def main(argv: list[str]) -> int:
     import hooks
 
     model = YOLO("yolov8n.yaml")
-    sink = None if mode == "neptune" else BrokenTracker(mode)
-    hooks.attach(model, "default", sink=sink)
+    neptune = mode == "neptune" or mode.startswith("kill-at-")
+    hooks.attach(model, "default", sink=None if neptune else BrokenTracker(mode))
+    if mode.startswith("kill-at-"):
+        model.add_callback("on_fit_epoch_end", killer(int(mode.removeprefix("kill-at-")), work))
     model.train(
         data=str(data),
         epochs=epochs,
@@ -68,6 +75,18 @@ def main(argv: list[str]) -> int:
     )
     print("TRAINING_FINISHED")
     return 0
+
+
+def killer(epoch: int, work: Path) -> Callable[[Any], None]:
+    """A callback added after yaml-hooks' own: at the end of ``epoch`` (1-based) it notes the
+    moment, then kills its own process as the OOM killer or a preempted node would."""
+
+    def kill(trainer: Any) -> None:
+        if trainer.epoch + 1 == epoch:
+            (work / "killed-after-epoch").write_text(str(epoch))
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return kill
 
 
 if __name__ == "__main__":

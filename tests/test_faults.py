@@ -58,6 +58,22 @@ def _completed_epochs(save_dir: Path) -> int:
         return len(list(csv.DictReader(f)))
 
 
+def test_a_hard_kill_right_after_an_epoch_end_loses_nothing(tmp_path: Path) -> None:
+    """The process is killed (SIGKILL, by a callback after yaml-hooks' own) right after epoch 2's
+    on_fit_epoch_end: both epochs must be in the offline run. Without the flush at every epoch
+    end, the end of epoch 2 is still in the client's write buffer and dies with the process."""
+    work = tmp_path / "work"
+    result = train(work, "kill-at-2", epochs=4)
+    assert result.returncode == -signal.SIGKILL, result.stderr[-3000:]
+    assert (work / "killed-after-epoch").read_text() == "2"
+    assert _completed_epochs(work / "runs" / "faults") == 2
+    (run_dir,) = find_runs(work / ".neptune")
+    run = read_run(run_dir)
+    for series in ("train/box_loss", "lr/pg0", "metrics/mAP50(B)", "val/box_loss"):
+        assert [p.step for p in run.series.get(series, ())] == [1, 2], series
+    assert run.fields["Configuration/Hyperparameters/epochs"] == 4
+
+
 KILLS = int(os.environ.get("HOOKS_KILL_RUNS", "2"))
 
 

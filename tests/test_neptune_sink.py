@@ -111,3 +111,83 @@ def test_online_mode_that_cannot_start_falls_back_to_offline(
 
     (run,) = find_runs(neptune_dir)
     assert [(p.step, p.value) for p in read_run(run).series["kept"]] == [(1, 1.0)]
+
+
+class _Field:
+    def __init__(self, uploads: list[object]) -> None:
+        self.uploads = uploads
+
+    def upload(self, value: object) -> None:
+        self.uploads.append(value)
+
+
+class _FakeRun:
+    """Stands for a neptune.Run: records what is uploaded."""
+
+    def __init__(self) -> None:
+        self.uploads: list[object] = []
+
+    def __getitem__(self, path: str) -> _Field:
+        return _Field(self.uploads)
+
+
+def test_a_snapshot_reads_only_the_regular_file_it_opened(tmp_path: Path) -> None:
+    """A snapshot opens the file once, without following a symlink (O_NOFOLLOW), checks that what
+    it opened is a regular file, and reads that: a name swapped for a symlink (to a secret
+    elsewhere) after the action checked it is refused, and a FIFO does not stall the training."""
+    import os
+    import threading
+
+    from hooks.sinks.neptune.sink import NeptuneSink
+
+    run = _FakeRun()
+    sink = NeptuneSink(run, "offline")
+    ok = tmp_path / "ok.bin"
+    ok.write_bytes(b"weights")
+    sink.upload("a", ok, snapshot=True)
+    assert len(run.uploads) == 1
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the key to everything")
+    swapped = tmp_path / "results.csv"
+    swapped.symlink_to(secret)
+    with pytest.raises(OSError):
+        sink.upload("b", swapped, snapshot=True)
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    failed: list[BaseException] = []
+
+    def snapshot_fifo() -> None:
+        try:
+            sink.upload("c", fifo, snapshot=True)
+        except OSError as e:
+            failed.append(e)
+
+    reader = threading.Thread(target=snapshot_fifo, daemon=True)
+    reader.start()
+    reader.join(timeout=5)
+    if reader.is_alive():  # unblock the thread before failing
+        with open(fifo, "wb"):
+            pass
+        pytest.fail("a snapshot of a FIFO blocked the training")
+    assert failed and len(run.uploads) == 1
+
+
+def test_an_inside_symlink_is_uploaded_as_the_file_it_leads_to(tmp_path: Path) -> None:
+    """The tracker gets the file the action checked, with no symlink left to follow at upload (or
+    `neptune sync`) time; {name} is still the link's own."""
+    from hooks.testing import RecordingSink
+    from hooks.testing.standin import StandInTrainer
+
+    trainer = StandInTrainer(tmp_path / "run")
+    real = trainer.save_dir / "real.png"
+    real.write_bytes(b"png")
+    (trainer.save_dir / "alias.png").symlink_to(real)
+    (trainer.save_dir / "sub").mkdir()
+    (trainer.save_dir / "sub" / "alias2.png").symlink_to(real)
+    sink = RecordingSink()
+    compiled = hooks.loads(
+        "version: 1\nevents:\n  on_train_end:\n    - files: {glob: ['alias.png', 'sub/*.png'], to: 'P/{stem}'}\n",
+        sink=sink,
+    )
+    compiled["on_train_end"](trainer)
+    assert {(r.path, r.value) for r in sink.of("upload")} == {("P/alias", real), ("P/alias2", real)}

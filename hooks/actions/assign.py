@@ -1,14 +1,15 @@
-"""`assign`: a value or a mapping written once under a field (hyperparameters, model info); the
-values of secret-looking keys are masked before they leave the process."""
+"""`assign`: a value or a mapping written once under a field (hyperparameters, model info). Before
+it leaves the process, the values of secret-looking keys and attributes anywhere in it are
+masked, and so is a value read through a secret-looking name (``hooks.runtime.masking``)."""
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, final
+from typing import TYPE_CHECKING, Any, final
 
 from ..runtime.context import Context
+from ..runtime.masking import MASKED, plain, secret_name, secret_path
 from ..sources.registry import reader
 from .base import ActionKind, Run, field, source_words
 
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
     from ..runtime.session import Session
 
 __all__ = ["KIND", "MASKED", "Assign", "plain"]
-
-MASKED: Final = "****"
 
 
 @final
@@ -41,38 +40,18 @@ def compile(spec: ActionSpec) -> Run:
     o: Assign = spec.body
     read = reader(o.source)
     to = field(o.to, spec)
-    secret: dict[str, bool] = {}
+    mask = o.mask
+    # A value read through a secret-looking name (trainer.data.roboflow_api_key) is masked whole.
+    masked_source = o.source.named is None and secret_path(o.source.parts, mask)
 
     def is_secret(key: str) -> bool:
-        hit = secret.get(key)
-        if hit is None:
-            name = key.rsplit("/", 1)[-1].lower()
-            hit = secret[key] = any(fnmatch.fnmatchcase(name, p) for p in o.mask)
-        return hit
+        return secret_name(key, mask)
 
     def run(ctx: Context, session: Session) -> None:
         value = read(ctx)
-        session.sink(ctx).assign(to(ctx, session), plain(value, is_secret))
+        session.sink(ctx).assign(to(ctx, session), MASKED if masked_source else plain(value, is_secret))
 
     return run
-
-
-def plain(value: Any, is_secret: Callable[[str], bool] = lambda key: False) -> Any:
-    """The value as plain data for a sink: text, numbers, booleans and None, in mappings (with
-    text keys, the values of secret-looking ones replaced by ``****``), lists and tuples; numpy
-    and torch scalars as numbers, any other object as its text. How a tracker stores what it
-    cannot hold (None, lists) is the sink's business."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): MASKED if is_secret(str(k)) else plain(v, is_secret) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v, is_secret) for v in value]
-    if isinstance(value, tuple):
-        return tuple(plain(v, is_secret) for v in value)
-    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # numpy and torch scalars
-        return value.item()
-    return str(value)
 
 
 def explain(spec: ActionSpec) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, final
 
 from ..config.confine import inside
+from ..config.events import BATCH_EVENTS
 from ..errors import Missing
 from ..runtime.context import Context
 from .base import ActionKind, Run, field, folder_of, set_file
@@ -40,16 +41,27 @@ def build(b: Builder, body: Mapping[str, Any]) -> Files | None:
     globs = b.globs(body.get("glob"), ("glob",))
     to = b.template(body.get("to"), ("to",), b.file_heads)
     root = b.root(body.get("root"), ("root",))
+    once, snapshot = body.get("once", True), body.get("snapshot", False)
+    event = b.event
+    if snapshot and not once and event in BATCH_EVENTS:
+        b.fail(
+            ("snapshot",),
+            f"snapshot: true with once: false on {event} would copy every matching file at every batch "
+            "(the checkpoints too, tens of MB each); snapshot on an epoch event (on_fit_epoch_end), or "
+            "keep once: true to copy each file once",
+        )
+        return None
     if to is None or globs is None:
         return None
-    return Files(globs, root, to, body.get("once", True), body.get("snapshot", False))
+    return Files(globs, root, to, once, snapshot)
 
 
 class _Folder:
     """What a `files` action knows of one folder: every name it has listed there, the matching
-    ones (in name order), and the matching ones it already uploaded."""
+    ones (in name order), the matching ones it already uploaded, and for nested patterns the
+    listing of each folder below it."""
 
-    __slots__ = ("done", "listed", "matched", "mtime_ns", "stable")
+    __slots__ = ("done", "listed", "matched", "mtime_ns", "nested", "pending", "stable", "tree")
 
     def __init__(self) -> None:
         self.mtime_ns = -1
@@ -57,6 +69,24 @@ class _Folder:
         self.listed: set[str] = set()
         self.matched: list[str] = []
         self.done: set[str] = set()
+        self.tree: dict[str, _Dir] = {}  # relative folder ("" for the root) -> its listing
+        self.nested: list[str] | None = None  # what the nested patterns matched, in name order
+        self.pending: list[str] = []  # of those, the ones not uploaded yet
+
+
+class _Dir:
+    """One folder's listing for nested patterns: its real subfolders and its other entries (files,
+    symlinks, …) in name order, and per pattern part the names that match it."""
+
+    __slots__ = ("dirs", "hits", "is_dir", "mtime_ns", "other", "stable")
+
+    def __init__(self, mtime_ns: int, stable: bool, dirs: list[str], other: list[str]) -> None:
+        self.mtime_ns = mtime_ns
+        self.stable = stable
+        self.dirs = dirs
+        self.is_dir = frozenset(dirs)
+        self.other = other
+        self.hits: dict[tuple[str, bool], list[str]] = {}
 
 
 # A listing taken long enough after a folder's last change can be trusted until its mtime moves:
@@ -87,19 +117,112 @@ def _listing(folder_path: Path, regex: re.Pattern[str], folder: _Folder) -> list
     return folder.matched
 
 
+def _settled(st: os.stat_result) -> bool:
+    settle = _SETTLED_FINE_S if st.st_mtime_ns % 1_000_000_000 else _SETTLED_COARSE_S
+    return time.time() - st.st_mtime >= settle
+
+
+def _scan(path: Path, rel: str, known_tree: dict[str, _Dir], tree: dict[str, _Dir]) -> _Dir | None:
+    """The listing of one folder (put in ``tree``), taken from ``known_tree`` unless its mtime
+    moved (or had not settled): a change below a subfolder moves that subfolder's mtime, so one
+    stat per folder tells which folders to list again."""
+    known = tree.get(rel)
+    if known is not None:
+        return known  # met again in this walk (another `**` level, another pattern)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    known = known_tree.get(rel)
+    if known is not None and known.stable and known.mtime_ns == st.st_mtime_ns:
+        tree[rel] = known
+        return known
+    dirs: list[str] = []
+    other: list[str] = []
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                try:
+                    (dirs if entry.is_dir(follow_symlinks=False) else other).append(entry.name)
+                except OSError:
+                    continue
+    except OSError:
+        return None
+    listing = tree[rel] = _Dir(st.st_mtime_ns, _settled(st), sorted(dirs), sorted(other))
+    return listing
+
+
+def _hits(listing: _Dir, part: str, folders: bool) -> list[str]:
+    """The names in a listing that match one pattern part: subfolders (and symlinks, which may
+    lead to one) when ``folders``, else files (and anything but a real folder)."""
+    key = (part, folders)
+    found = listing.hits.get(key)
+    if found is None:
+        names = [*listing.dirs, *listing.other] if folders else listing.other
+        found = listing.hits[key] = sorted(n for n in names if fnmatch.fnmatchcase(n, part))
+    return found
+
+
+def _unchanged(root: Path, tree: dict[str, _Dir]) -> bool:
+    """Whether every folder listed for the nested patterns is as it was listed (one stat each):
+    then they match what they matched before, and nothing is listed or matched again."""
+    for rel, listing in tree.items():
+        if not listing.stable:
+            return False
+        try:
+            if os.stat(root / rel if rel else root).st_mtime_ns != listing.mtime_ns:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _walk(
+    root: Path, parts: tuple[str, ...], known_tree: dict[str, _Dir], tree: dict[str, _Dir], found: set[str]
+) -> None:
+    """Add to ``found`` the paths (relative, '/'-separated) below ``root`` matching ``parts``, as
+    pathlib's glob would (``**``: any number of folders, real ones only, never a symlink's), from
+    the listings known (``known_tree``) where their folder did not change; ``tree`` gets the
+    listings of the folders met."""
+
+    def visit(rel: str, i: int) -> None:
+        listing = _scan(root / rel if rel else root, rel, known_tree, tree)
+        if listing is None:
+            return
+        part = parts[i]
+        if part == "**":
+            if i + 1 == len(parts):
+                return  # a trailing ** matches folders only: no file
+            visit(rel, i + 1)
+            for name in listing.dirs:
+                visit(f"{rel}/{name}" if rel else name, i)
+            return
+        last = i + 1 == len(parts)
+        for name in _hits(listing, part, not last):
+            sub = f"{rel}/{name}" if rel else name
+            if last:
+                found.add(sub)
+            elif name in listing.is_dir or (root / sub).is_dir():  # a symlink to a folder is followed
+                visit(sub, i + 1)
+
+    visit("", 0)
+
+
 def compile(spec: ActionSpec) -> Run:
     o: Files = spec.body
     # Patterns without a folder part are matched against one os.listdir() with one regex; the
-    # others (weights/*.pt, **/x) go through pathlib's glob.
+    # others (weights/*.pt, **/x) part by part against cached listings of the folders below.
     flat = tuple(p for p in o.globs if "/" not in p)
-    nested = tuple(p for p in o.globs if "/" in p)
+    nested = tuple(tuple(part for part in p.split("/") if part not in ("", ".")) for p in o.globs if "/" in p)
     regex = re.compile("|".join(fnmatch.translate(p) for p in flat)) if flat else None
 
     to = field(o.to, spec)
 
-    def upload(ctx: Context, session: Session, path: Path, folder: Path) -> None:
+    def upload(ctx: Context, session: Session, path: Path, folder: Path, real: Path) -> None:
+        """Upload ``real``, the file ``path`` was checked to be (a symlink resolved): the tracker
+        reads that file, with no symlink left for it to follow ({name} stays the link's own)."""
         set_file(ctx, path, folder)
-        session.upload(ctx, spec, to(ctx, session), path, snapshot=o.snapshot)
+        session.upload(ctx, spec, to(ctx, session), real, snapshot=o.snapshot)
 
     def run(ctx: Context, session: Session) -> None:
         root = folder_of(ctx, o.root)
@@ -117,24 +240,38 @@ def compile(spec: ActionSpec) -> Run:
                     mode = os.lstat(path).st_mode
                 except FileNotFoundError:
                     continue
+                real = path
                 if stat.S_ISLNK(mode):
                     if not (path.is_file() and inside(path, (root,))):
                         session.warn_once(spec, f"outside:{path}", f"{path} leads outside {root}; not uploaded")
                         continue
+                    real = path.resolve()
                 elif not stat.S_ISREG(mode):
                     continue
-                upload(ctx, session, path, root)
+                upload(ctx, session, path, root, real)
                 folder.done.add(name)
-        for pattern in nested:
-            for path in sorted(root.glob(pattern)):
-                key = path.relative_to(root).as_posix()
-                if (o.once and key in folder.done) or not path.is_file():
-                    continue
-                if not inside(path, (root,)):
-                    session.warn_once(spec, f"outside:{path}", f"{path} leads outside {root}; not uploaded")
-                    continue
-                upload(ctx, session, path, root)
-                folder.done.add(key)
+        if not nested:
+            return
+        if folder.nested is None or not _unchanged(root, folder.tree):
+            found: set[str] = set()
+            known, folder.tree = folder.tree, {}
+            for parts in nested:
+                _walk(root, parts, known, folder.tree, found)
+            folder.nested = folder.pending = sorted(found)
+        keys = folder.nested
+        if o.once:
+            keys = folder.pending = [k for k in folder.pending if k not in folder.done]
+        for key in keys:
+            if o.once and key in folder.done:
+                continue
+            path = root / key
+            if not path.is_file():
+                continue
+            if not inside(path, (root,)):
+                session.warn_once(spec, f"outside:{path}", f"{path} leads outside {root}; not uploaded")
+                continue
+            upload(ctx, session, path, root, path.resolve())
+            folder.done.add(key)
 
     return run
 

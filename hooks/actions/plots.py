@@ -90,7 +90,8 @@ def compile(spec: ActionSpec) -> Run:
                 session.warn_once(spec, f"outside:{key}", f"{path} is outside the run's folders; not uploaded")
                 continue
             set_file(ctx, path, folder or path.parent)
-            session.upload(ctx, spec, to(ctx, session), path, figure=_figure(path) if figure else None)
+            real = path.resolve()  # the file checked, no symlink left for the tracker to follow
+            session.upload(ctx, spec, to(ctx, session), real, figure=_figure(real) if figure else None)
             done.add(key)
 
     return run

@@ -1,4 +1,6 @@
-"""`scalars`: numbers from a source appended as series, one per key, at the event's step."""
+"""`scalars`: numbers from a source appended as series, one per key, at the event's step. A key
+that looks secret (``hooks.runtime.masking``), or a source read through a secret-looking name, is
+not logged: one warning per action and key."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, final
 from ..config.events import BATCH_EVENTS
 from ..errors import Missing
 from ..runtime.context import Context
+from ..runtime.masking import secret_name, secret_path
 from ..sources.registry import reader
 from .base import ActionKind, Run, field, filter_words, join, matcher, source_words
 
@@ -30,6 +33,7 @@ class Scalars:
     include: tuple[str, ...]
     exclude: tuple[str, ...]
     step: Literal["event", "epoch", "auto"]
+    mask: tuple[str, ...] = ()
 
 
 def build(b: Builder, body: Mapping[str, Any]) -> Scalars | None:
@@ -46,6 +50,7 @@ def build(b: Builder, body: Mapping[str, Any]) -> Scalars | None:
         include,
         exclude,
         _step_rule(b, body.get("step", "event")),
+        b.mask,
     )
 
 
@@ -68,8 +73,13 @@ def compile(spec: ActionSpec) -> Run:
     prefix = o.prefix
     step_rule = o.step
     names: dict[str, dict[Any, str | None]] = {}  # namespace -> key -> series path
+    mask = o.mask
+    secret_source = o.source.named is None and secret_path(o.source.parts, mask)
 
     def run(ctx: Context, session: Session) -> None:
+        if secret_source:
+            session.warn_once(spec, "secret", f"{o.source.text} looks secret (mask_keys); not logged")
+            return
         value = read(ctx)
         step = ctx.step if step_rule == "event" else ctx.epoch if step_rule == "epoch" else None
         namespace = to(ctx, session) if to is not None else ""
@@ -88,6 +98,10 @@ def compile(spec: ActionSpec) -> Run:
             if path == "":
                 name = f"{prefix}{key}"
                 path = paths[key] = join(namespace, name) if keep is None or keep(name) else None
+                if path is not None and secret_name(str(key), mask):
+                    paths[key] = None
+                    session.warn_once(spec, f"secret:{path}", f"{path} looks secret (mask_keys); not logged")
+                    continue
             if path is None:
                 continue
             if type(v) is not float:

@@ -66,7 +66,7 @@ def compile(spec: ActionSpec) -> Run:
         if not inside(file, allowed):
             raise PermissionError(f"{file} is outside the run's folders; not uploaded")
         set_file(ctx, file, folder)
-        session.upload(ctx, spec, to(ctx, session), file)
+        session.upload(ctx, spec, to(ctx, session), file.resolve())  # the file checked, no symlink left
 
     return run
 

@@ -14,7 +14,7 @@ from ..sinks.registry import DEFAULT_SINK, SINKS
 from .broken import Broken
 from .builder import SECRET_KEYS, Builder
 from .events import BATCH_EVENTS, EVENTS
-from .model import ActionSpec, Config, When
+from .model import SNAPSHOT_BUDGET_MB, ActionSpec, Config, When
 from .read import Document
 
 __all__ = ["SECRET_KEYS", "build"]
@@ -79,11 +79,29 @@ def build(
             b.partial = False
         events[event] = tuple(built)
     factory = sink or _sinks(b, {} if broken.at(("sink",)) else data.get("sink") or {})
+    budget = _snapshot_budget(b, data)
     if found:
         raise ConfigError(found)
     for name in EVENTS:
         events.setdefault(name, ())
-    return Config(doc.file, str(data.get("description", "")), bool(data.get("strict", False)), factory, events)
+    return Config(doc.file, str(data.get("description", "")), bool(data.get("strict", False)), factory, events, budget)
+
+
+def _snapshot_budget(b: Builder, data: Mapping[str, Any]) -> int:
+    """`snapshot_budget_mb:` in bytes; only the loaded config may set it (a preset that could
+    raise it could fill the disk)."""
+    if "snapshot_budget_mb" not in data or b.broken.within(("snapshot_budget_mb",)):
+        return SNAPSHOT_BUDGET_MB << 20
+    b.at = ()
+    where = b.doc.where(("snapshot_budget_mb",), key=True)
+    if where.file != b.doc.file:
+        b.fail(
+            ("snapshot_budget_mb",),
+            "only the config you load may set the snapshot budget (a preset must not raise what a run "
+            "may copy to disk); move `snapshot_budget_mb:` to that config",
+        )
+        return SNAPSHOT_BUDGET_MB << 20
+    return int(data["snapshot_budget_mb"]) << 20
 
 
 def _when(b: Builder, when: Mapping[str, Any] | None) -> When:

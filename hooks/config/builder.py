@@ -21,7 +21,7 @@ from .read import Document, YPath
 from .suggest import did_you_mean
 from .templates import Template, TemplateError, parse_template
 
-__all__ = ["CONTEXT_HEADS", "FILE_HEADS", "SECRET_KEYS", "Builder"]
+__all__ = ["CONTEXT_HEADS", "FILE_HEADS", "PRESET_PATHS", "SECRET_KEYS", "Builder"]
 
 # Keys whose values never leave the process (case-insensitive globs); `mask_keys:` adds to them.
 SECRET_KEYS: Final = (
@@ -33,6 +33,34 @@ SECRET_KEYS: Final = (
     "*apikey*",
     "*credential*",
     "*private_key*",
+)
+
+# What an attribute path (`from:`) or a template field ({trainer.…}) written in a preset may start
+# with: the run's arguments, metrics, losses and timings. The trainer holds much more (the
+# dataset's labels and file names, `trainer.data`, the model), so anything else is read only when
+# the loaded config writes it, or lists it (or a prefix of it) in `allow_paths:`.
+PRESET_PATHS: Final = (
+    "trainer.args",
+    "trainer.metrics",
+    "trainer.validator.metrics",
+    "trainer.validator.speed",
+    "trainer.validator.args",
+    "trainer.epoch_time",
+    "trainer.fitness",
+    "trainer.best_fitness",
+    "trainer.lr",
+    "trainer.tloss",
+    "trainer.loss",
+    "trainer.epoch",
+    "trainer.epochs",
+    "trainer.best",
+    "trainer.last",
+    "validator.args",
+    "validator.metrics",
+    "validator.speed",
+    "predictor.args",
+    "predictor.speed",
+    "exporter.args",
 )
 
 # The first names a template field may have: on any event, and while a file is being uploaded.
@@ -71,6 +99,13 @@ class Builder:
         self.allow_roots = tuple(os.path.normpath(r) for r in roots)
         masks = () if self.broken.within(("mask_keys",)) else data.get("mask_keys", ())
         self.mask = (*SECRET_KEYS, *(p.lower() for p in masks))
+        # The loaded file's `allow_paths` (a preset's was taken out, and reported, when merging).
+        allowed = () if self.broken.within(("allow_paths",)) else data.get("allow_paths", ())
+        self.preset_paths = tuple(
+            parts
+            for parts in (parse_path(p) for p in (*PRESET_PATHS, *allowed) if isinstance(p, str))
+            if isinstance(parts, tuple)
+        )
 
     @property
     def event(self) -> str | None:
@@ -110,7 +145,7 @@ class Builder:
                 self.fail(rel, f"an attribute path starts with one of {', '.join(OBJECT_HEADS)}")
                 return None
             problem = args_problem(f"{parts[0]}.args", parts[2:]) if len(parts) > 2 and parts[1] == "args" else None
-            problem = problem or self._missing(parts[0])
+            problem = problem or self._missing(parts[0]) or self._preset_problem(rel, parts)
             if problem:
                 self.fail(rel, f"'{text}': {problem}")
                 return None
@@ -141,7 +176,7 @@ class Builder:
         if text is None:
             return None
         try:
-            template = parse_template(text, heads)
+            template = parse_template(text, heads, self.mask)
         except TemplateError as e:
             for problem in e.problems:
                 self.fail(rel, problem)
@@ -151,11 +186,24 @@ class Builder:
             if isinstance(part, str):
                 continue
             for alt in part.alternatives:
-                never = self._missing(alt[0])
+                never = self._missing(alt[0]) or (self._preset_problem(rel, alt) if alt[0] in OBJECT_HEADS else None)
                 if never:
                     self.fail(rel, f"'{{{'.'.join(alt)}}}': {never}")
                     ok = False
         return template if ok else None
+
+    def _preset_problem(self, rel: YPath, parts: tuple[str, ...]) -> str | None:
+        """Why the attribute path ``parts``, written at ``rel``, may not be read: it comes from a
+        preset (not the loaded file) and starts with none of PRESET_PATHS and `allow_paths`."""
+        if self.doc.where((*self.at, *rel)).file == self.doc.file:
+            return None
+        if any(parts[: len(p)] == p for p in self.preset_paths):
+            return None
+        return (
+            "a preset may read only the run's arguments, metrics and timings "
+            f"({', '.join(PRESET_PATHS)}), or what the config you load lists in `allow_paths:`; "
+            f"to let it read this, add {'.'.join(parts)} to `allow_paths:` at the top of the config you load"
+        )
 
     def _missing(self, head: str) -> str | None:
         event = self.event

@@ -1,37 +1,66 @@
-"""Stage 3: replace ``${VAR}`` and ``${VAR:-default}`` in every string with the environment's value."""
+"""Stage 3: replace ``${VAR}`` and ``${VAR:-default}`` in every string with the environment's value.
+
+Only the loaded file reads the environment freely. A value that comes from a preset it extends
+(a teammate's file, an installed package's) may read only ``preset_env()`` and the names the loaded
+file lists in `allow_env:`: otherwise a preset could write ``${AWS_SECRET_ACCESS_KEY}`` into a
+run's description and read it back from the tracker."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any, Final
 
 from ..errors import ConfigError, Issue
 from .read import Document, YPath
 
-__all__ = ["interpolate", "substitute"]
+__all__ = ["interpolate", "preset_env", "substitute"]
+
+# What a preset may read without the loaded config's leave: where the run goes, nothing secret.
+# Each built-in tracker's <NAME>_PROJECT and <NAME>_MODE, and MLflow's two (a package's tracker).
+_TRACKER_ENV: Final = ("PROJECT", "MODE")
+_OTHER_ENV: Final = ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME")
+
+
+def preset_env() -> tuple[str, ...]:
+    """The environment variables a preset may always read."""
+    from ..sinks.registry import SINKS
+
+    names = sorted(SINKS.builtin)
+    return (*(f"{n.upper()}_{suffix}" for n in names for suffix in _TRACKER_ENV), *_OTHER_ENV)
+
 
 # $${ is an escaped, literal ${.
 _VAR: Final = re.compile(r"\$(\$)?\{([^}]*)\}")
 _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def interpolate(doc: Document, env: Mapping[str, str]) -> Document:
+def interpolate(doc: Document, env: Mapping[str, str], allow_env: Collection[str] = ()) -> Document:
     """Return a copy of ``doc`` with environment references replaced; every problem is reported."""
-    merged, issues, _ = substitute(doc, env)
+    merged, issues, _ = substitute(doc, env, allow_env=allow_env)
     if issues:
         raise ConfigError(issues)
     return merged
 
 
 def substitute(
-    doc: Document, env: Mapping[str, str], chains: Mapping[str, tuple[str, ...]] | None = None
+    doc: Document,
+    env: Mapping[str, str],
+    chains: Mapping[str, tuple[str, ...]] | None = None,
+    *,
+    allow_env: Collection[str] = (),
 ) -> tuple[Document, list[Issue], list[YPath]]:
     """``doc`` with environment references replaced, every problem found, and the paths of the
     values that had one. Such a value becomes "" so the later stages can go on: they leave it
-    out (it is reported once, here)."""
+    out (it is reported once, here).
+
+    A value located in a file other than ``doc.file`` (a preset the loaded file extends) may read
+    only ``preset_env()`` and ``allow_env``; any other reference, ``${VAR:-default}`` included, is an
+    error at the preset's line that never says the variable's value."""
     chains = chains or {}
+    always = preset_env()
+    readable = {*always, *allow_env}
     issues: list[Issue] = []
     bad: list[YPath] = []
 
@@ -45,6 +74,7 @@ def substitute(
         if "${" not in value:
             return value
         before = len(bad)
+        preset = doc.where(path).file != doc.file
 
         def one(m: re.Match[str]) -> str:
             if m.group(1):
@@ -53,6 +83,15 @@ def substitute(
             name, sep, default = body.partition(":-")
             if not _NAME.fullmatch(name):
                 report(path, f"'${{{body}}}' is not an environment reference; write ${{NAME}} or ${{NAME:-default}}")
+                return m.group(0)
+            if preset and name not in readable:
+                report(
+                    path,
+                    f"a preset may not read the environment variable {name} (only "
+                    f"{', '.join(always)}, and what the config you load lists in `allow_env:`), "
+                    f"or it could write your secrets into the run; to let it, add {name} to "
+                    "`allow_env:` at the top of the config you load",
+                )
                 return m.group(0)
             if name in env and (env[name] or not sep):
                 return env[name]

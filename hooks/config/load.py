@@ -88,7 +88,12 @@ def _checked(ref: ConfigRef | Document, env: Mapping[str, str] | None) -> tuple[
     doc = ref if isinstance(ref, Document) else read_config(ref)
     issues: list[Issue] = []
     resolved = resolve(doc, issues)
-    merged, unset, bad = substitute(resolved.doc, os.environ if env is None else env, resolved.chains)
+    merged, unset, bad = substitute(
+        resolved.doc,
+        os.environ if env is None else env,
+        resolved.chains,
+        allow_env=_names(resolved.doc, "allow_env"),
+    )
     issues += unset
     try:
         schema_issues, broken = check(merged, resolved.chains)
@@ -99,6 +104,13 @@ def _checked(ref: ConfigRef | Document, env: Mapping[str, str] | None) -> tuple[
     said = {*bad, *(_list_of(p) for p in bad)}
     issues += [i for i in schema_issues if i.path not in said]
     return Merged(merged, resolved.chains, list(resolved.chains)), issues, broken | Broken(bad)
+
+
+def _names(doc: Document, key: str) -> tuple[str, ...]:
+    """The text items of a top-level list (the loaded file's own: a preset's was taken out); the
+    schema reports the rest."""
+    value = doc.data.get(key) if isinstance(doc.data, dict) else None
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
 def _list_of(path: YPath) -> YPath:

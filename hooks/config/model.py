@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, final
+from typing import TYPE_CHECKING, Any, Final, Literal, final
 
 from ..errors import Location
 
@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     from ..sinks.base import SinkFactory
     from ..sources.registry import Source
 
-__all__ = ["ActionSpec", "Config", "SourceRef", "When"]
+__all__ = ["SNAPSHOT_BUDGET_MB", "ActionSpec", "Config", "SourceRef", "When"]
+
+SNAPSHOT_BUDGET_MB: Final = 1024  # bytes copied by `snapshot: true` per run, in MiB, unless the config says
 
 
 @final
@@ -67,3 +69,5 @@ class Config:
     strict: bool
     sink: SinkFactory
     events: Mapping[str, tuple[ActionSpec, ...]]
+    # The most a run copies for `snapshot: true` (`snapshot_budget_mb:` of the loaded config).
+    snapshot_budget: int = SNAPSHOT_BUDGET_MB << 20

@@ -8,10 +8,34 @@ from typing import Any, Final
 
 from ..errors import ConfigError, Issue, Location
 from .presets import find_preset, list_presets, looks_like_path, shown_name
-from .read import Document, YPath, read_file
+from .read import Document, TooLarge, YPath, read_file
 from .suggest import did_you_mean
 
-__all__ = ["Resolved", "resolve", "resolve_ref"]
+__all__ = ["LOADED_ONLY", "MAX_ACTIONS", "MAX_CHAIN", "MAX_FILES", "MAX_VALUES", "Resolved", "resolve", "resolve_ref"]
+
+
+# Bounds on what one load may expand to, whatever the files say: a few files that each extend
+# the same presets several times would otherwise multiply into millions of values and minutes.
+MAX_CHAIN: Final = 32  # files in one extends chain, the loaded one included
+MAX_FILES: Final = 256  # different files one load reads
+MAX_VALUES: Final = 25_000  # values in all the files one load reads, and in any merge of them
+MAX_ACTIONS: Final = 1_000  # actions in any merge, over all events
+
+_TOO_MANY_VALUES: Final = (
+    f"the files this load reads hold more than {MAX_VALUES:,} values in all (an alias counts as all it "
+    "repeats); a config and what it extends are a few pages at most: extend fewer or smaller files"
+)
+
+# Top-level keys that widen what presets may do: only the loaded config may set them.
+LOADED_ONLY: Final = {
+    "allow_roots": "folders outside the run",
+    "allow_env": "environment variables",
+    "allow_paths": "attribute paths",
+}
+
+
+class _Bound(ConfigError):
+    """A bound was crossed: the whole load stops here, the other parents are not looked at."""
 
 
 class Resolved:
@@ -34,26 +58,49 @@ def resolve_ref(ref: str, base: Path | None) -> tuple[Path, str] | None:
     return (preset, shown_name(ref)) if preset else None
 
 
+class _Load:
+    """What one load has seen so far: every file is read and resolved once, however many files
+    extend it, and the totals stay within the bounds."""
+
+    def __init__(self, doc: Document) -> None:
+        self.loaded = doc.file
+        self.chains: dict[str, tuple[str, ...]] = {}
+        self.soft: list[Issue] = []
+        self.done: dict[str, Document] = {}  # real path → the file merged over its parents
+        self.failed: set[str] = set()  # real paths whose errors are already reported
+        self.names: dict[str, str] = {doc.file: _key(doc)}  # name shown → real path
+        self.values = len(doc.values)
+
+    def shown(self, name: str, key: str) -> str:
+        """The name a file is shown by, and known by in every location: unique per file, so a
+        preset's values are never taken for the loaded file's (``a/../mine.yaml`` through a
+        symlink is another file than ``mine.yaml``)."""
+        if self.names.setdefault(name, key) != key:
+            name = key
+            self.names.setdefault(name, key)
+        return name
+
+
 def resolve(doc: Document, issues: list[Issue] | None = None) -> Resolved:
     """Merge ``doc`` over everything it extends, depth first, later entries winning.
 
-    A parent that cannot be read (or is not there, or makes a cycle) and a `requires` this
-    version does not meet raise ConfigError at once: what follows would check a config that is
-    not the one written. Problems the merge can step over (a `remove` of an unknown id, a
-    preset's `allow_roots`) are added to ``issues`` and left out, when it is given; without it
-    they raise too. Whatever is raised includes what was found before."""
-    chains: dict[str, tuple[str, ...]] = {}
-    soft: list[Issue] = []
+    A parent that cannot be read (or is not there, is not a config, or makes a cycle), a
+    `requires` this version does not meet and a merge past the bounds raise ConfigError at once:
+    what follows would check a config that is not the one written. Problems the merge can step
+    over (a `remove` of an unknown id, a preset's `allow_roots`) are added to ``issues`` and left
+    out, when it is given; without it they raise too. Whatever is raised includes what was found
+    before."""
+    load = _Load(doc)
     try:
-        merged = _resolve(doc, (doc.file,), chains, {_key(doc)}, soft)
+        merged = _resolve(doc, (doc.file,), {_key(doc)}, load)
     except ConfigError as e:
-        raise ConfigError([*soft, *e.issues]) from None
+        raise ConfigError([*load.soft, *e.issues]) from None
     if issues is None:
-        if soft:
-            raise ConfigError(soft)
+        if load.soft:
+            raise ConfigError(load.soft)
     else:
-        issues.extend(soft)
-    return Resolved(merged, chains)
+        issues.extend(load.soft)
+    return Resolved(merged, load.chains)
 
 
 def _key(doc: Document) -> str:
@@ -91,31 +138,62 @@ def _check_requires(doc: Document, chain: tuple[str, ...]) -> None:
         )
 
 
-def _resolve(
-    doc: Document, chain: tuple[str, ...], chains: dict[str, tuple[str, ...]], seen: set[str], soft: list[Issue]
-) -> Document:
-    chains.setdefault(doc.file, chain)
+def _not_a_config(doc: Document) -> str | None:
+    """Why a file reached through `extends` is not a yaml-hooks config, said without its text
+    (``extends: /etc/passwd`` must not print the file), or None when it is one."""
+    data = doc.data
+    if isinstance(data, dict):
+        if data.get("version") == 1 and not isinstance(data.get("version"), bool):
+            return None
+        what = "its `version` is not 1" if "version" in data else "it has no `version: 1`"
+    elif data is None:
+        what = "it is empty"
+    elif isinstance(data, list):
+        what = "it is a list, not a mapping"
+    else:
+        what = "it is a single value, not a mapping"
+    return f"not a yaml-hooks config: {what}; `extends` names configs only (a mapping that starts with `version: 1`)"
+
+
+def _resolve(doc: Document, chain: tuple[str, ...], seen: set[str], load: _Load) -> Document:
+    load.chains.setdefault(doc.file, chain)
     _check_requires(doc, chain)
     data = doc.data
-    if len(chain) > 1 and isinstance(data, dict) and "allow_roots" in data:
-        soft.append(
-            Issue(
-                doc.where(("allow_roots",), key=True),
-                ("allow_roots",),
-                "only the config you load may allow folders outside the run (a preset must not "
-                "widen what it can read); move `allow_roots:` to that config",
-                chain,
+    if len(chain) > 1 and isinstance(data, dict):
+        for key, what in LOADED_ONLY.items():
+            if key not in data:
+                continue
+            load.soft.append(
+                Issue(
+                    doc.where((key,), key=True),
+                    (key,),
+                    f"only the config you load may allow {what} (a preset must not widen what it can "
+                    f"read); move `{key}:` to that config",
+                    chain,
+                )
             )
-        )
-        doc = _without(doc, "allow_roots")
+            doc = _without(doc, key)
         data = doc.data
     if not isinstance(data, dict) or "extends" not in data:
         return doc
     refs = data["extends"]
     refs_list = refs if isinstance(refs, list) else [refs]
+    if len(chain) >= MAX_CHAIN and refs_list:
+        raise _Bound(
+            [
+                Issue(
+                    doc.where(("extends",)),
+                    ("extends",),
+                    f"extends chain too long: this file is number {len(chain)} of its chain, and a chain may "
+                    f"have at most {MAX_CHAIN} files; extend a preset nearer the top, or merge some of these files",
+                    chain,
+                )
+            ]
+        )
     base_dir = doc.path.parent if doc.path else None
     issues: list[Issue] = []
     parents: list[Document] = []
+    failed = False
     for i, ref in enumerate(refs_list):
         at: YPath = ("extends", i) if isinstance(refs, list) else ("extends",)
         loc = doc.where(at)
@@ -140,25 +218,74 @@ def _resolve(
             cycle = " → ".join((*chain, shown))
             issues.append(Issue(loc, at, f"extends cycle: {cycle}; remove one of these extends", chain))
             continue
+        if key in load.done:
+            parents.append(load.done[key])  # already read and resolved in this load: once is enough
+            continue
+        if key in load.failed:
+            failed = True  # its errors are said once, where it was first met
+            continue
+        if len(load.names) >= MAX_FILES:
+            raise _Bound(
+                [*issues, Issue(loc, at, f"one load may read at most {MAX_FILES} files; extend fewer files", chain)]
+            )
+        shown = load.shown(shown, key)
         try:
-            parent = read_file(path, shown)
+            parent = read_file(path, shown, quote=False, budget=(MAX_VALUES - load.values, _TOO_MANY_VALUES))
+            problem = _not_a_config(parent)
+            if problem:
+                raise ConfigError([Issue(parent.where(()), (), problem)])
+        except TooLarge as e:
+            raise _Bound(
+                [*issues, *(Issue(i.location, i.path, i.message, (*chain, shown)) for i in e.issues)]
+            ) from None
         except ConfigError as e:
             # A missing parent is reported where the child names it.
             issues.extend(
                 Issue(i.location or loc, i.path if i.location else at, i.message, (*chain, shown)) for i in e.issues
             )
+            load.failed.add(key)
             continue
+        load.values += len(parent.values)
         try:
-            parents.append(_resolve(parent, (*chain, shown), chains, seen | {key}, soft))
+            resolved = _resolve(parent, (*chain, shown), seen | {key}, load)
+        except _Bound as e:
+            raise _Bound([*issues, *e.issues]) from None
         except ConfigError as e:
             issues.extend(e.issues)
-    if issues:
+            load.failed.add(key)
+            continue
+        load.done[key] = resolved
+        parents.append(resolved)
+    if issues or failed:
         raise ConfigError(issues)
     base: Document | None = None
     for parent in parents:
-        base = parent if base is None else merge(base, parent, soft)
+        base = parent if base is None else _bounded(merge(base, parent, load.soft), doc, chain)
     own = _without(doc, "extends")
-    return own if base is None else merge(base, own, soft)
+    return own if base is None else _bounded(merge(base, own, load.soft), doc, chain)
+
+
+def _bounded(merged: Document, doc: Document, chain: tuple[str, ...]) -> Document:
+    """``merged`` (what ``doc`` extends, merged so far), or a ConfigError at ``doc``'s `extends`
+    when it is past the bounds: the same presets extended over and over multiply their actions."""
+    events = merged.data.get("events") if isinstance(merged.data, dict) else None
+    actions = sum(len(a) for a in events.values() if isinstance(a, list)) if isinstance(events, dict) else 0
+    values = len(merged.values)
+    if values <= MAX_VALUES and actions <= MAX_ACTIONS:
+        return merged
+    what = f"{actions:,} actions (at most {MAX_ACTIONS:,})" if actions > MAX_ACTIONS else ""
+    what = what or f"{values:,} values (at most {MAX_VALUES:,})"
+    raise _Bound(
+        [
+            Issue(
+                doc.where(("extends",)),
+                ("extends",),
+                f"what this file extends merges into {what}: the same presets extended over and over? "
+                "extend each preset once, and give repeated actions an `id` so that they replace each other",
+                chain,
+            )
+        ]
+    )
 
 
 def _without(doc: Document, key: str) -> Document:
@@ -184,13 +311,21 @@ def merge(base: Document, over: Document, issues: list[Issue] | None = None) -> 
 
 
 def _copy(doc: Document, src: YPath, dst: YPath, values: dict[YPath, Location], keys: dict[YPath, Location]) -> None:
-    n = len(src)
-    for p, loc in doc.values.items():
-        if p[:n] == src:
-            values[dst + p[n:]] = loc
-    for p, loc in doc.keys.items():
-        if p[:n] == src:
-            keys[dst + p[n:]] = loc
+    """Copy the locations of ``doc``'s value at ``src``, and of everything in it, to ``dst``: by
+    walking that value, so a copy costs its own size, not the document's."""
+    stack: list[tuple[Any, YPath, YPath]] = [(_get(doc.data, src), src, dst)]
+    while stack:
+        data, s, d = stack.pop()
+        loc = doc.values.get(s)
+        if loc is not None:
+            values[d] = loc
+        loc = doc.keys.get(s)
+        if loc is not None:
+            keys[d] = loc
+        if isinstance(data, dict):
+            stack.extend((v, (*s, k), (*d, k)) for k, v in data.items())
+        elif isinstance(data, list):
+            stack.extend((v, (*s, i), (*d, i)) for i, v in enumerate(data))
 
 
 def _get(data: Any, path: YPath) -> Any:

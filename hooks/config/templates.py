@@ -1,4 +1,7 @@
-"""Templates: ``weights/{args.name}/{file.name}``, parsed at load time, rendered by reading fields only."""
+"""Templates: ``weights/{args.name}/{file.name}``, parsed at load time, rendered by reading fields
+only. A field renders plain scalars only (text, numbers, booleans, paths, numpy and torch 0-d
+scalars): a container or any other object is missing, never its ``str()``; a field read through a
+secret-looking name renders as ``****``."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, final
 
 from ..errors import Missing, UnsafePath
+from ..runtime.masking import MASKED, scalar_text, secret_path
 from .fields import field_problem, head_problem
 from .paths import follow, parse_path
 
@@ -38,6 +42,7 @@ class Template:
     text: str
     parts: tuple[str | Field, ...]
     constant: str | None = None  # the rendered text when there is no field: nothing to do per call
+    mask: tuple[str, ...] | None = None  # secret-looking names (None: the built-in SECRET_KEYS)
 
     @property
     def is_constant(self) -> bool:
@@ -46,9 +51,12 @@ class Template:
     def render(self, lookup: Callable[[str], Any], empty: list[str] | None = None) -> str:
         """Fill the fields; ``lookup(root)`` gives the object a root name stands for. A field
         that is missing or empty and has no default renders as "" and, given ``empty``, is
-        added to it (as it is written, e.g. ``{args.name}``)."""
+        added to it (as it is written, e.g. ``{args.name}``). Only a plain scalar renders: a
+        container or another object counts as missing. A field with a secret-looking name in its
+        path renders as ``****``."""
         if self.constant is not None:
             return self.constant
+        mask = self.mask if self.mask is not None else _secret_keys()
         out: list[str] = []
         for part in self.parts:
             if isinstance(part, str):
@@ -60,8 +68,9 @@ class Template:
                     got = follow(lookup(alt[0]), alt[1:], ".".join(alt)) if len(alt) > 1 else lookup(alt[0])
                 except (Missing, UnsafePath):
                     continue
-                if got is not None and got != "":
-                    value = str(got)
+                text = scalar_text(got)
+                if text:
+                    value = MASKED if secret_path(alt, mask) else text
                     break
             else:
                 if part.default is not None:
@@ -72,9 +81,16 @@ class Template:
         return "".join(out)
 
 
-def parse_template(text: str, roots: Collection[str]) -> Template:
+def _secret_keys() -> tuple[str, ...]:
+    from .builder import SECRET_KEYS
+
+    return SECRET_KEYS
+
+
+def parse_template(text: str, roots: Collection[str], mask: tuple[str, ...] | None = None) -> Template:
     """Parse ``text``; raise TemplateError saying what is wrong (every field that names nothing,
-    or the first misplaced brace). ``roots`` are the allowed field roots."""
+    or the first misplaced brace). ``roots`` are the allowed field roots; ``mask`` the patterns of
+    secret-looking names (None: the built-in ones)."""
     problems: list[str] = []
     parts: list[str | Field] = []
     literal: list[str] = []
@@ -118,7 +134,7 @@ def parse_template(text: str, roots: Collection[str]) -> Template:
     if literal or not parts:
         parts.append("".join(literal))
     constant = "".join(p for p in parts if isinstance(p, str)) if all(isinstance(p, str) for p in parts) else None
-    return Template(text, tuple(parts), constant)
+    return Template(text, tuple(parts), constant, mask)
 
 
 def _parse_field(inner: str, roots: Collection[str]) -> Field:

@@ -95,7 +95,7 @@ def compile_config(config: Config) -> Compiled:
         for spec in specs
         if (looks_for := KINDS[spec.kind].looks_for) is not None
     )
-    session = Session(config.sink, config.strict, config.file, watched)
+    session = Session(config.sink, config.strict, config.file, watched, config.snapshot_budget)
     wanting = tuple(
         (spec, condition)
         for event in _IMAGE_EVENTS

@@ -5,21 +5,18 @@ callbacks pickle (Ultralytics ships them to DDP workers with cloudpickle)."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
 from ..config.events import BATCH_EVENTS
-from ..config.model import ActionSpec
+from ..config.model import SNAPSHOT_BUDGET_MB, ActionSpec
 from ..errors import HooksError
 from ..log import logger
 from ..sinks.base import Sink, SinkFactory
 from ..sinks.null import NullSink
 from .context import Context
 
-__all__ = ["FLUSH_INTERVAL_S", "LoggingFailed", "Session", "is_main_process"]
-
-FLUSH_INTERVAL_S = 0.5
+__all__ = ["LoggingFailed", "Session", "is_main_process"]
 
 
 class LoggingFailed(HooksError):
@@ -38,13 +35,14 @@ class Session:
         strict: bool,
         config_file: str,
         watched: tuple[tuple[ActionSpec, str], ...] = (),
+        snapshot_budget: int = SNAPSHOT_BUDGET_MB << 20,
     ) -> None:
         self.factory = factory
         self.strict = strict
         self.config_file = config_file
         self.watched = watched  # file-finding actions of a training, and what each looks for
+        self.snapshot_budget = snapshot_budget  # bytes a run may copy for `snapshot: true`
         self._main: bool | None = None  # RANK is read once per process (a DDP worker unpickles anew)
-        self._flushed = 0.0
         self._reset()
 
     @property
@@ -68,6 +66,8 @@ class Session:
         self.uploads: dict[int, int] = {}  # per action: files uploaded in this run
         self.looked: dict[int, list[Path]] = {}  # per action: the folders it looked in
         self.forced_plots: tuple[Any, Any] | None = None  # (validator, its own args.plots)
+        self.snapshot_bytes = 0  # copied for `snapshot: true` in this run
+        self.snapshots_skipped: list[int] = []  # sizes of those skipped once the budget was reached
 
     def __getstate__(self) -> dict[str, Any]:
         # A copy in another process starts clean: no run handle, no trainer.
@@ -76,12 +76,12 @@ class Session:
             "strict": self.strict,
             "config_file": self.config_file,
             "watched": self.watched,
+            "snapshot_budget": self.snapshot_budget,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._main = None
-        self._flushed = 0.0
         self._reset()
 
     # ---------------------------------------------------------------- used by the callbacks
@@ -171,13 +171,11 @@ class Session:
         self.warn_once(spec, "failed", f"failed and was skipped (later failures of it are counted): {error!r}")
 
     def flush(self) -> None:
-        """Make what was logged durable; at most every FLUSH_INTERVAL_S (a real epoch is longer,
-        so every epoch end still flushes; a stream of instant epochs does not pay for each)."""
+        """Make what was logged durable: called once the configuration is logged and at every
+        epoch end, never throttled (a throttle skipped the end of a short epoch, which a hard kill
+        then lost). Batch events never flush. For Neptune offline this is one write of its
+        buffered log file, microseconds."""
         if self._sink is not None:
-            now = time.monotonic()
-            if now - self._flushed < FLUSH_INTERVAL_S:
-                return
-            self._flushed = now
             try:
                 self._sink.flush()
             except Exception as e:
@@ -198,6 +196,8 @@ class Session:
                 f"({earlier[1].label}); the tracker keeps only the last. Give each file its own field, "
                 "e.g. with {stem} in `to:`",
             )
+        if snapshot and not self._within_budget(spec, path, file):
+            return
         self.fields[path] = (file, spec)
         sink = self.sink(ctx)
         if figure is not None:
@@ -205,6 +205,26 @@ class Session:
         else:
             sink.upload(path, file, snapshot=snapshot)
         self.uploads[id(spec)] = self.uploads.get(id(spec), 0) + 1
+
+    def _within_budget(self, spec: ActionSpec, path: str, file: Path) -> bool:
+        """Whether a snapshot of ``file`` fits in what is left of the run's budget; once one does
+        not, no later one is taken (one warning now, the count at the end)."""
+        size = os.stat(file).st_size
+        if not self.snapshots_skipped and self.snapshot_bytes + size <= self.snapshot_budget:
+            self.snapshot_bytes += size
+            return True
+        if not self.snapshots_skipped:
+            logger.warning(
+                "%s: the run's snapshot budget (%s) is reached: %s (%s) was not copied to '%s', and no "
+                "later snapshot of this run will be; `snapshot_budget_mb:` in the config you load sets it",
+                spec.label,
+                _mb(self.snapshot_budget),
+                file,
+                _mb(size),
+                path,
+            )
+        self.snapshots_skipped.append(size)
+        return False
 
     def look(self, spec: ActionSpec, folder: Path) -> None:
         """Note a folder an action looked in for files (named if it never finds any)."""
@@ -234,8 +254,16 @@ class Session:
     def stop(self) -> None:
         if self.training and self.watched:
             self.report_empty(self.watched)
-        sink, failures = self._sink, self.failures
+        sink, failures, skipped = self._sink, self.failures, self.snapshots_skipped
         self._reset()
+        if skipped:
+            logger.warning(
+                "%s: %d snapshot(s) (%s) were skipped in this run: its snapshot budget of %s was reached",
+                self.config_file,
+                len(skipped),
+                _mb(sum(skipped)),
+                _mb(self.snapshot_budget),
+            )
         if failures:
             total = sum(failures.values())
             logger.warning(
@@ -252,3 +280,7 @@ class Session:
                     logger.info("%s", where)
             except Exception as e:
                 logger.warning("%s: stopping the run failed: %r", self.config_file, e)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):,.1f} MB"

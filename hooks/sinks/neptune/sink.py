@@ -5,6 +5,7 @@ switched off for a training this sink logs."""
 from __future__ import annotations
 
 import os
+import stat
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from ...config.events import EVENTS
 from ...config.templates import Template
 from ...errors import Missing
 from ...log import logger
+from ...runtime.masking import scalar_text
 from ..resume import RunIdentity, run_identity
 from .runlog import PART_FIELD, RUN_ID_FIELD
 
@@ -22,6 +24,7 @@ __all__ = [
     "NeptuneSink",
     "NeptuneSinkFactory",
     "effective_mode",
+    "read_regular",
     "silence_builtin_neptune",
     "storable",
 ]
@@ -137,10 +140,10 @@ def _standalone(lookup: Callable[[str], Any]) -> tuple[str, str] | None:
     except (Missing, KeyError):
         return None
     args = getattr(obj, "args", None)
-    mode = str(getattr(args, "mode", "") or EVENTS[str(lookup("event"))].obj)
-    save_dir = getattr(obj, "save_dir", None)
-    name = getattr(args, "name", None) or (Path(save_dir).name if save_dir else "")
-    return mode, str(name)
+    mode = scalar_text(getattr(args, "mode", "")) or EVENTS[str(lookup("event"))].obj
+    save_dir = scalar_text(getattr(obj, "save_dir", None))
+    name = scalar_text(getattr(args, "name", None)) or (Path(save_dir).name if save_dir else "")
+    return mode, name
 
 
 def _identity(lookup: Callable[[str], Any]) -> RunIdentity | None:
@@ -195,6 +198,19 @@ def _builtin_switched_off(obj: Any) -> None:
     """Stands where a callback of Ultralytics' built-in Neptune integration was."""
 
 
+def read_regular(file: Path) -> bytes:
+    """The bytes of a regular file, opened once without following a symlink at its last part
+    (where the OS has O_NOFOLLOW), checked to be a regular file on that descriptor, and read from
+    it: what was checked is what is read, even if the name is swapped for a symlink meanwhile."""
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # a FIFO must not stall the training
+    fd = os.open(file, flags)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{file} is not a regular file; not copied")
+        return f.read()
+
+
 def _first_line(error: Exception) -> str:
     # Neptune's exceptions carry a banner and ANSI colours; the first real sentence is enough.
     import re
@@ -226,8 +242,10 @@ class NeptuneSink:
     def upload(self, path: str, file: Path, *, snapshot: bool = False) -> None:
         if snapshot:
             # Offline mode stores File(path) as the path alone; a copy keeps this moment's content.
-            value = self._file.from_content(file.read_bytes(), extension=file.suffix.lstrip(".") or None)
+            value = self._file.from_content(read_regular(file), extension=file.suffix.lstrip(".") or None)
         else:
+            # Only the path is recorded: offline, the file is read at `neptune sync` time (async
+            # mode: by the client's upload thread), so what is read then is what is there then.
             value = self._file(str(file))
         self._run[path].upload(value)
 
