@@ -6,7 +6,7 @@ secret-looking name renders as ``****``."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, final
 
 from ..errors import Missing, UnsafePath
@@ -30,6 +30,7 @@ class TemplateError(ValueError):
 class Field:
     alternatives: tuple[tuple[str, ...], ...]  # `{a|b}`: the first that is set and not empty wins
     default: str | None  # `{a:-text}`
+    secret: tuple[bool, ...] = ()  # per alternative: read through a secret-looking name (renders ****)
 
     @property
     def text(self) -> str:
@@ -42,7 +43,6 @@ class Template:
     text: str
     parts: tuple[str | Field, ...]
     constant: str | None = None  # the rendered text when there is no field: nothing to do per call
-    mask: tuple[str, ...] | None = None  # secret-looking names (None: the built-in SECRET_KEYS)
 
     @property
     def is_constant(self) -> bool:
@@ -56,21 +56,20 @@ class Template:
         path renders as ``****``."""
         if self.constant is not None:
             return self.constant
-        mask = self.mask if self.mask is not None else _secret_keys()
         out: list[str] = []
         for part in self.parts:
             if isinstance(part, str):
                 out.append(part)
                 continue
             value = ""
-            for alt in part.alternatives:
+            for alt, secret in zip(part.alternatives, part.secret, strict=True):
                 try:
                     got = follow(lookup(alt[0]), alt[1:], ".".join(alt)) if len(alt) > 1 else lookup(alt[0])
                 except (Missing, UnsafePath):
                     continue
                 text = scalar_text(got)
                 if text:
-                    value = MASKED if secret_path(alt, mask) else text
+                    value = MASKED if secret else text
                     break
             else:
                 if part.default is not None:
@@ -134,7 +133,13 @@ def parse_template(text: str, roots: Collection[str], mask: tuple[str, ...] | No
     if literal or not parts:
         parts.append("".join(literal))
     constant = "".join(p for p in parts if isinstance(p, str)) if all(isinstance(p, str) for p in parts) else None
-    return Template(text, tuple(parts), constant, mask)
+    # Whether a field is secret depends on its names only: decided here, once.
+    patterns = mask if mask is not None else _secret_keys()
+    parts = [
+        p if isinstance(p, str) else replace(p, secret=tuple(secret_path(a, patterns) for a in p.alternatives))
+        for p in parts
+    ]
+    return Template(text, tuple(parts), constant)
 
 
 def _parse_field(inner: str, roots: Collection[str]) -> Field:
