@@ -238,3 +238,47 @@ def test_the_parts_of_a_resumed_run_read_as_one_with_the_later_part_winning(tmp_
     assert [(p.step, p.value) for p in joined.series["loss"]] == [(1, 1.0), (2, 2.0), (3, 3.0), (4, 4.0)]
     assert (joined.fields["only_first"], joined.fields["only_second"]) == (1, 2)
     assert joined.training_id == "abc" and joined.path == groups[1][0]
+
+
+def test_an_action_uploading_each_image_once_keeps_the_final_validations_images(tmp_path: Path) -> None:
+    """`default` uploads val_batch* once, as they appear: Ultralytics draws them at the final
+    validation (of best.pt), and those are the ones uploaded, not epoch 1's."""
+    sink = RecordingSink()
+    c = compiled("events:\n  on_val_end: [{files: {glob: 'val_batch*.jpg', to: 'Validation/{stem}'}}]\n", sink)
+    steps: list[int] = []
+    c_val_end = c["on_val_end"]
+
+    def watch(validator: Any) -> None:
+        c_val_end(validator)
+        if sink.of("upload") and not steps:
+            steps.append(validator.training)
+
+    simulate_training({**dict(c), "on_val_end": watch}, tmp_path / "run", epochs=3)
+    assert [r.path for r in sink.of("upload")] == ["Validation/val_batch0_labels", "Validation/val_batch0_pred"]
+    assert steps == [False]  # uploaded at the final validation, not during training
+
+
+@pytest.mark.parametrize(
+    ("action", "drawn_at"),
+    [
+        ("{glob: 'val_batch*.jpg', to: 'V/{stem}', once: false}", []),  # yolov8-neptune: as the original
+        ("{glob: 'val_batch*.jpg', to: 'V/{epoch}/{stem}', once: false}", [1, 2, 3]),  # each epoch kept apart
+        ("{glob: 'val_batch*.jpg', to: 'V/{stem}', when: {epoch: 2}}", [2]),  # an epoch picked
+    ],
+)
+def test_images_are_drawn_only_for_actions_that_pick_epochs_or_keep_them_apart(
+    tmp_path: Path, action: str, drawn_at: list[int]
+) -> None:
+    sink = RecordingSink()
+    c = compiled(f"events:\n  on_val_end: [{{files: {action}}}]\n", sink)
+    drawn: list[int] = []
+
+    def seen(validator: Any) -> None:  # after ours: were this validation's images drawn?
+        if validator.training and validator.args.plots:
+            drawn.append(int(validator._trainer_epoch) + 1)
+
+    t = StandInTrainer(tmp_path / "run", epochs=3, callbacks={**dict(c)})
+    t.add_callback("on_val_start", lambda v: setattr(v, "_trainer_epoch", t.epoch))
+    t.add_callback("on_val_batch_end", seen)
+    t.train()
+    assert sorted(set(drawn)) == drawn_at

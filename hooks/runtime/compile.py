@@ -100,7 +100,7 @@ def compile_config(config: Config) -> Compiled:
         (spec, condition)
         for event in _IMAGE_EVENTS
         for spec, condition, _ in compiled_steps.get(event, ())
-        if (take := KINDS[spec.kind].would_take) is not None and any(take(spec, n) for n in DRAWN_NAMES)
+        if _wants_drawing(spec)
     )
     switch = PlotSwitch(wanting) if wanting else None
     # Each kind of object with an action gets its end event, which ends a run of its own.
@@ -111,6 +111,22 @@ def compile_config(config: Config) -> Compiled:
         if steps or event in _TRACKED or event in ends or plot_hook:
             callbacks[event] = _event_callback(event, steps, session, switch if plot_hook else None)
     return Compiled(config, callbacks, session)
+
+
+def _wants_drawing(spec: ActionSpec) -> bool:
+    """An action asks for validation images at chosen epochs when it would take them and either
+    picks epochs (`when:` epoch, first, last, every) or keeps each epoch's apart (`{epoch}` or
+    `{step}` in its `to:`). Any other keeps Ultralytics' own drawing: the final validation's, of
+    the best weights (drawing earlier would only replace those, or cost the training for nothing)."""
+    take = KINDS[spec.kind].would_take
+    if take is None or not any(take(spec, name) for name in DRAWN_NAMES):
+        return False
+    when = spec.when
+    if when.epochs or when.first or when.last or when.every is not None:
+        return True
+    to = getattr(spec.body, "to", None)
+    fields = [p for p in getattr(to, "parts", ()) if not isinstance(p, str)]
+    return any(alt[0] in ("epoch", "step") for f in fields for alt in f.alternatives)
 
 
 def _same_object(event: str) -> tuple[str, ...]:
