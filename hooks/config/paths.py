@@ -9,12 +9,12 @@ from typing import Any, Final
 
 from ..errors import Missing, UnsafePath
 
-__all__ = ["follow", "parse_path"]
+__all__ = ["CODE_TYPES", "follow", "parse_path"]
 
 _SEGMENT: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 # Objects a path may never pass through or return: from these, code and globals are one step away.
-_FORBIDDEN: Final = (
+CODE_TYPES: Final = (
     types.ModuleType,
     types.FunctionType,
     types.BuiltinFunctionType,
@@ -43,7 +43,7 @@ def parse_path(text: str) -> tuple[str, ...] | str:
 def follow(obj: Any, parts: tuple[str, ...], shown: str) -> Any:
     """Read ``obj.parts[0].parts[1]…``; mappings are read by key. Raises Missing or UnsafePath."""
     for i, part in enumerate(parts):
-        if isinstance(obj, _FORBIDDEN):
+        if isinstance(obj, CODE_TYPES):
             raise UnsafePath(f"{shown}: '{'.'.join(parts[:i])}' is not plain data")
         if isinstance(obj, Mapping):
             if part not in obj:
@@ -56,6 +56,6 @@ def follow(obj: Any, parts: tuple[str, ...], shown: str) -> Any:
                 raise Missing(f"{shown}: no attribute '{part}' on {type(obj).__name__}") from None
         if obj is None:
             raise Missing(f"{shown} is not set yet")
-    if isinstance(obj, _FORBIDDEN):
+    if isinstance(obj, CODE_TYPES):
         raise UnsafePath(f"{shown} is not plain data")
     return obj

@@ -10,28 +10,17 @@ from __future__ import annotations
 import fnmatch
 import re
 import sys
-import types
 from collections.abc import Callable, Mapping, Sequence, Set
 from functools import lru_cache
 from pathlib import PurePath
 from typing import Any, Final
 
+from ..config.paths import CODE_TYPES
+
 __all__ = ["MASKED", "Secret", "plain", "scalar_text", "secret_name", "secret_path"]
 
 MASKED: Final = "****"
 
-# Objects never written as data: code and globals are one step from them.
-_CODE: Final = (
-    types.ModuleType,
-    types.FunctionType,
-    types.BuiltinFunctionType,
-    types.MethodType,
-    types.CodeType,
-    types.FrameType,
-    types.TracebackType,
-    types.GeneratorType,
-    type,
-)
 _DEPTH: Final = 16  # deeper than this, an object is written as its type's name
 _SPLIT: Final = re.compile(r"[/.]")
 
@@ -100,7 +89,8 @@ def plain(value: Any, secret: Secret = lambda key: False, _depth: int = 0, _seen
     item = _numeric_scalar(value)
     if item is not None:
         return item
-    if isinstance(value, _CODE) or _depth >= _DEPTH or id(value) in _seen:
+    # Code and globals are never written as data: from them, code is one step away.
+    if isinstance(value, CODE_TYPES) or _depth >= _DEPTH or id(value) in _seen:
         return f"<{type(value).__name__}>"
     seen = _seen | {id(value)}
     depth = _depth + 1
