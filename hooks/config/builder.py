@@ -10,6 +10,7 @@ from typing import Final
 from ..errors import Issue
 from ..registry import PluginError
 from ..runtime.context import FILE_SHORTHANDS
+from ..runtime.masking import SECRET_KEYS
 from ..sources.registry import SOURCES, SourceKind
 from .broken import Broken
 from .confine import check_glob, check_name, check_relative
@@ -23,17 +24,6 @@ from .templates import Template, TemplateError, parse_template
 
 __all__ = ["CONTEXT_HEADS", "FILE_HEADS", "PRESET_PATHS", "SECRET_KEYS", "Builder"]
 
-# Keys whose values never leave the process (case-insensitive globs); `mask_keys:` adds to them.
-SECRET_KEYS: Final = (
-    "*token*",
-    "*password*",
-    "*passwd*",
-    "*secret*",
-    "*api_key*",
-    "*apikey*",
-    "*credential*",
-    "*private_key*",
-)
 
 # What an attribute path (`from:`) or a template field ({trainer.…}) written in a preset may start
 # with: the run's arguments, metrics, losses and timings. The trainer holds much more (the

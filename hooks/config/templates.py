@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any, final
 
 from ..errors import Missing, UnsafePath
-from ..runtime.masking import MASKED, scalar_text, secret_path
+from ..runtime.masking import MASKED, SECRET_KEYS, scalar_text, secret_path
 from .fields import field_problem, head_problem
 from .paths import follow, parse_path
 
@@ -80,12 +80,6 @@ class Template:
         return "".join(out)
 
 
-def _secret_keys() -> tuple[str, ...]:
-    from .builder import SECRET_KEYS
-
-    return SECRET_KEYS
-
-
 def parse_template(text: str, roots: Collection[str], mask: tuple[str, ...] | None = None) -> Template:
     """Parse ``text``; raise TemplateError saying what is wrong (every field that names nothing,
     or the first misplaced brace). ``roots`` are the allowed field roots; ``mask`` the patterns of
@@ -134,7 +128,7 @@ def parse_template(text: str, roots: Collection[str], mask: tuple[str, ...] | No
         parts.append("".join(literal))
     constant = "".join(p for p in parts if isinstance(p, str)) if all(isinstance(p, str) for p in parts) else None
     # Whether a field is secret depends on its names only: decided here, once.
-    patterns = mask if mask is not None else _secret_keys()
+    patterns = mask if mask is not None else SECRET_KEYS
     parts = [
         p if isinstance(p, str) else replace(p, secret=tuple(secret_path(a, patterns) for a in p.alternatives))
         for p in parts

@@ -17,9 +17,21 @@ from typing import Any, Final
 
 from ..config.paths import CODE_TYPES
 
-__all__ = ["MASKED", "Secret", "plain", "scalar_text", "secret_name", "secret_path"]
+__all__ = ["MASKED", "SECRET_KEYS", "Secret", "plain", "scalar_text", "secret_name", "secret_path"]
 
 MASKED: Final = "****"
+
+# Names whose values never leave the process (case-insensitive globs); `mask_keys:` adds to them.
+SECRET_KEYS: Final = (
+    "*token*",
+    "*password*",
+    "*passwd*",
+    "*secret*",
+    "*api_key*",
+    "*apikey*",
+    "*credential*",
+    "*private_key*",
+)
 
 _DEPTH: Final = 16  # deeper than this, an object is written as its type's name
 _SPLIT: Final = re.compile(r"[/.]")

@@ -65,7 +65,6 @@ class Session:
         self.fields: dict[str, tuple[Path, ActionSpec]] = {}  # field path -> the file uploaded there
         self.uploads: dict[int, int] = {}  # per action: files uploaded in this run
         self.looked: dict[int, list[Path]] = {}  # per action: the folders it looked in
-        self.forced_plots: tuple[Any, Any] | None = None  # (validator, its own args.plots)
         self.snapshot_bytes = 0  # copied for `snapshot: true` in this run
         self.snapshots_skipped: list[int] = []  # sizes of those skipped once the budget was reached
 
@@ -232,9 +231,9 @@ class Session:
         if folder not in folders:
             folders.append(folder)
 
-    def report_empty(self, watched: tuple[tuple[ActionSpec, str], ...]) -> None:
+    def report_empty(self) -> None:
         """At the end of a training: one warning per file-finding action that uploaded nothing."""
-        for spec, looks_for in watched:
+        for spec, looks_for in self.watched:
             if self.uploads.get(id(spec)):
                 continue
             folders = self.looked.get(id(spec))
@@ -253,7 +252,7 @@ class Session:
 
     def stop(self) -> None:
         if self.training and self.watched:
-            self.report_empty(self.watched)
+            self.report_empty()
         sink, failures, skipped = self._sink, self.failures, self.snapshots_skipped
         self._reset()
         if skipped:

@@ -136,11 +136,12 @@ def _standalone(lookup: Callable[[str], Any]) -> tuple[str, str] | None:
     except Missing:
         pass
     try:
-        obj = lookup(EVENTS[str(lookup("event"))].obj)
+        kind = EVENTS[str(lookup("event"))].obj
+        obj = lookup(kind)
     except (Missing, KeyError):
         return None
     args = getattr(obj, "args", None)
-    mode = scalar_text(getattr(args, "mode", "")) or EVENTS[str(lookup("event"))].obj
+    mode = scalar_text(getattr(args, "mode", "")) or kind
     save_dir = scalar_text(getattr(obj, "save_dir", None))
     name = scalar_text(getattr(args, "name", None)) or (Path(save_dir).name if save_dir else "")
     return mode, name
