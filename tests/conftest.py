@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,6 +37,10 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None
     """Tests never see the developer's Neptune settings and never write outside tmp_path."""
     for name in ("NEPTUNE_MODE", "NEPTUNE_API_TOKEN", "NEPTUNE_PROJECT", "RANK", "HOOKS_CONFIG"):
         monkeypatch.delenv(name, raising=False)
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN"):
+        monkeypatch.delenv(name, raising=False)
+    # MLflow looks up its telemetry host in the background; nothing here may reach the internet.
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.setenv("NEPTUNE_DATA_DIRECTORY", str(tmp_path / ".neptune"))
     yield
 
@@ -80,3 +85,13 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunLog]:
     result, run = train_offline([*argv, "--epochs", str(REAL_TRAINING_EPOCHS), "--forbid-network"], work)
     assert "hooks: Neptune offline run saved in" in result.stderr
     return Path(result.stdout.split("SAVE_DIR=")[1].split()[0]), run
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One real `mlflow server` (SQLite backend, proxied artifacts) on 127.0.0.1 for the session,
+    stopped at its end. Tests that stop and restart a server start their own (tests/mlflow_server.py)."""
+    from tests.mlflow_server import MlflowServer
+
+    with MlflowServer(tmp_path_factory.mktemp("mlflow-server")) as server:
+        yield server

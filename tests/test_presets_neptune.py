@@ -195,9 +195,9 @@ def test_ultralytics_builtin_neptune_is_switched_off_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Ultralytics ≤ 8.4.131 adds its own Neptune callbacks after the model's; only ours may log."""
-    from hooks.sinks.neptune import sink as _runtime
+    from hooks.sinks import ultralytics as _builtin
 
-    monkeypatch.setattr(_runtime, "_warned_builtin", False)
+    monkeypatch.setattr(_builtin, "_warned", set())
     calls: list[str] = []
 
     def builtin(event: str) -> Any:

@@ -118,5 +118,5 @@ def test_the_shipped_schema_is_generated_from_the_tracker_registry() -> None:
     from hooks.sinks.registry import SINKS
 
     shipped = load_schema()
-    assert set(shipped["properties"]["sink"]["properties"]) == set(SINKS.builtin) == {"neptune"}
+    assert set(shipped["properties"]["sink"]["properties"]) == set(SINKS.builtin) == {"neptune", "mlflow"}
     assert full_schema(plugins=False) == shipped

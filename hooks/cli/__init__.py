@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import HooksError
-from . import explain, init, presets, report, runs, schema, show, train, validate
+from . import explain, init, presets, report, runs, schema, show, sync, train, validate
 
 __all__ = ["main"]
 
@@ -22,6 +22,7 @@ _COMMANDS = {
     "train": train,
     "runs": runs,
     "report": report,
+    "sync": sync,
 }
 
 

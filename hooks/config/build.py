@@ -131,10 +131,11 @@ def _sinks(b: Builder, configured: Mapping[str, Any]) -> SinkFactory:
     """One factory per tracker under `sink:` (the default tracker when none is named); several
     are fanned out: every action goes to each."""
     factories: list[tuple[str, SinkFactory]] = []
+    switched_off = [name for name, options in configured.items() if options is False]
     for name, options in (configured or {DEFAULT_SINK: {}}).items():
         b.at = ("sink", name)
-        if b.broken.at(b.at):
-            continue  # the schema reported it
+        if b.broken.at(b.at) or options is False:
+            continue  # the schema reported it, or `false` switched it off
         try:
             sink_type = SINKS[name]
         except (KeyError, PluginError) as e:
@@ -152,6 +153,13 @@ def _sinks(b: Builder, configured: Mapping[str, Any]) -> SinkFactory:
         b.partial = b.broken.within(b.at)
         factories.append((name, sink_type.build(b, kept)))
         b.partial = False
+    if switched_off and len(switched_off) == len(configured):
+        b.at = ()
+        b.fail(
+            ("sink",),
+            f"every tracker is switched off ({', '.join(f'{n}: false' for n in switched_off)}), so nothing "
+            "would be logged; name one, e.g. `sink: {mlflow: {}}`",
+        )
     if len(factories) == 1:
         return factories[0][1]
     return FanOutFactory(tuple(factories))

@@ -71,8 +71,19 @@ def _schema_for(sinks: tuple[str, ...]) -> dict[str, Any]:
     from ..sinks.registry import SINKS
 
     schema = copy.deepcopy(load_schema())
-    schema["properties"]["sink"]["properties"] = {name: dict(SINKS[name].schema) for name in sinks}
+    schema["properties"]["sink"]["properties"] = {name: switchable(SINKS[name].schema) for name in sinks}
     return schema
+
+
+def switchable(options: Mapping[str, Any]) -> dict[str, Any]:
+    """A tracker's schema under `sink:`: its options, or `false`, which switches off a tracker that
+    a config this one extends names (`sink: {neptune: false, mlflow: {}}`)."""
+    return {
+        "title": options.get("title", ""),
+        "description": f"{options.get('description', '')} false: not this tracker (one a parent config names).",
+        "if": {"const": False},
+        "else": dict(options),
+    }
 
 
 def _validator() -> Any:

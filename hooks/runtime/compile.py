@@ -78,7 +78,7 @@ def compile_when(when: When) -> Condition | None:
 
 
 # Bookkeeping the session needs even when a config has no action on these events.
-_TRACKED = ("on_pretrain_routine_start", "on_train_epoch_end", "on_fit_epoch_end", "on_train_end")
+_TRACKED = ("on_pretrain_routine_start", "on_train_epoch_end", "on_fit_epoch_end", "on_train_end", "teardown")
 # Where a validation's images are looked for: where an action may want them drawn.
 _IMAGE_EVENTS = ("on_val_end", "on_fit_epoch_end")
 
@@ -144,11 +144,17 @@ def _event_callback(
     # Durable at every epoch end, and once the configuration is logged before the first epoch.
     flush = event in ("on_fit_epoch_end", "on_pretrain_routine_start")
     ends = event in END_EVENTS
+    teardown = event == "teardown"
     val_start = switch is not None and event == "on_val_start"
     val_end = switch is not None and event == "on_val_end"
 
     def callback(obj: Any) -> None:
         if not session.main_process:
+            return
+        unfinished = teardown and session.training and session.trainer is obj
+        if teardown and not steps:
+            if unfinished:
+                session.stop(failed=True)  # on_train_end never came: the training raised or was interrupted
             return
         ctx = session.context(event, obj_kind, obj)
         if switch is not None:
@@ -175,6 +181,8 @@ def _event_callback(
             session.flush()
         elif ends and (event == "on_train_end" or ctx.trainer is None):
             session.stop()  # a training, or a validation, prediction or export of its own
+        elif unfinished:
+            session.stop(failed=True)  # on_train_end never came: the training raised or was interrupted
 
     callback.__name__ = callback.__qualname__ = f"hooks_{event}"
     callback.yaml_hooks = True  # type: ignore[attr-defined]  # attach() finds its earlier callbacks by it

@@ -250,8 +250,10 @@ class Session:
                 where,
             )
 
-    def stop(self) -> None:
-        if self.training and self.watched:
+    def stop(self, *, failed: bool = False) -> None:
+        """End the run (``failed``: the training ended without on_train_end, so it raised or was
+        interrupted; a tracker that records a run's status says so)."""
+        if self.training and self.watched and not failed:
             self.report_empty()
         sink, failures, skipped = self._sink, self.failures, self.snapshots_skipped
         self._reset()
@@ -274,6 +276,9 @@ class Session:
             )
         if sink is not None:
             try:
+                mark = getattr(sink, "fail", None) if failed else None
+                if mark is not None:
+                    mark()
                 where = sink.stop()
                 if where:
                     logger.info("%s", where)

@@ -36,7 +36,8 @@ class Sink(Protocol):
         """Make everything logged so far durable."""
 
     def stop(self) -> str:
-        """Close the run; return a sentence telling the user where its data is."""
+        """Close the run; return a sentence telling the user where its data is. A sink may also
+        have ``fail()``, called just before ``stop()`` when the training raised or was interrupted."""
 
 
 class SinkFactory(Protocol):

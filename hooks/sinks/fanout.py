@@ -74,6 +74,12 @@ class FanOutSink:
     def flush(self) -> None:
         self._each(lambda s: s.flush())
 
+    def fail(self) -> None:
+        for _, sink in self._sinks:
+            mark = getattr(sink, "fail", None)
+            if mark is not None:
+                mark()
+
     def stop(self) -> str:
         said: list[str] = []
         for name, sink in self._sinks:

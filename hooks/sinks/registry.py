@@ -31,9 +31,11 @@ def sink_schemas(*, plugins: bool = True) -> dict[str, Any]:
 
 
 def _builtins() -> None:
+    from .mlflow import SINK as mlflow
     from .neptune import SINK as neptune
 
     SINKS.add(neptune.name, neptune, builtin=True)
+    SINKS.add(mlflow.name, mlflow, builtin=True)
 
 
 _builtins()

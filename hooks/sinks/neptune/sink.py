@@ -5,19 +5,19 @@ switched off for a training this sink logs."""
 from __future__ import annotations
 
 import os
-import stat
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, final
 
-from ...config.events import EVENTS
 from ...config.templates import Template
 from ...errors import Missing
 from ...log import logger
-from ...runtime.masking import scalar_text
+from ..files import read_regular
 from ..resume import RunIdentity, run_identity
+from ..ultralytics import standalone as run_standalone
+from ..ultralytics import switch_off_builtin
 from .runlog import PART_FIELD, RUN_ID_FIELD
 
 __all__ = [
@@ -25,7 +25,6 @@ __all__ = [
     "NeptuneSinkFactory",
     "effective_mode",
     "read_regular",
-    "silence_builtin_neptune",
     "storable",
 ]
 
@@ -71,14 +70,14 @@ class NeptuneSinkFactory:
         return "a Neptune run (" + "; ".join(bits) + ")"
 
     def prepare(self, trainer: Any) -> None:
-        silence_builtin_neptune(trainer)
+        switch_off_builtin(trainer, "neptune")
 
     def init_kwargs(self, lookup: Callable[[str], Any]) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"mode": effective_mode(self.mode)}
         project = self.project.render(lookup) if self.project else ""
         kwargs["project"] = project or None  # None: the client reads NEPTUNE_PROJECT
         name = self.name.render(lookup) if self.name else ""
-        standalone = _standalone(lookup)
+        standalone = run_standalone(lookup)
         if standalone is not None:  # a validation or prediction of its own: named by its mode
             mode, own_name = standalone
             name = f"{mode}: {name or own_name}" if (name or own_name) else mode
@@ -128,25 +127,6 @@ class NeptuneSinkFactory:
         return NeptuneSink(run, kwargs["mode"])
 
 
-def _standalone(lookup: Callable[[str], Any]) -> tuple[str, str] | None:
-    """(mode, name) of a validation, prediction or export outside a training; None in a training."""
-    try:
-        lookup("trainer")
-        return None
-    except Missing:
-        pass
-    try:
-        kind = EVENTS[str(lookup("event"))].obj
-        obj = lookup(kind)
-    except (Missing, KeyError):
-        return None
-    args = getattr(obj, "args", None)
-    mode = scalar_text(getattr(args, "mode", "")) or kind
-    save_dir = scalar_text(getattr(obj, "save_dir", None))
-    name = scalar_text(getattr(args, "name", None)) or (Path(save_dir).name if save_dir else "")
-    return mode, name
-
-
 def _identity(lookup: Callable[[str], Any]) -> RunIdentity | None:
     try:
         trainer = lookup("trainer")
@@ -165,51 +145,6 @@ def storable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return str(value)
     return value
-
-
-_BUILTIN_NEPTUNE = "ultralytics.utils.callbacks.neptune"
-_warned_builtin = False
-
-
-def silence_builtin_neptune(trainer: Any) -> int:
-    """Ultralytics ≤ 8.4.131 has its own Neptune integration; switched on, it would log the same
-    run a second time. Replace its callbacks on this trainer with no-ops (in place, so a callback
-    loop that is running keeps its positions) and say so once per process."""
-    global _warned_builtin
-    callbacks = getattr(trainer, "callbacks", None)
-    if not isinstance(callbacks, dict):
-        return 0
-    replaced = 0
-    for fns in callbacks.values():
-        for i, fn in enumerate(fns):
-            if getattr(fn, "__module__", None) == _BUILTIN_NEPTUNE:
-                fns[i] = _builtin_switched_off
-                replaced += 1
-    if replaced and not _warned_builtin:
-        _warned_builtin = True
-        logger.warning(
-            "Ultralytics' built-in Neptune integration is on as well; it is switched off for this "
-            "training so the run is logged once, by yaml-hooks. Turn it off for good with "
-            "`yolo settings neptune=False`."
-        )
-    return replaced
-
-
-def _builtin_switched_off(obj: Any) -> None:
-    """Stands where a callback of Ultralytics' built-in Neptune integration was."""
-
-
-def read_regular(file: Path) -> bytes:
-    """The bytes of a regular file, opened once without following a symlink at its last part
-    (where the OS has O_NOFOLLOW), checked to be a regular file on that descriptor, and read from
-    it: what was checked is what is read, even if the name is swapped for a symlink meanwhile."""
-    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
-    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # a FIFO must not stall the training
-    fd = os.open(file, flags)
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{file} is not a regular file; not copied")
-        return f.read()
 
 
 def _first_line(error: Exception) -> str:

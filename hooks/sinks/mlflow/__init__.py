@@ -1,0 +1,110 @@
+"""MLflow: a tracker teams run themselves (the `mlflow` extra: ``pip install 'yaml-hooks[mlflow]'``).
+``sink.py`` is the sink, ``sender.py`` talks to the server from a background thread, ``spool.py``
+keeps what is not sent yet on disk, ``names.py`` maps field paths to MLflow names, ``export.py``
+moves Neptune offline runs into MLflow."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from ..base import SinkType
+from .sink import MlflowSinkFactory
+
+if TYPE_CHECKING:
+    from ...config.builder import Builder
+
+__all__ = ["SCHEMA", "SINK"]
+
+SCHEMA: Final[dict[str, Any]] = {
+    "title": "MLflow",
+    "description": (
+        "The MLflow run the actions log to (needs `pip install 'yaml-hooks[mlflow]'`). Opened at the first event "
+        "that logs; everything is written to a spool on disk and sent by a background thread, so a slow or absent "
+        "server never holds up the training; `hooks sync` sends what a run could not."
+    ),
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "tracking_uri": {
+            "type": "string",
+            "title": "Tracking URI",
+            "description": (
+                "http://host:port of a tracking server, or sqlite:///path/mlflow.db. Unset: MLFLOW_TRACKING_URI, "
+                "else MLflow's default (sqlite:///mlflow.db in the working folder). Only the config you load may "
+                "set it: a preset cannot send the run elsewhere."
+            ),
+            "examples": ["http://127.0.0.1:5000", "sqlite:///mlflow.db"],
+        },
+        "experiment": {
+            "$ref": "#/$defs/template",
+            "title": "Experiment",
+            "description": "Unset: MLFLOW_EXPERIMENT_NAME, else args.project, else /Shared/Ultralytics"
+            " (as Ultralytics does).",
+            "examples": ["yolo-{args.task}"],
+        },
+        "name": {
+            "$ref": "#/$defs/template",
+            "title": "Run name",
+            "description": "Unset: MLFLOW_RUN, else args.name (as Ultralytics).",
+            "examples": ["{args.name}"],
+        },
+        "description": {"$ref": "#/$defs/template", "title": "Run description (the run's note)"},
+        "tags": {
+            "title": "Tags",
+            "description": "Tag name to value (a template); a value that renders empty is left out.",
+            "type": "object",
+            "additionalProperties": {"$ref": "#/$defs/template"},
+            "examples": [{"task": "{args.task}", "team": "vision"}],
+        },
+        "assign_as": {
+            "title": "Assigned values as",
+            "description": (
+                "params (the default: what MLflow compares runs by; they never change, so a later different value "
+                "goes to a tag of the same name) or tags."
+            ),
+            "enum": ["params", "tags"],
+        },
+        "drain_seconds": {
+            "title": "Drain wait",
+            "description": (
+                "How long the end of a training waits for the background thread to send what is left (default 30). "
+                "What is still unsent then stays in the spool, and the message says where."
+            ),
+            "type": "number",
+            "minimum": 0,
+            "maximum": 3600,
+        },
+    },
+}
+
+
+def build(b: Builder, options: Mapping[str, Any]) -> MlflowSinkFactory:
+    def t(key: str) -> Any:
+        return b.template(options.get(key), (key,))
+
+    uri = options.get("tracking_uri")
+    if uri is not None and b.doc.where(("sink", "mlflow", "tracking_uri"), key=True).file != b.doc.file:
+        b.fail(
+            ("tracking_uri",),
+            "only the config you load may set the tracking URI (a preset must not send a run elsewhere); leave it "
+            "to MLFLOW_TRACKING_URI, or move `tracking_uri:` to that config",
+        )
+        uri = None
+    tags = tuple(
+        (str(k), tpl)
+        for k, text in (options.get("tags") or {}).items()
+        if (tpl := b.template(text, ("tags", k))) is not None
+    )
+    return MlflowSinkFactory(
+        uri or None,
+        t("experiment"),
+        t("name"),
+        t("description"),
+        tags,
+        options.get("assign_as", "params"),
+        float(options.get("drain_seconds", 30.0)),
+    )
+
+
+SINK: Final = SinkType("mlflow", SCHEMA, build)

@@ -1,0 +1,328 @@
+"""Sends a spool's operations to MLflow with ``MlflowClient``: the only module that talks to an
+MLflow server. Used by the sink's background thread during a training and by `hooks sync` after
+one. Everything it sends is idempotent (a metric point with the same key, step, time and value is
+stored once; a param with the same value, a tag or an artifact again replaces itself), so an
+operation sent twice, after a crash between sending and noting it, does no harm.
+
+MLflow's own async logging (``log_batch(synchronous=False)``) is not used: it keeps what is
+pending in memory only, logs a failed batch as an error and drops it, has no artifacts, and waits
+without a bound at exit. The spool is what makes "nothing lost" hold.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final, final
+
+from ...log import logger
+from .names import MAX_TAG_VALUE
+from .spool import Spool, describe
+
+__all__ = ["TRAINING_TAG", "Sender", "Unreachable"]
+
+TRAINING_TAG: Final = "yaml_hooks.run_id"  # the training's id: a resumed training finds its run by it
+PART_TAG: Final = "yaml_hooks.part"
+_PERMANENT: Final = {
+    "INVALID_PARAMETER_VALUE",
+    "BAD_REQUEST",
+    "RESOURCE_DOES_NOT_EXIST",
+    "INVALID_STATE",
+    "RESOURCE_ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "INVALID_REQUEST",
+}
+_BATCH: Final = {"m": 1000, "p": 100, "t": 100}  # MLflow's limits on one log_batch
+
+
+class Unreachable(Exception):
+    """The tracking server cannot be reached now; what is unsent stays in the spool."""
+
+
+@final
+class Sender:
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+        self.run = spool.read_run()
+        self.run_id: str | None = self.run.get("run_id")
+        self._client: Any = None
+        self._params: dict[str, str] | None = None  # the run's params as the server has them
+        self.warnings: list[str] = []
+        self.stopped = False  # set when the spool is handed over (to `hooks sync`): touch it no more
+
+    @property
+    def uri(self) -> str:
+        return str(self.run.get("tracking_uri") or "")
+
+    def client(self) -> Any:
+        if self._client is None:
+            from mlflow import MlflowClient
+
+            self._client = MlflowClient(tracking_uri=self.uri or None)
+        return self._client
+
+    def reachable(self) -> str | None:
+        """None when the server answers its health check (or the store is local); else why not.
+        Checked before sending so that a server that is down costs one short request, not
+        MLflow's own minutes of retries."""
+        if not self.uri.startswith(("http://", "https://")):
+            return None
+        try:
+            with urllib.request.urlopen(self.uri.rstrip("/") + "/health", timeout=2) as r:
+                return None if r.status == 200 else f"its health check answered {r.status}"
+        except OSError as e:
+            return f"{self.uri} does not answer ({getattr(e, 'reason', e)})"
+
+    # ------------------------------------------------------------ the run itself
+    def ensure_run(self) -> str:
+        """The MLflow run id: the one already made, or the run of the same training (a resumed
+        one), or a new run. Written to run.json as soon as it is known."""
+        if self.run_id:
+            return self.run_id
+        client = self.client()
+        try:
+            experiment_id = self._experiment(client)
+            run_id = self._continued(client, experiment_id)
+            if run_id is None:
+                tags = dict(self.run.get("tags") or {})
+                tags.update(_context_tags())
+                run = client.create_run(
+                    experiment_id, start_time=self.run.get("start_ms"), tags=tags, run_name=self.run.get("name") or None
+                )
+                run_id = run.info.run_id
+        except Exception as e:
+            raise _classify(e) from e
+        self.run_id = run_id
+        self.run["run_id"] = run_id
+        if not self.stopped:
+            self.spool.write_run(self.run)
+        return run_id
+
+    def _experiment(self, client: Any) -> str:
+        name = str(self.run.get("experiment") or "Default")
+        found = client.get_experiment_by_name(name)
+        if found is not None:
+            if found.lifecycle_stage == "deleted":
+                client.restore_experiment(found.experiment_id)
+            return str(found.experiment_id)
+        try:
+            return str(client.create_experiment(name))
+        except Exception:  # made meanwhile by another process
+            found = client.get_experiment_by_name(name)
+            if found is None:
+                raise
+            return str(found.experiment_id)
+
+    def _continued(self, client: Any, experiment_id: str) -> str | None:
+        training = self.run.get("training_id")
+        if not training or int(self.run.get("part") or 1) <= 1:
+            return None
+        runs = client.search_runs([experiment_id], filter_string=f"tags.`{TRAINING_TAG}` = '{training}'", max_results=1)
+        if not runs:
+            return None
+        run_id = str(runs[0].info.run_id)
+        client.update_run(run_id, status="RUNNING")
+        client.set_tag(run_id, PART_TAG, str(self.run.get("part")))
+        return run_id
+
+    # ------------------------------------------------------------ operations
+    def send(self, ops: Sequence[dict[str, Any]], start: int = 0, base: int = 0) -> int:
+        """Send ``ops[start:]`` (``ops[0]`` is the spool's operation number ``base``); return how
+        far it got. The spool's count of sent operations follows each batch, so when the server
+        goes away (Unreachable) what was sent before is not sent again."""
+        run_id = self.ensure_run()
+        i = start
+        while i < len(ops):
+            if self.stopped:
+                raise Unreachable("stopped waiting for the server")
+            end = self._batch_end(ops, i)
+            try:
+                self._send(run_id, ops[i:end])
+            except Unreachable:
+                raise
+            except _Refused:
+                # One operation of the batch is refused for good: each on its own, so only it is left out.
+                for op in ops[i:end]:
+                    try:
+                        self._send(run_id, [op])
+                    except _Refused as refused:
+                        self.spool.reject(op, str(refused))
+                        self.warnings.append(f"MLflow refused {_what(op)}: {refused} (kept in {self.spool.folder})")
+            i = end
+            if self.stopped:  # the spool is `hooks sync`'s now; sending again is harmless, counting is not
+                raise Unreachable("stopped waiting for the server")
+            self.spool.mark_sent(base + i)
+        return i
+
+    def _batch_end(self, ops: Sequence[dict[str, Any]], i: int) -> int:
+        kind = _kind(ops[i])
+        if kind not in _BATCH:
+            return i + 1
+        counts = {"m": 0, "p": 0, "t": 0}
+        end = i
+        while end < len(ops):
+            k = _kind(ops[end])
+            if k not in _BATCH:
+                break
+            n = len(ops[end][k])
+            if counts[k] + n > _BATCH[k] or sum(counts.values()) + n > 1000:
+                break
+            counts[k] += n
+            end += 1
+        return max(end, i + 1)
+
+    def _send(self, run_id: str, ops: Sequence[dict[str, Any]]) -> None:
+        from mlflow.entities import Metric, Param, RunTag
+
+        client = self.client()
+        try:
+            kind = _kind(ops[0])
+            if kind in _BATCH:
+                metrics = [Metric(k, float(v), int(ts), int(step)) for op in ops for k, v, ts, step in op.get("m", ())]
+                params_in = {k: v for op in ops for k, v in op.get("p", {}).items()}
+                tags = {k: v for op in ops for k, v in op.get("t", {}).items()}
+                params = self._new_params(run_id, params_in, tags)
+                client.log_batch(
+                    run_id,
+                    metrics=metrics,
+                    params=[Param(k, v) for k, v in params.items()],
+                    tags=[RunTag(k, v[:MAX_TAG_VALUE]) for k, v in tags.items()],
+                )
+                if self._params is not None:
+                    self._params.update(params)
+            elif kind == "a":
+                folder, name, source, owned = ops[0]["a"]
+                self._artifact(client, run_id, folder, name, Path(source))
+                if owned:
+                    Path(source).unlink(missing_ok=True)
+            elif kind == "r":
+                folder, model = ops[0]["r"]
+                self._register(client, run_id, folder, model)
+            elif kind == "end":
+                client.set_terminated(run_id, status=ops[0]["end"], end_time=ops[0].get("ts"))
+        except (Unreachable, _Refused):
+            raise
+        except Exception as e:
+            raise _classify(e) from e
+
+    def _new_params(self, run_id: str, params: dict[str, str], tags: dict[str, str]) -> dict[str, str]:
+        """The params to send: not those the run already has with the same value; one the run has
+        with another value (params never change in MLflow) goes to a tag of the same name instead."""
+        if not params:
+            return {}
+        if self._params is None:
+            self._params = dict(self.client().get_run(run_id).data.params)
+        new: dict[str, str] = {}
+        for k, v in params.items():
+            had = self._params.get(k)
+            if had is None:
+                new[k] = v
+            elif had != v:
+                tags[k] = v
+                self.warnings.append(
+                    f"MLflow param '{k}' already holds {had[:60]!r} in this run and params never change: "
+                    f"the new value {v[:60]!r} is its tag '{k}'"
+                )
+        return new
+
+    def _artifact(self, client: Any, run_id: str, folder: str, name: str, source: Path) -> None:
+        if not source.is_file():
+            raise _Refused(f"{source} is gone; it was not uploaded")
+        if source.name == name:
+            client.log_artifact(run_id, str(source), folder or None)
+            return
+        with tempfile.TemporaryDirectory(prefix="yaml-hooks-") as tmp:
+            staged = Path(tmp) / name
+            try:
+                os.link(source, staged)
+            except OSError:
+                shutil.copyfile(source, staged)
+            client.log_artifact(run_id, str(staged), folder or None)
+
+    def _register(self, client: Any, run_id: str, folder: str, model: str) -> None:
+        try:
+            client.create_registered_model(model)
+        except Exception as e:
+            if "ALREADY_EXISTS" not in str(getattr(e, "error_code", "")) and "already exists" not in str(e):
+                raise
+        source = f"runs:/{run_id}/{folder}" if folder else f"runs:/{run_id}"
+        version = client.create_model_version(model, source, run_id=run_id)
+        logger.info("MLflow: registered model '%s' version %s (%s)", model, version.version, source)
+
+
+class _Refused(Exception):
+    """The server refused an operation for good (a bad value, a name it does not take)."""
+
+
+def _kind(op: dict[str, Any]) -> str:
+    return next(iter(op))
+
+
+def _what(op: dict[str, Any]) -> str:
+    kind = _kind(op)
+    if kind == "a":
+        return f"the artifact {op['a'][0]}/{op['a'][1]}".replace("//", "/")
+    return {"m": "metrics", "p": "params", "t": "tags", "r": "a model version", "end": "the run's end"}.get(kind, kind)
+
+
+def _classify(e: Exception) -> Exception:
+    """MLflow's error codes for a request the server understood and refused are for good; any
+    other failure (no connection, a 5xx, a timeout) means: try again later."""
+    code = str(getattr(e, "error_code", ""))
+    if code in _PERMANENT:
+        return _Refused(str(e).splitlines()[0][:300])
+    return Unreachable(f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}")
+
+
+def _context_tags() -> dict[str, str]:
+    """The tags MLflow's own start_run adds (user, source, git commit), from MLflow's registry of
+    them; none if it changes its API."""
+    try:
+        from mlflow.tracking.context.registry import resolve_tags
+
+        return {k: str(v) for k, v in resolve_tags({}).items()}
+    except Exception:
+        return {}
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def sync(folder: Path) -> tuple[bool, str]:
+    """Send what a spool holds and delete it once all is sent: (done, a line for the user)."""
+    spool = Spool(folder)
+    if not spool.read_run():
+        return False, f"{folder}: not an MLflow spool of yaml-hooks (no readable run.json)"
+    if not spool.lock():
+        return False, f"{folder}: another process is sending this spool; try again when it has finished"
+    try:
+        sender = Sender(spool)
+        ops = spool.read_ops()
+        start = min(spool.sent(), len(ops))
+        if start < len(ops):
+            reason = sender.reachable()
+            if reason is not None:
+                return False, f"{folder}: not sent, {reason}; {describe(ops[start:])} wait in the spool"
+            try:
+                sender.send(ops, start)
+            except Unreachable as e:
+                left = describe(ops[spool.sent() :])
+                return False, f"{folder}: {left} not sent ({e}); they stay in the spool"
+        for warning in sender.warnings:
+            logger.warning("%s", warning)
+        rejected = spool.rejected()
+        where = sender.uri or "the default store"
+        run = f"run {sender.run_id} in experiment {sender.run.get('experiment')!r} at {where}"
+        if rejected:
+            spool.close()
+            return False, f"{folder}: sent to {run}; {rejected} refused for good, listed in {folder}/rejected.jsonl"
+        spool.remove()
+        return True, f"{folder}: sent {describe(ops[start:])} to {run}"
+    finally:
+        spool.close()

@@ -1,0 +1,379 @@
+"""MLflow as a Sink. The training thread only turns each call into an operation and puts it in a
+deque (microseconds); a background thread writes the operations to the run's spool on disk and
+sends them in batches (``sender.py``). ``mlflow`` is imported by that thread, never by the training.
+
+How each call maps (docs/format.md, "MLflow"):
+- ``append`` → a metric point at the step (the tracker's own counter from 0 when the step is None);
+- ``assign`` → params, one per leaf with '/'-joined keys (``assign_as: tags`` makes them tags);
+  a value over MLflow's 6,000 characters is cut, and its full text is an artifact ``<key>.txt``;
+- ``upload`` → an artifact at the field's path with the file's suffix (``names.artifact_path``);
+- ``upload_figure`` → the figure rendered to PNG, an artifact ``<field>.png`` (what ``log_figure`` makes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal, final
+
+from ...config.templates import Template
+from ...errors import Missing
+from ...log import logger
+from ..files import read_regular
+from ..resume import run_identity
+from ..ultralytics import run_object, standalone, switch_off_builtin
+from . import names
+from .sender import PART_TAG, TRAINING_TAG, Sender, Unreachable, now_ms
+from .spool import SPOOL_DIR, Spool, describe
+
+__all__ = ["DEFAULT_EXPERIMENT", "MlflowSink", "MlflowSinkFactory", "tracking_uri"]
+
+DEFAULT_EXPERIMENT: Final = "/Shared/Ultralytics"  # Ultralytics' own callback's last resort
+INTERVAL: Final = 0.5  # seconds between the background thread's rounds
+_MAX_BACKOFF: Final = 30.0
+
+
+def tracking_uri(configured: str | None) -> str:
+    """The config's tracking URI, else MLFLOW_TRACKING_URI, else MLflow's own default ("" here:
+    the client decides, a SQLite file ``mlflow.db`` in the working folder since MLflow 3.7)."""
+    return configured or os.environ.get("MLFLOW_TRACKING_URI", "")
+
+
+@final
+@dataclass(frozen=True)
+class MlflowSinkFactory:
+    """What `sink.mlflow` configures. Holds no client state, so it pickles for DDP workers."""
+
+    tracking_uri: str | None
+    experiment: Template | None
+    name: Template | None
+    description: Template | None
+    tags: tuple[tuple[str, Template], ...]
+    assign_as: Literal["params", "tags"] = "params"
+    drain_seconds: float = 30.0
+
+    def describe(self) -> str:
+        uri = self.tracking_uri or "MLFLOW_TRACKING_URI, else MLflow's default store (./mlflow.db)"
+        bits = [f"tracking URI {uri}"]
+        experiment = self.experiment.text if self.experiment else ""
+        bits.append(
+            f"experiment {experiment!r}"
+            if experiment
+            else "experiment from MLFLOW_EXPERIMENT_NAME, else args.project, else /Shared/Ultralytics"
+        )
+        bits.append(f"run name {self.name.text!r}" if self.name else "run name from MLFLOW_RUN, else args.name")
+        if self.tags:
+            bits.append("tags " + ", ".join(f"{k}={t.text}" for k, t in self.tags))
+        bits.append(f"assigned values as {self.assign_as}")
+        return "an MLflow run (" + "; ".join(bits) + "), sent in the background, spooled to disk"
+
+    def prepare(self, trainer: Any) -> None:
+        switch_off_builtin(trainer, "mlflow")
+
+    def run_info(self, lookup: Callable[[str], Any]) -> dict[str, Any]:
+        """Where the run goes and what it is called: rendered now, sent when the server is there."""
+
+        def arg(name: str) -> str:
+            try:
+                value = getattr(lookup("args"), name, None)
+            except Missing:
+                return ""
+            return value if isinstance(value, str) else ""
+
+        experiment = self.experiment.render(lookup) if self.experiment else ""
+        experiment = experiment or os.environ.get("MLFLOW_EXPERIMENT_NAME", "") or arg("project") or DEFAULT_EXPERIMENT
+        name = self.name.render(lookup) if self.name else ""
+        name = name or os.environ.get("MLFLOW_RUN", "") or arg("name")
+        own = standalone(lookup)
+        if own is not None:  # a validation or prediction of its own: named by its mode
+            mode, own_name = own
+            name = f"{mode}: {name or own_name}" if (name or own_name) else mode
+        tags = {names.key(k): t.render(lookup) for k, t in self.tags}
+        if self.description:
+            tags["mlflow.note.content"] = self.description.render(lookup)
+        return {
+            "tracking_uri": tracking_uri(self.tracking_uri),
+            "experiment": experiment,
+            "name": name,
+            "tags": {k: v for k, v in tags.items() if v},
+            "start_ms": now_ms(),
+        }
+
+    def open(self, lookup: Callable[[str], Any]) -> MlflowSink:
+        info = self.run_info(lookup)
+        obj = run_object(lookup)
+        save_dir = getattr(obj, "save_dir", None)
+        identity = None
+        try:
+            trainer = lookup("trainer")
+        except Missing:
+            trainer = None
+        if trainer is not None:
+            identity = run_identity(trainer, "mlflow", lambda: uuid.uuid4().hex)
+        if identity is not None:
+            info["training_id"] = identity.run_id
+            info["part"] = identity.part
+            info["tags"][TRAINING_TAG] = identity.run_id
+            info["tags"][PART_TAG] = str(identity.part)
+        base = Path(save_dir) if save_dir is not None else Path.cwd()
+        label = f"{identity.run_id}-part{identity.part}" if identity else uuid.uuid4().hex
+        spool = Spool(base / SPOOL_DIR / label)
+        spool.write_run(info)
+        return MlflowSink(spool, self.assign_as, self.drain_seconds)
+
+
+@final
+class MlflowSink:
+    """An MLflow run being written: calls become operations, sent by a background thread."""
+
+    def __init__(self, spool: Spool, assign_as: str = "params", drain_seconds: float = 30.0) -> None:
+        self.spool = spool
+        self._assign_as = assign_as
+        self._drain = drain_seconds
+        self._queue: deque[tuple[Any, ...]] = deque()
+        self._keys: dict[str, str] = {}  # field path -> metric key
+        self._owners: dict[str, str] = {}  # metric key -> the field path that has it
+        self._counters: dict[str, int] = {}  # metric key -> the next step of its own counter
+        self._params: dict[str, str] = {}
+        self._retagged: set[str] = set()
+        self._blobs = 0
+        self._worker = _Worker(spool)
+        self._worker.start()
+
+    # ------------------------------------------------------------ the Sink protocol
+    def append(self, path: str, value: float, step: float | None) -> None:
+        key = self._keys.get(path) or self._key(path)
+        if step is None:
+            step = self._counters.get(key, 0)
+            self._counters[key] = int(step) + 1
+        self._worker.queue.append(("m", key, value, int(time.time() * 1000), int(step)))
+
+    def _key(self, path: str) -> str:
+        key = names.key(path)
+        owner = self._owners.setdefault(key, path)
+        if owner != path:
+            logger.warning(
+                "MLflow: the series '%s' and '%s' both become the metric '%s' (MLflow does not take some "
+                "characters in names); their points mix. Rename one in the config.",
+                owner,
+                path,
+                key,
+            )
+        self._keys[path] = key
+        return key
+
+    def assign(self, path: str, value: Any) -> None:
+        for leaf, v in names.flatten(path, value):
+            key, text = names.key(leaf), names.text(v)
+            if len(text) > names.MAX_PARAM_VALUE and self._assign_as == "params":
+                blob = self._blob(f"{key.replace('/', '_')}.txt")
+                blob.write_text(text, encoding="utf-8")
+                folder, name = names.artifact_path(key, ".txt")
+                self._worker.queue.append(("a", folder, name, str(blob), True))
+                logger.warning(
+                    "MLflow: '%s' is %d characters, over MLflow's %d for a param: the param holds its start, "
+                    "the artifact %s.txt all of it",
+                    key,
+                    len(text),
+                    names.MAX_PARAM_VALUE,
+                    key,
+                )
+                text = text[: names.MAX_PARAM_VALUE]
+            if self._assign_as == "tags":
+                self._worker.queue.append(("t", key, text))
+            elif self._params.get(key, text) != text:
+                # Params never change in MLflow: a new value is a tag of the same name (the latest wins).
+                if key not in self._retagged:
+                    self._retagged.add(key)
+                    logger.warning(
+                        "MLflow: the param '%s' is assigned a new value, and params never change: its tag '%s' "
+                        "holds the latest value (`assign_as: tags` writes tags only)",
+                        key,
+                        key,
+                    )
+                self._worker.queue.append(("t", key, text))
+            else:
+                self._params[key] = text
+                self._worker.queue.append(("p", key, text))
+
+    def upload(self, path: str, file: Path, *, snapshot: bool = False) -> None:
+        folder, name = names.artifact_path(path, file.suffix)
+        if snapshot:
+            blob = self._blob(f"{self._blobs}-{name}")
+            blob.write_bytes(read_regular(file))
+            self._worker.queue.append(("a", folder, name, str(blob), True))
+        else:
+            self._worker.queue.append(("a", folder, name, str(file), False))
+
+    def upload_figure(self, path: str, figure: Any) -> None:
+        folder, name = names.artifact_path(path, ".png")
+        blob = self._blob(f"{self._blobs}-{name}")
+        figure.savefig(blob, format="png")
+        self._worker.queue.append(("a", folder, name, str(blob), True))
+
+    def register(self, path: str, model: str) -> None:
+        """A registered model version of the artifact folder ``path`` was uploaded to."""
+        folder, _ = names.artifact_path(path, "")
+        self._worker.queue.append(("r", folder, model))
+
+    def flush(self) -> None:
+        self._worker.wake.set()  # sent within a round; never waited for on the training thread
+
+    def fail(self) -> None:
+        """Mark the run failed (the training raised); stop() ends it with that status."""
+        self._worker.status = "FAILED"
+
+    def stop(self) -> str:
+        worker = self._worker
+        worker.queue.append(("end", worker.status, now_ms()))
+        worker.stopping = True
+        worker.wake.set()
+        worker.join(self._drain)
+        if worker.is_alive():
+            # It ends after its current request (MLflow's own retries can take minutes) and touches
+            # the spool no more: the spool is free for `hooks sync` now.
+            worker.give_up = worker.sender.stopped = True
+            self.spool.close()
+        return worker.outcome()
+
+    def _blob(self, name: str) -> Path:
+        self._blobs += 1
+        return self.spool.blob(name)
+
+
+class _Worker(threading.Thread):
+    """Writes queued operations to the spool and sends them, in rounds of INTERVAL seconds; backs
+    off while the server does not answer. Never raises: a bug here must not end the logging."""
+
+    def __init__(self, spool: Spool) -> None:
+        super().__init__(name="yaml-hooks-mlflow", daemon=True)
+        self.spool = spool
+        self.queue: deque[tuple[Any, ...]] = deque()
+        self.wake = threading.Event()
+        self.stopping = False
+        self.give_up = False
+        self.status = "FINISHED"
+        self.sender = Sender(spool)
+        self.pending: list[dict[str, Any]] = []  # written to the spool, not yet sent
+        self.base = spool.sent()  # operations of the spool before ``pending``
+        self.down: str | None = None
+        self.locked = False
+        self._said_down = False
+
+    def run(self) -> None:
+        self.locked = self.spool.lock()
+        delay, next_try = INTERVAL, 0.0
+        while not self.give_up:
+            self.wake.wait(INTERVAL)
+            self.wake.clear()
+            try:
+                self._write()
+                if self.pending and time.monotonic() >= next_try:
+                    if self._send():
+                        delay = INTERVAL
+                    else:
+                        delay = min(delay * 2, _MAX_BACKOFF)
+                        next_try = time.monotonic() + (min(delay, 2.0) if self.stopping else delay)
+            except Exception as e:  # a bug in this thread: said once, the spool keeps everything
+                if not self._said_down:
+                    logger.warning(
+                        "MLflow: the background sender failed: %r; what is unsent is in %s", e, self.spool.folder
+                    )
+                    self._said_down = True
+                self.down = repr(e)
+            if self.stopping and not self.queue and not self.pending:
+                break
+        for warning in self.sender.warnings:
+            logger.warning("%s", warning)
+        self.spool.close()
+
+    def _write(self) -> None:
+        """Turn what is queued into spool operations: consecutive metrics into one (up to MLflow's
+        1,000 a batch), params and tags likewise (100)."""
+        ops: list[dict[str, Any]] = []
+        while self.queue:
+            item = self.queue.popleft()
+            kind = item[0]
+            last = ops[-1] if ops else None
+            if kind == "m":
+                point = list(item[1:])
+                if last is not None and "m" in last and len(last["m"]) < 1000:
+                    last["m"].append(point)
+                else:
+                    ops.append({"m": [point]})
+            elif kind in ("p", "t"):
+                if last is not None and kind in last and len(last[kind]) < 100 and item[1] not in last[kind]:
+                    last[kind][item[1]] = item[2]
+                else:
+                    ops.append({kind: {item[1]: item[2]}})
+            elif kind == "a":
+                ops.append({"a": list(item[1:])})
+            elif kind == "r":
+                ops.append({"r": list(item[1:])})
+            elif kind == "end":
+                ops.append({"end": item[1], "ts": item[2]})
+        if ops:
+            self.spool.append(ops)
+            self.pending.extend(ops)
+
+    def _send(self) -> bool:
+        reason = self.sender.reachable()
+        if reason is None:
+            try:
+                done = self.sender.send(self.pending, 0, self.base)
+                self._sent(done)
+                if self.down is not None:
+                    logger.info("MLflow: %s answers again; the unsent data is being sent", self.sender.uri)
+                self.down = None
+                return True
+            except Unreachable as e:
+                self._sent(self.spool.sent() - self.base)
+                reason = str(e)
+        if self.down is None:
+            logger.warning(
+                "MLflow: cannot send now (%s); everything is kept in %s and sent when it answers",
+                reason,
+                self.spool.folder,
+            )
+        self.down = reason
+        return False
+
+    def _sent(self, count: int) -> None:
+        if self.give_up:
+            return
+        count = max(0, min(count, len(self.pending)))
+        self.base += count
+        del self.pending[:count]
+        with contextlib.suppress(OSError):
+            self.spool.mark_sent(self.base)
+
+    def outcome(self) -> str:
+        """What the user is told when the run stops."""
+        sender = self.sender
+        if not self.pending and not self.queue and not self.is_alive():
+            rejected = self.spool.rejected()
+            self.spool.remove()
+            where = _where(sender.uri, sender.run.get("experiment"), sender.run_id)
+            if rejected:
+                return f"{where}; MLflow refused {rejected} operation(s), listed in {self.spool.folder}/rejected.jsonl"
+            return where
+        why = f" ({self.down})" if self.down else ""
+        return (
+            f"MLflow: {describe(self.pending)} of this run are not sent yet{why}; they are kept in "
+            f"{self.spool.folder}; send them with `hooks sync {self.spool.folder}`"
+        )
+
+
+def _where(uri: str, experiment: Any, run_id: str | None) -> str:
+    if uri.startswith(("http://", "https://")):
+        return f"MLflow run {run_id} in experiment {experiment!r} at {uri}"
+    store = uri or "sqlite:///mlflow.db"
+    look = f"mlflow ui --backend-store-uri {store}"
+    return f"MLflow run {run_id} in experiment {experiment!r}, store {store} (look at it: {look})"
