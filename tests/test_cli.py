@@ -32,6 +32,7 @@ def test_presets_lists_each_with_a_description(capsys: pytest.CaptureFixture[str
         "default",
         "full",
         "minimal",
+        "ultralytics-mlflow",
         "ultralytics-neptune",
         "yolov8-neptune",
     ]

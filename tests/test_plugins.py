@@ -192,6 +192,8 @@ _MAY_NAME_NEPTUNE = {
     "hooks/cli/runs.py",
     "hooks/cli/report.py",
     "hooks/report/html.py",
+    "hooks/cli/export.py",  # moves Neptune offline runs into MLflow
+    "hooks/sinks/mlflow/export.py",
 }
 
 

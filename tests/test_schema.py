@@ -85,6 +85,7 @@ def test_presets_are_the_ones_promised() -> None:
         "default",
         "full",
         "minimal",
+        "ultralytics-mlflow",
         "ultralytics-neptune",
         "yolov8-neptune",
     }

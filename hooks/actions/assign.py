@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, final
 
+from ..errors import Missing
 from ..runtime.context import Context
 from ..runtime.masking import MASKED, plain, secret_name, secret_path
 from ..sources.registry import reader
@@ -26,20 +27,22 @@ __all__ = ["KIND", "MASKED", "Assign", "plain"]
 @dataclass(frozen=True, slots=True)
 class Assign:
     source: SourceRef
-    to: Template
+    to: Template | None  # None: the mapping's keys are top-level fields
     mask: tuple[str, ...]
 
 
 def build(b: Builder, body: Mapping[str, Any]) -> Assign | None:
     source = b.source(body.get("from"), ("from",), {"mapping"})
-    to = b.template(body.get("to"), ("to",), b.context_heads)
-    return Assign(source, to, b.mask) if source is not None and to is not None else None
+    to = b.template(body.get("to"), ("to",), b.context_heads) if "to" in body else None
+    if source is None or ("to" in body and to is None):
+        return None
+    return Assign(source, to, b.mask)
 
 
 def compile(spec: ActionSpec) -> Run:
     o: Assign = spec.body
     read = reader(o.source)
-    to = field(o.to, spec)
+    to = field(o.to, spec) if o.to is not None else None
     mask = o.mask
     # A value read through a secret-looking name (trainer.data.roboflow_api_key) is masked whole.
     masked_source = o.source.named is None and secret_path(o.source.parts, mask)
@@ -49,14 +52,18 @@ def compile(spec: ActionSpec) -> Run:
 
     def run(ctx: Context, session: Session) -> None:
         value = read(ctx)
-        session.sink(ctx).assign(to(ctx, session), MASKED if masked_source else plain(value, is_secret))
+        if to is None and (masked_source or not isinstance(value, Mapping)):
+            raise Missing(f"{o.source.text} is one value, not a mapping; give `to:` to name its field")
+        path = to(ctx, session) if to is not None else ""
+        session.sink(ctx).assign(path, MASKED if masked_source else plain(value, is_secret))
 
     return run
 
 
 def explain(spec: ActionSpec) -> str:
     o: Assign = spec.body
-    return f"write {source_words(o.source)} under {o.to.text}"
+    where = f"under {o.to.text}" if o.to is not None else "as top-level fields"
+    return f"write {source_words(o.source)} {where}"
 
 
 KIND = ActionKind("assign", build, compile, explain)

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 __all__ = ["KIND", "Scalars"]
 
+# event: the event's step; epoch: the 1-based epoch; epoch0: the 0-based epoch (trainer.epoch), as
+# Ultralytics' own tracker callbacks count; auto: the tracker's own counter.
+StepRule = Literal["event", "epoch", "epoch0", "auto"]
+
 
 @final
 @dataclass(frozen=True, slots=True)
@@ -32,7 +36,7 @@ class Scalars:
     prefix: str
     include: tuple[str, ...]
     exclude: tuple[str, ...]
-    step: Literal["event", "epoch", "auto"]
+    step: StepRule
     mask: tuple[str, ...] = ()
 
 
@@ -54,12 +58,12 @@ def build(b: Builder, body: Mapping[str, Any]) -> Scalars | None:
     )
 
 
-def _step_rule(b: Builder, rule: Literal["event", "epoch", "auto"]) -> Literal["event", "epoch", "auto"]:
+def _step_rule(b: Builder, rule: StepRule) -> StepRule:
     event = b.at[1] if len(b.at) > 1 else ""
-    if rule == "epoch" and event in BATCH_EVENTS:
+    if rule in ("epoch", "epoch0") and event in BATCH_EVENTS:
         b.fail(
             ("step",),
-            f"step: epoch on {event} would append every batch of an epoch at one step (a tracker keeps one "
+            f"step: {rule} on {event} would append every batch of an epoch at one step (a tracker keeps one "
             "value per step); leave `step` out to use the batch's global index, or write step: auto",
         )
     return rule
@@ -81,7 +85,12 @@ def compile(spec: ActionSpec) -> Run:
             session.warn_once(spec, "secret", f"{o.source.text} looks secret (mask_keys); not logged")
             return
         value = read(ctx)
-        step = ctx.step if step_rule == "event" else ctx.epoch if step_rule == "epoch" else None
+        if step_rule == "event":
+            step = ctx.step
+        elif step_rule == "auto" or ctx.epoch is None:
+            step = None
+        else:
+            step = ctx.epoch if step_rule == "epoch" else ctx.epoch - 1
         namespace = to(ctx, session) if to is not None else ""
         append = session.sink(ctx).append
         if not isinstance(value, Mapping):
@@ -145,6 +154,7 @@ def explain(spec: ActionSpec) -> str:
     step = {
         "event": "at the event's step (docs/format.md, Steps)",
         "epoch": "at step = epoch (1-based)",
+        "epoch0": "at step = epoch - 1 (0-based, trainer.epoch, as Ultralytics' own callbacks count)",
         "auto": "at the tracker's own step counter",
     }[o.step]
     return f"append {source_words(o.source)} as series{where}{prefix}{filt}, {step}"

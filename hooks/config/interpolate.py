@@ -17,18 +17,12 @@ from .read import Document, YPath
 
 __all__ = ["interpolate", "preset_env", "substitute"]
 
-# What a preset may read without the loaded config's leave: where the run goes, nothing secret.
-# Each built-in tracker's <NAME>_PROJECT and <NAME>_MODE, and MLflow's two (a package's tracker).
-_TRACKER_ENV: Final = ("PROJECT", "MODE")
-_OTHER_ENV: Final = ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME")
-
-
 def preset_env() -> tuple[str, ...]:
-    """The environment variables a preset may always read."""
+    """The environment variables a preset may always read: where the run goes, nothing secret
+    (each built-in tracker lists its own: ``SinkType.env``)."""
     from ..sinks.registry import SINKS
 
-    names = sorted(SINKS.builtin)
-    return (*(f"{n.upper()}_{suffix}" for n in names for suffix in _TRACKER_ENV), *_OTHER_ENV)
+    return tuple(name for tracker, sink in SINKS.items() if tracker in SINKS.builtin for name in sink.env)
 
 
 # $${ is an escaped, literal ${.

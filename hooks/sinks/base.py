@@ -23,7 +23,8 @@ class Sink(Protocol):
         """Append one value to the series at ``path`` (``step`` None: the tracker's own counter)."""
 
     def assign(self, path: str, value: Any) -> None:
-        """Write a value, or a mapping of values (keys may hold '/'), under ``path``."""
+        """Write a value, or a mapping of values (keys may hold '/'), under ``path`` ("": a
+        mapping's keys are top-level fields)."""
 
     def upload(self, path: str, file: Path, *, snapshot: bool = False) -> None:
         """Upload a file. ``snapshot``: take its bytes now, because the file will be overwritten
@@ -60,3 +61,4 @@ class SinkType:
     name: str
     schema: Mapping[str, Any]  # JSON Schema of its options (an object schema, closed)
     build: Callable[[Builder, Mapping[str, Any]], SinkFactory]  # options → factory; errors via Builder.fail
+    env: tuple[str, ...] = ()  # environment variables a preset may read for it (a built-in tracker's only)

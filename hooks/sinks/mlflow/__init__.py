@@ -107,4 +107,4 @@ def build(b: Builder, options: Mapping[str, Any]) -> MlflowSinkFactory:
     )
 
 
-SINK: Final = SinkType("mlflow", SCHEMA, build)
+SINK: Final = SinkType("mlflow", SCHEMA, build, env=("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME"))

@@ -61,8 +61,6 @@ def flatten(path: str, value: Any) -> Iterator[tuple[str, Any]]:
 
 
 def text(value: Any) -> str:
-    """A value as MLflow stores params and tags: text. None is "" (as Neptune's sink writes it),
-    booleans and numbers as Python writes them."""
-    if value is None:
-        return ""
+    """A value as MLflow stores params and tags: ``str(value)``, as MLflow's own ``log_param``
+    does (None is "None", True is "True"), so a run reads as one Ultralytics' callback logged."""
     return value if isinstance(value, str) else str(value)

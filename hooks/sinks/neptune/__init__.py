@@ -76,4 +76,4 @@ def build(b: Builder, options: Mapping[str, Any]) -> NeptuneSinkFactory:
     return NeptuneSinkFactory(t("project"), t("name"), t("description"), tags, options.get("mode"), capture)
 
 
-SINK: Final = SinkType("neptune", SCHEMA, build)
+SINK: Final = SinkType("neptune", SCHEMA, build, env=("NEPTUNE_PROJECT", "NEPTUNE_MODE"))

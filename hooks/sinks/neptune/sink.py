@@ -173,7 +173,10 @@ class NeptuneSink:
             self._run[path].append(value, step=step)
 
     def assign(self, path: str, value: Any) -> None:
-        self._run[path] = storable(value)
+        if path:
+            self._run[path] = storable(value)
+        else:  # a mapping's keys as top-level fields
+            self._run.assign(storable(value))
 
     def upload(self, path: str, file: Path, *, snapshot: bool = False) -> None:
         if snapshot:
