@@ -292,3 +292,16 @@ def test_false_switches_off_a_parents_tracker_and_explain_says_where_things_go()
     both = hooks.loads("version: 1\nextends: default\nsink: {mlflow: {}}\n")
     described = both.config.sink.describe()
     assert "a Neptune run" in described and "an MLflow run" in described
+
+
+def test_a_sqlite_stores_artifacts_stay_beside_its_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLflow's own default puts them in ./mlruns of whatever folder the process runs in."""
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    uri = f"sqlite:///{tmp_path / 'store' / 'mlflow.db'}"
+    (tmp_path / "store").mkdir()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    (tmp_path / "hooks.yaml").write_text("version: 1\nextends: default\nsink: {neptune: false, mlflow: {}}\n")
+    simulate_training(dict(hooks.load(tmp_path / "hooks.yaml")), tmp_path / "runs" / "exp", epochs=1)
+    assert list((tmp_path / "store" / "mlruns").rglob("best.pt"))
+    assert not (tmp_path / "elsewhere" / "mlruns").exists()

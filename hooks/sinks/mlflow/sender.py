@@ -24,7 +24,7 @@ from ...log import logger
 from .names import MAX_TAG_VALUE
 from .spool import Spool, describe
 
-__all__ = ["TRAINING_TAG", "Sender", "Unreachable"]
+__all__ = ["TRAINING_TAG", "Sender", "Unreachable", "artifact_location", "sync"]
 
 TRAINING_TAG: Final = "yaml_hooks.run_id"  # the training's id: a resumed training finds its run by it
 PART_TAG: Final = "yaml_hooks.part"
@@ -111,7 +111,7 @@ class Sender:
                 client.restore_experiment(found.experiment_id)
             return str(found.experiment_id)
         try:
-            return str(client.create_experiment(name))
+            return str(client.create_experiment(name, artifact_location=artifact_location(self.uri)))
         except Exception:  # made meanwhile by another process
             found = client.get_experiment_by_name(name)
             if found is None:
@@ -253,6 +253,18 @@ class Sender:
         source = f"runs:/{run_id}/{folder}" if folder else f"runs:/{run_id}"
         version = client.create_model_version(model, source, run_id=run_id)
         logger.info("MLflow: registered model '%s' version %s (%s)", model, version.version, source)
+
+
+def artifact_location(uri: str) -> str | None:
+    """Where a new experiment keeps its artifacts: beside the database for a SQLite store
+    (``<db folder>/mlruns``; MLflow's own default is ./mlruns in whatever folder the process runs
+    in), the server's choice otherwise."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    db = Path(uri.removeprefix("sqlite:///"))
+    if not db.is_absolute():
+        db = Path.cwd() / db
+    return (db.parent / "mlruns").as_uri()
 
 
 class _Refused(Exception):
