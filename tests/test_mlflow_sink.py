@@ -21,7 +21,6 @@ from hooks.testing import simulate_training
 from hooks.testing.standin import StandInTrainer
 from tests.mlflow_server import MlflowServer
 
-
 # Neptune's automatic capture off: the Neptune run holds only what the actions log (and no NVML warning).
 QUIET = "{capture: {stdout: false, stderr: false, traceback: false, hardware_metrics: false, git: false}}"
 

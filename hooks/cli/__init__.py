@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import HooksError
-from . import explain, init, presets, report, runs, schema, show, sync, train, validate
+from . import explain, export, init, presets, report, runs, schema, show, sync, train, validate
 
 __all__ = ["main"]
 
@@ -23,6 +23,7 @@ _COMMANDS = {
     "runs": runs,
     "report": report,
     "sync": sync,
+    "export": export,
 }
 
 

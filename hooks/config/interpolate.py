@@ -17,6 +17,7 @@ from .read import Document, YPath
 
 __all__ = ["interpolate", "preset_env", "substitute"]
 
+
 def preset_env() -> tuple[str, ...]:
     """The environment variables a preset may always read: where the run goes, nothing secret
     (each built-in tracker lists its own: ``SinkType.env``)."""

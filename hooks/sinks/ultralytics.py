@@ -5,21 +5,29 @@ for a tracker this config logs to (else one training is logged twice)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, final
 
 from ..config.events import EVENTS
 from ..errors import Missing
 from ..log import logger
 from ..runtime.masking import scalar_text
 
-__all__ = ["BUILTIN_CALLBACKS", "run_object", "standalone", "switch_off_builtin"]
+__all__ = ["Builtin", "run_object", "standalone", "switch_off_builtin"]
 
-# Ultralytics' own integration per tracker: its module, and the setting that turns it off for good.
-BUILTIN_CALLBACKS: Final = {
-    "neptune": ("ultralytics.utils.callbacks.neptune", "Neptune", "neptune"),
-    "mlflow": ("ultralytics.utils.callbacks.mlflow", "MLflow", "mlflow"),
-}
+
+@final
+@dataclass(frozen=True, slots=True)
+class Builtin:
+    """Ultralytics' own integration of a tracker: its callbacks' module, the tracker's name in
+    words, and the Ultralytics setting that turns it off for good."""
+
+    module: str
+    shown: str
+    setting: str
+
+
 _warned: set[str] = set()
 
 
@@ -54,11 +62,11 @@ def run_object(lookup: Callable[[str], Any]) -> Any:
         return None
 
 
-def switch_off_builtin(trainer: Any, tracker: str) -> int:
-    """Replace the callbacks of Ultralytics' own integration for ``tracker`` on this trainer with
+def switch_off_builtin(trainer: Any, builtin: Builtin) -> int:
+    """Replace the callbacks of Ultralytics' own integration of a tracker on this trainer with
     no-ops (in place, so a callback loop that is running keeps its positions); say so once per
     process and tracker. Returns how many were replaced."""
-    module, shown, setting = BUILTIN_CALLBACKS[tracker]
+    module, shown, setting = builtin.module, builtin.shown, builtin.setting
     callbacks = getattr(trainer, "callbacks", None)
     if not isinstance(callbacks, dict):
         return 0
@@ -68,8 +76,8 @@ def switch_off_builtin(trainer: Any, tracker: str) -> int:
             if getattr(fn, "__module__", None) == module:
                 fns[i] = _switched_off
                 replaced += 1
-    if replaced and tracker not in _warned:
-        _warned.add(tracker)
+    if replaced and module not in _warned:
+        _warned.add(module)
         logger.warning(
             "Ultralytics' built-in %s integration is on as well; it is switched off for this training so the "
             "run is logged once, by yaml-hooks. Turn it off for good with `yolo settings %s=False`.",

@@ -200,9 +200,6 @@ class Sender:
                 self._artifact(client, run_id, folder, name, Path(source))
                 if owned:
                     Path(source).unlink(missing_ok=True)
-            elif kind == "r":
-                folder, model = ops[0]["r"]
-                self._register(client, run_id, folder, model)
             elif kind == "end":
                 client.set_terminated(run_id, status=ops[0]["end"], end_time=ops[0].get("ts"))
         except (Unreachable, _Refused):
@@ -244,16 +241,6 @@ class Sender:
                 shutil.copyfile(source, staged)
             client.log_artifact(run_id, str(staged), folder or None)
 
-    def _register(self, client: Any, run_id: str, folder: str, model: str) -> None:
-        try:
-            client.create_registered_model(model)
-        except Exception as e:
-            if "ALREADY_EXISTS" not in str(getattr(e, "error_code", "")) and "already exists" not in str(e):
-                raise
-        source = f"runs:/{run_id}/{folder}" if folder else f"runs:/{run_id}"
-        version = client.create_model_version(model, source, run_id=run_id)
-        logger.info("MLflow: registered model '%s' version %s (%s)", model, version.version, source)
-
 
 def artifact_location(uri: str) -> str | None:
     """Where a new experiment keeps its artifacts: beside the database for a SQLite store
@@ -279,7 +266,7 @@ def _what(op: dict[str, Any]) -> str:
     kind = _kind(op)
     if kind == "a":
         return f"the artifact {op['a'][0]}/{op['a'][1]}".replace("//", "/")
-    return {"m": "metrics", "p": "params", "t": "tags", "r": "a model version", "end": "the run's end"}.get(kind, kind)
+    return {"m": "metrics", "p": "params", "t": "tags", "end": "the run's end"}.get(kind, kind)
 
 
 def _classify(e: Exception) -> Exception:

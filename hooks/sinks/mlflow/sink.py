@@ -28,13 +28,15 @@ from ...errors import Missing
 from ...log import logger
 from ..files import read_regular
 from ..resume import run_identity
-from ..ultralytics import run_object, standalone, switch_off_builtin
+from ..ultralytics import Builtin, run_object, standalone, switch_off_builtin
 from . import names
 from .sender import PART_TAG, TRAINING_TAG, Sender, Unreachable, now_ms
 from .spool import SPOOL_DIR, Spool, describe
 
 __all__ = ["DEFAULT_EXPERIMENT", "MlflowSink", "MlflowSinkFactory", "tracking_uri"]
 
+# Ultralytics' own MLflow callback: on whenever mlflow is installed (settings.mlflow).
+BUILTIN: Final = Builtin("ultralytics.utils.callbacks.mlflow", "MLflow", "mlflow")
 DEFAULT_EXPERIMENT: Final = "/Shared/Ultralytics"  # Ultralytics' own callback's last resort
 INTERVAL: Final = 0.5  # seconds between the background thread's rounds
 _MAX_BACKOFF: Final = 30.0
@@ -75,7 +77,7 @@ class MlflowSinkFactory:
         return "an MLflow run (" + "; ".join(bits) + "), sent in the background, spooled to disk"
 
     def prepare(self, trainer: Any) -> None:
-        switch_off_builtin(trainer, "mlflow")
+        switch_off_builtin(trainer, BUILTIN)
 
     def run_info(self, lookup: Callable[[str], Any]) -> dict[str, Any]:
         """Where the run goes and what it is called: rendered now, sent when the server is there."""
@@ -218,11 +220,6 @@ class MlflowSink:
         figure.savefig(blob, format="png")
         self._worker.queue.append(("a", folder, name, str(blob), True))
 
-    def register(self, path: str, model: str) -> None:
-        """A registered model version of the artifact folder ``path`` was uploaded to."""
-        folder, _ = names.artifact_path(path, "")
-        self._worker.queue.append(("r", folder, model))
-
     def flush(self) -> None:
         self._worker.wake.set()  # sent within a round; never waited for on the training thread
 
@@ -315,8 +312,6 @@ class _Worker(threading.Thread):
                     ops.append({kind: {item[1]: item[2]}})
             elif kind == "a":
                 ops.append({"a": list(item[1:])})
-            elif kind == "r":
-                ops.append({"r": list(item[1:])})
             elif kind == "end":
                 ops.append({"end": item[1], "ts": item[2]})
         if ops:

@@ -16,8 +16,8 @@ from ...errors import Missing
 from ...log import logger
 from ..files import read_regular
 from ..resume import RunIdentity, run_identity
+from ..ultralytics import Builtin, switch_off_builtin
 from ..ultralytics import standalone as run_standalone
-from ..ultralytics import switch_off_builtin
 from .runlog import PART_FIELD, RUN_ID_FIELD
 
 __all__ = [
@@ -27,6 +27,9 @@ __all__ = [
     "read_regular",
     "storable",
 ]
+
+# Ultralytics ≤ 8.4.131's own Neptune integration (logging the same run a second time).
+BUILTIN = Builtin("ultralytics.utils.callbacks.neptune", "Neptune", "neptune")
 
 _CAPTURE_ARGS = {
     "stdout": "capture_stdout",
@@ -70,7 +73,7 @@ class NeptuneSinkFactory:
         return "a Neptune run (" + "; ".join(bits) + ")"
 
     def prepare(self, trainer: Any) -> None:
-        switch_off_builtin(trainer, "neptune")
+        switch_off_builtin(trainer, BUILTIN)
 
     def init_kwargs(self, lookup: Callable[[str], Any]) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"mode": effective_mode(self.mode)}
