@@ -304,3 +304,37 @@ def test_a_sqlite_stores_artifacts_stay_beside_its_database(tmp_path: Path, monk
     simulate_training(dict(hooks.load(tmp_path / "hooks.yaml")), tmp_path / "runs" / "exp", epochs=1)
     assert list((tmp_path / "store" / "mlruns").rglob("best.pt"))
     assert not (tmp_path / "elsewhere" / "mlruns").exists()
+
+
+def test_register_makes_the_weights_a_version_of_a_registered_model_once(
+    tmp_path: Path, mlflow_server: MlflowServer
+) -> None:
+    extra = (
+        "events:\n  on_train_end:\n"
+        '    - upload: {from: best, to: "weights/{file.name}", register: yolo-detector, id: best-weights}\n'
+    )
+    train(config(mlflow_server.uri, "registry", extra), tmp_path, epochs=1)
+    client = mlflow_server.client()
+    run = only_run(client, "registry")
+    versions = client.search_model_versions("name = 'yolo-detector'")
+    assert [(v.source, v.run_id) for v in versions] == [(f"runs:/{run.info.run_id}/weights/best.pt", run.info.run_id)]
+    # Sent again (a resend after a crash between sending and noting it): no second version.
+    from hooks.sinks.mlflow.sender import Sender
+    from hooks.sinks.mlflow.spool import Spool
+
+    spool = Spool(tmp_path / "again")
+    spool.write_run({"tracking_uri": mlflow_server.uri, "run_id": run.info.run_id})
+    Sender(spool).send([{"r": ["weights/best.pt", "yolo-detector"]}])
+    assert len(client.search_model_versions("name = 'yolo-detector'")) == 1
+
+
+def test_explain_says_which_tracker_registers_the_model() -> None:
+    compiled = hooks.loads(
+        "version: 1\nevents:\n  on_train_end:\n    - upload: {from: best, to: w/best.pt, register: yolo}\n"
+    )
+    (spec,) = compiled.config.events["on_train_end"]
+    from hooks.actions.registry import KINDS
+
+    assert "register it as a new version of the model 'yolo' (MLflow; other trackers keep the file only)" in (
+        KINDS["upload"].explain(spec)
+    )

@@ -29,6 +29,7 @@ class Upload:
     path: str | None
     root: str | None
     to: Template
+    register: str | None = None  # a registered model the file becomes a version of (MLflow)
 
 
 def build(b: Builder, body: Mapping[str, Any]) -> Upload | None:
@@ -44,7 +45,7 @@ def build(b: Builder, body: Mapping[str, Any]) -> Upload | None:
     root = b.root(body.get("root"), ("root",))
     if not one or to is None or (source is None and path is None):
         return None
-    return Upload(source, path, root, to)
+    return Upload(source, path, root, to, body.get("register"))
 
 
 def compile(spec: ActionSpec) -> Run:
@@ -66,7 +67,8 @@ def compile(spec: ActionSpec) -> Run:
         if not inside(file, allowed):
             raise PermissionError(f"{file} is outside the run's folders; not uploaded")
         set_file(ctx, file, folder)
-        session.upload(ctx, spec, to(ctx, session), file.resolve())  # the file checked, no symlink left
+        # The file checked, no symlink left.
+        session.upload(ctx, spec, to(ctx, session), file.resolve(), register=o.register)
 
     return run
 
@@ -74,7 +76,12 @@ def compile(spec: ActionSpec) -> Run:
 def explain(spec: ActionSpec) -> str:
     o: Upload = spec.body
     what = source_words(o.source) if o.source else f"the file {o.path}"
-    return f"upload {what} to {o.to.text} (a warning if it does not exist)"
+    registered = (
+        f", and register it as a new version of the model '{o.register}' (MLflow; other trackers keep the file only)"
+        if o.register
+        else ""
+    )
+    return f"upload {what} to {o.to.text} (a warning if it does not exist){registered}"
 
 
 KIND = ActionKind("upload", build, compile, explain)

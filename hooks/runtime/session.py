@@ -182,7 +182,15 @@ class Session:
                 logger.warning("%s: flushing the run failed: %r", self.config_file, e)
 
     def upload(
-        self, ctx: Context, spec: ActionSpec, path: str, file: Path, *, snapshot: bool = False, figure: Any = None
+        self,
+        ctx: Context,
+        spec: ActionSpec,
+        path: str,
+        file: Path,
+        *,
+        snapshot: bool = False,
+        figure: Any = None,
+        register: str | None = None,
     ) -> None:
         """Upload ``file`` (or the figure drawn from it) to the field ``path``. Two different files
         sent to one field in a run would leave only the second: that is said, once per field."""
@@ -204,6 +212,12 @@ class Session:
         else:
             sink.upload(path, file, snapshot=snapshot)
         self.uploads[id(spec)] = self.uploads.get(id(spec), 0) + 1
+        if register:
+            mark = getattr(sink, "register", None)
+            if mark is None:
+                self.warn_once(spec, "register", "this tracker has no model registry; the file is uploaded only")
+            else:
+                mark(path, file, register)
 
     def _within_budget(self, spec: ActionSpec, path: str, file: Path) -> bool:
         """Whether a snapshot of ``file`` fits in what is left of the run's budget; once one does

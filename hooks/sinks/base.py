@@ -38,7 +38,9 @@ class Sink(Protocol):
 
     def stop(self) -> str:
         """Close the run; return a sentence telling the user where its data is. A sink may also
-        have ``fail()``, called just before ``stop()`` when the training raised or was interrupted."""
+        have ``fail()``, called just before ``stop()`` when the training raised or was interrupted,
+        and ``register(path, file, model)``: the file just uploaded to ``path`` is a new version of
+        a registered model (a tracker with a model registry)."""
 
 
 class SinkFactory(Protocol):

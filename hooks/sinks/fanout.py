@@ -74,6 +74,10 @@ class FanOutSink:
     def flush(self) -> None:
         self._each(lambda s: s.flush())
 
+    def register(self, path: str, file: Path, model: str) -> None:
+        """A new version of a registered model, in each tracker that has a model registry."""
+        self._each(lambda s: getattr(s, "register", lambda *a: None)(path, file, model))
+
     def fail(self) -> None:
         for _, sink in self._sinks:
             mark = getattr(sink, "fail", None)

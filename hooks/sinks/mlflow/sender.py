@@ -200,6 +200,9 @@ class Sender:
                 self._artifact(client, run_id, folder, name, Path(source))
                 if owned:
                     Path(source).unlink(missing_ok=True)
+            elif kind == "r":
+                artifact, model = ops[0]["r"]
+                self._register(client, run_id, artifact, model)
             elif kind == "end":
                 client.set_terminated(run_id, status=ops[0]["end"], end_time=ops[0].get("ts"))
         except (Unreachable, _Refused):
@@ -226,6 +229,23 @@ class Sender:
                     f"the new value {v[:60]!r} is its tag '{k}'"
                 )
         return new
+
+    def _register(self, client: Any, run_id: str, artifact: str, model: str) -> None:
+        """A new version of the registered model ``model`` (made if new) whose source is the run's
+        artifact; not again if this run's artifact is a version of it already (a resend)."""
+        from mlflow.exceptions import MlflowException
+
+        source = f"runs:/{run_id}/{artifact}"
+        try:
+            client.create_registered_model(model)
+        except MlflowException as e:
+            if e.error_code != "RESOURCE_ALREADY_EXISTS":
+                raise
+        versions = client.search_model_versions(f"name = '{model}' and run_id = '{run_id}'")
+        if any(v.source == source for v in versions):
+            return
+        version = client.create_model_version(model, source, run_id=run_id)
+        logger.info("MLflow: %s is version %s of the registered model '%s'", artifact, version.version, model)
 
     def _artifact(self, client: Any, run_id: str, folder: str, name: str, source: Path) -> None:
         if not source.is_file():
@@ -266,7 +286,8 @@ def _what(op: dict[str, Any]) -> str:
     kind = _kind(op)
     if kind == "a":
         return f"the artifact {op['a'][0]}/{op['a'][1]}".replace("//", "/")
-    return {"m": "metrics", "p": "params", "t": "tags", "end": "the run's end"}.get(kind, kind)
+    what = {"m": "metrics", "p": "params", "t": "tags", "r": "a model version", "end": "the run's end"}
+    return what.get(kind, kind)
 
 
 def _classify(e: Exception) -> Exception:

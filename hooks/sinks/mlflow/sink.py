@@ -220,6 +220,11 @@ class MlflowSink:
         figure.savefig(blob, format="png")
         self._worker.queue.append(("a", folder, name, str(blob), True))
 
+    def register(self, path: str, file: Path, model: str) -> None:
+        """The artifact ``path`` became (the file uploaded there) is a new version of ``model``."""
+        folder, name = names.artifact_path(path, file.suffix)
+        self._worker.queue.append(("r", f"{folder}/{name}" if folder else name, model))
+
     def flush(self) -> None:
         self._worker.wake.set()  # sent within a round; never waited for on the training thread
 
@@ -312,6 +317,8 @@ class _Worker(threading.Thread):
                     ops.append({kind: {item[1]: item[2]}})
             elif kind == "a":
                 ops.append({"a": list(item[1:])})
+            elif kind == "r":
+                ops.append({"r": list(item[1:])})
             elif kind == "end":
                 ops.append({"end": item[1], "ts": item[2]})
         if ops:

@@ -12,6 +12,7 @@ Operations (JSON objects):
   {"m": [[key, value, timestamp_ms, step], …]}   metrics
   {"p": {key: text}}  params          {"t": {key: text}}  tags
   {"a": [folder, name, source_path, owned]}      an artifact (owned: a copy in blobs/, deleted once sent)
+  {"r": [artifact_path, model_name]}              a new version of a registered model
   {"end": status, "ts": timestamp_ms}             the run ends
 """
 
@@ -133,14 +134,14 @@ class Spool:
 
 def describe(ops: list[dict[str, Any]]) -> str:
     """What operations hold, in words: "12 metric points, 2 params, 3 files and the run's end"."""
-    counts = {"metric points": 0, "params": 0, "tags": 0, "files": 0}
+    counts = {"metric points": 0, "params": 0, "tags": 0, "files": 0, "model versions": 0}
     end = False
     for op in ops:
         kind = next(iter(op))
         if kind == "end":
             end = True
         else:
-            what = {"m": "metric points", "p": "params", "t": "tags", "a": "files"}[kind]
+            what = {"m": "metric points", "p": "params", "t": "tags", "a": "files", "r": "model versions"}[kind]
             counts[what] += len(op[kind]) if kind in ("m", "p", "t") else 1
     parts = [f"{n} {what}" for what, n in counts.items() if n] + (["the run's end"] if end else [])
     if not parts:
