@@ -52,6 +52,7 @@ class Bench:
     quick: bool
     say: Callable[[str], None] = print
     cache: dict[str, Any] = field(default_factory=dict)
+    cleanups: list[Callable[[], object]] = field(default_factory=list)  # run by close(), last first
     _serial: int = 0
 
     def fresh_dir(self, name: str) -> Path:
@@ -68,6 +69,14 @@ class Bench:
 
     def pick(self, full: int, quick: int) -> int:
         return quick if self.quick else full
+
+    def close(self) -> None:
+        """Undo what rows set up for the whole run (a tracking server); never raises."""
+        while self.cleanups:
+            try:
+                self.cleanups.pop()()
+            except Exception as e:  # the table still prints
+                self.say(f"clean-up failed: {e!r}")
 
 
 def _ratio(a: float, b: float) -> float:

@@ -1,18 +1,21 @@
 """Benchmarks of yaml-hooks (issue 6): every pair measured in one run, interleaved, as medians.
 
-    python benchmarks/run.py                 # everything (about 4 minutes on 2 cores)
+    python benchmarks/run.py                 # everything (about 9 minutes on 2 cores)
     python benchmarks/run.py --quick         # tiny sizes, no real training: checks the suite runs
     python benchmarks/run.py --rows 1,5 --out /tmp/bench.json
+    python benchmarks/run.py --rows 10,11,12  # the MLflow rows: a local mlflow server, about 2 minutes
 
 Prints a table (row, what, median, min–max, baseline median, ratio / target, result) and writes
 every sample as JSON (default: benchmarks/results.json). Everything it writes besides the JSON
-goes to a temporary folder that is removed at the end (--keep keeps it).
+goes to a temporary folder that is removed at the end (--keep keeps it). --quick skips the real
+trainings (rows 9 and 10) and starts no MLflow server (rows 11 and 12 use a SQLite store).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import logging
 import os
@@ -34,6 +37,13 @@ def _prepare(workdir: Path) -> None:
 
     for name in ("NEPTUNE_MODE", "NEPTUNE_API_TOKEN", "NEPTUNE_PROJECT", "RANK", "HOOKS_CONFIG"):
         os.environ.pop(name, None)
+    # MLflow: no run may go to a server of the caller's environment, and nothing tries the internet.
+    # DO_NOT_TRACK also reaches the mlflow server the MLflow rows start (it is given no MLFLOW_* variable).
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN", "MLFLOW_KEEP_RUN_ACTIVE"):
+        os.environ.pop(name, None)
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    os.environ["DO_NOT_TRACK"] = "true"
+    os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"  # "🏃 View run …" lines, into the table
     os.environ["MPLBACKEND"] = "Agg"
     prepare_offline_env(workdir)  # YOLO_OFFLINE, config dirs and NEPTUNE_DATA_DIRECTORY in workdir
     ensure_torchvision()
@@ -42,6 +52,16 @@ def _prepare(workdir: Path) -> None:
     from hooks.log import logger
 
     logger.setLevel(logging.ERROR)  # "run saved in …" and expected missing-file warnings
+
+
+def _installed(name: str) -> str | None:
+    """The installed version of a distribution, without importing it; None if it is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,18 +80,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.out = Path(__file__).resolve().parent / ("results-quick.json" if args.quick else "results.json")
 
     from benchmarks._harness import markdown_lines, settle, table_lines
-    from benchmarks._rows import ROWS, Bench
+    from benchmarks._mlflow_rows import QUICK_SKIPS
+    from benchmarks._mlflow_rows import ROWS as MLFLOW_ROWS
+    from benchmarks._rows import ROWS as BASE_ROWS
+    from benchmarks._rows import Bench
 
-    wanted = [r.strip() for r in args.rows.split(",")] if args.rows else list(ROWS)
-    unknown = [r for r in wanted if r not in ROWS]
+    rows = {**BASE_ROWS, **MLFLOW_ROWS}
+    wanted = [r.strip() for r in args.rows.split(",")] if args.rows else list(rows)
+    unknown = [r for r in wanted if r not in rows]
     if unknown:
-        parser.error(f"unknown row(s) {', '.join(unknown)}; rows are {', '.join(ROWS)}")
-    if args.quick and "9" in wanted:
-        wanted.remove("9")  # a real training takes ~10 s; --quick skips it
+        parser.error(f"unknown row(s) {', '.join(unknown)}; rows are {', '.join(rows)}")
+    if args.quick:  # real trainings take ~10 s each; --quick skips them
+        for row in ("9", *QUICK_SKIPS):
+            if row in wanted:
+                wanted.remove(row)
+                print(f"row {row} skipped (quick: a real training)", file=sys.stderr)
+    if importlib.util.find_spec("mlflow") is None:  # the `mlflow` extra
+        for row in MLFLOW_ROWS:
+            if row in wanted:
+                wanted.remove(row)
+                print(f"row {row} skipped (mlflow is not installed)", file=sys.stderr)
 
     workdir = Path(tempfile.mkdtemp(prefix="yaml-hooks-bench-"))
     started = time.perf_counter()
     results = []
+    bench = None
     try:
         _prepare(workdir)
         bench = Bench(workdir, args.quick, say=lambda s: print(s, file=sys.stderr, flush=True))
@@ -79,9 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench.say(f"row {row} …")
             settle()
             t = time.perf_counter()
-            results.extend(ROWS[row](bench))
+            results.extend(rows[row](bench))
             bench.say(f"row {row} done in {time.perf_counter() - t:.1f} s")
     finally:
+        if bench is not None:
+            bench.close()  # stops the MLflow server, if a row started one
         if args.keep:
             print(f"scratch folder kept: {workdir}", file=sys.stderr)
         else:
@@ -109,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "neptune": neptune.__version__,
             "ultralytics": ultralytics.__version__,
+            "mlflow": _installed("mlflow"),  # not imported: that takes seconds
         },
         "rows": [r.to_json() for r in results],
     }

@@ -39,6 +39,7 @@ class MlflowServer:
     def start(self, timeout: float = 90.0) -> MlflowServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+        env.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")  # nothing may reach the internet
         argv = [
             str(MLFLOW),
             "server",

@@ -16,10 +16,11 @@ import pytest
 import hooks
 from hooks.errors import ConfigError
 from hooks.sinks.mlflow import names
+from hooks.sinks.mlflow.spool import Spool
 from hooks.sinks.neptune.runlog import find_runs, read_run
 from hooks.testing import simulate_training
 from hooks.testing.standin import StandInTrainer
-from tests.mlflow_server import MlflowServer
+from tests.mlflow_server import MlflowServer, free_port
 
 # Neptune's automatic capture off: the Neptune run holds only what the actions log (and no NVML warning).
 QUIET = "{capture: {stdout: false, stderr: false, traceback: false, hardware_metrics: false, git: false}}"
@@ -338,3 +339,19 @@ def test_explain_says_which_tracker_registers_the_model() -> None:
     assert "register it as a new version of the model 'yolo' (MLflow; other trackers keep the file only)" in (
         KINDS["upload"].explain(spec)
     )
+
+
+def test_a_drain_that_times_out_keeps_every_operation_in_the_spool(tmp_path: Path) -> None:
+    """The end gives up at once (drain_seconds: 0, no server): whatever the sender thread was
+    doing, everything logged is in the spool, ending with the run's end, and the thread lives on
+    without error."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    text = config(dead, "gone").replace("drain_seconds: 20", "drain_seconds: 0")
+    for attempt in range(8):  # the thread is caught at a different point each time
+        (tmp_path / str(attempt)).mkdir()
+        trainer = train(text, tmp_path / str(attempt), epochs=3)
+        (folder,) = (trainer.save_dir / ".yaml-hooks" / "mlflow").glob("*")
+        ops = Spool(folder).read_ops()
+        points = [p for op in ops if "m" in op for p in op["m"] if p[0] == "train/box_loss"]
+        assert [p[3] for p in points] == [1, 2, 3], attempt
+        assert "end" in ops[-1], attempt

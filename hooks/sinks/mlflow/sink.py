@@ -226,7 +226,8 @@ class MlflowSink:
         self._worker.queue.append(("r", f"{folder}/{name}" if folder else name, model))
 
     def flush(self) -> None:
-        self._worker.wake.set()  # sent within a round; never waited for on the training thread
+        """Nothing to do on the training thread: the background thread writes the spool every
+        INTERVAL seconds (waking it here only made it compete with the training's next steps)."""
 
     def fail(self) -> None:
         """Mark the run failed (the training raised); stop() ends it with that status."""
@@ -239,10 +240,13 @@ class MlflowSink:
         worker.wake.set()
         worker.join(self._drain)
         if worker.is_alive():
-            # It ends after its current request (MLflow's own retries can take minutes) and touches
-            # the spool no more: the spool is free for `hooks sync` now.
-            worker.give_up = worker.sender.stopped = True
-            self.spool.close()
+            # It is waiting for the server (MLflow's own retries can take minutes). What is still
+            # queued is written to the spool here, and the thread touches the spool no more once its
+            # request returns: the spool is `hooks sync`'s now.
+            with worker.write_lock:
+                worker.write()
+                worker.give_up = worker.sender.stopped = True
+                self.spool.close()
         return worker.outcome()
 
     def _blob(self, name: str) -> Path:
@@ -268,6 +272,7 @@ class _Worker(threading.Thread):
         self.down: str | None = None
         self.locked = False
         self._said_down = False
+        self.write_lock = threading.Lock()  # the spool's journal: this thread, or stop() once it gave up
 
     def run(self) -> None:
         self.locked = self.spool.lock()
@@ -276,7 +281,10 @@ class _Worker(threading.Thread):
             self.wake.wait(INTERVAL)
             self.wake.clear()
             try:
-                self._write()
+                with self.write_lock:
+                    if self.give_up:
+                        break
+                    self.write()
                 if self.pending and time.monotonic() >= next_try:
                     if self._send():
                         delay = INTERVAL
@@ -294,9 +302,10 @@ class _Worker(threading.Thread):
                 break
         for warning in self.sender.warnings:
             logger.warning("%s", warning)
-        self.spool.close()
+        with self.write_lock:
+            self.spool.close()
 
-    def _write(self) -> None:
+    def write(self) -> None:
         """Turn what is queued into spool operations: consecutive metrics into one (up to MLflow's
         1,000 a batch), params and tags likewise (100)."""
         ops: list[dict[str, Any]] = []
@@ -359,7 +368,7 @@ class _Worker(threading.Thread):
     def outcome(self) -> str:
         """What the user is told when the run stops."""
         sender = self.sender
-        if not self.pending and not self.queue and not self.is_alive():
+        if not self.pending and not self.queue:
             rejected = self.spool.rejected()
             self.spool.remove()
             where = _where(sender.uri, sender.run.get("experiment"), sender.run_id)

@@ -116,7 +116,7 @@ class Spool:
     def close(self) -> None:
         for f in (self._ops, self._lock):
             if f is not None:
-                with contextlib.suppress(OSError):
+                with contextlib.suppress(OSError, ValueError):
                     f.close()
         self._ops = self._lock = None
 
