@@ -1,9 +1,11 @@
 """The main job: a real tiny YOLOv8n training, logged through a preset to Neptune offline.
 
-    python -m demo [--workdir demo-work] [--preset default] [--epochs 20]
+    python -m demo [--workdir demo-work] [--preset default] [--epochs 20] [--mlflow [URI]]
 
 Ends by printing where the offline run is and what it holds, then writes an HTML report of it
-(`hooks report`) to <workdir>/report.html and prints that path.
+(`hooks report`) to <workdir>/report.html and prints that path. With --mlflow the training logs to
+MLflow as well (a tracking server at URI, or with no URI the SQLite file <workdir>/mlflow.db, no
+server needed), and the demo ends with what opens the MLflow UI on it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from demo.train import train
+from demo.train import add_mlflow_argument, mlflow_ui, mlflow_uri, train
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,10 +25,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("demo-work"), help="everything is written here")
     parser.add_argument("--preset", default="default", help="a preset name or a config path (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=20, help="(default: %(default)s; mAP rises above 0 after ~10)")
+    add_mlflow_argument(parser)
     args = parser.parse_args(argv)
 
     workdir = args.workdir.resolve()
-    save_dir = train(workdir, preset=args.preset, epochs=args.epochs, n_train=32)
+    save_dir = train(workdir, preset=args.preset, epochs=args.epochs, n_train=32, mlflow=args.mlflow)
 
     from hooks.report.html import write_report
     from hooks.sinks.neptune.runlog import find_runs, read_run
@@ -42,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(summarize(run))
     report = write_report(run, workdir / "report.html")
     print(f"Report (open it in a browser): {report}")
+    if args.mlflow is not None:
+        print(f"MLflow (the same training): {mlflow_ui(mlflow_uri(workdir, args.mlflow))}")
     return 0
 
 

@@ -6,6 +6,7 @@ Everything here is demo/test set-up: the product package ``hooks`` never imports
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import os
 import shutil
 import socket
@@ -50,6 +51,8 @@ def prepare_offline_env(workdir: Path) -> dict[str, str]:
         "MPLCONFIGDIR": str(workdir / "mpl-config"),
         # Neptune offline runs are written under this folder instead of ./.neptune in the cwd.
         "NEPTUNE_DATA_DIRECTORY": str(workdir / ".neptune"),
+        # MLflow 3 looks up its usage-telemetry host (config.mlflow-telemetry.io) in the background.
+        "MLFLOW_DISABLE_TELEMETRY": "true",
     }
     if "ultralytics" in sys.modules:
         # Too late for the import-time switches; say so rather than pretend they took effect.
@@ -126,10 +129,24 @@ def ensure_torchvision() -> str:
     return state
 
 
+def is_loopback(host: object) -> bool:
+    """``host`` (a name or an address) is this machine: localhost or a loopback address."""
+    if not isinstance(host, str):
+        return False
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
 def forbid_network() -> list[str]:
     """Install an audit hook that blocks and records any attempt to reach another host.
 
-    Returns the (live) list of recorded attempts. Unix-domain sockets are local IPC and allowed.
+    Returns the (live) list of recorded attempts. Unix-domain sockets are local IPC and allowed, and
+    so are TCP connections to this machine (127.0.0.1, ::1, localhost: a local MLflow server) and
+    the look-ups of those names. Everything else, UDP to loopback included, is refused.
     The hook raises ``ConnectionRefusedError`` so the attempt fails like it would with no network.
     """
     attempts: list[str] = []
@@ -139,9 +156,21 @@ def forbid_network() -> list[str]:
             return
         detail = args
         if event in ("socket.connect", "socket.sendto", "socket.sendmsg") and args:
-            if getattr(args[0], "family", None) == getattr(socket, "AF_UNIX", object()):
+            sock = args[0]
+            if getattr(sock, "family", None) == getattr(socket, "AF_UNIX", object()):
                 return
             detail = args[1:]  # args[0] is the socket object itself
+            address = args[1] if len(args) > 1 else None
+            if (
+                event == "socket.connect"
+                and getattr(sock, "type", None) == socket.SOCK_STREAM
+                and isinstance(address, tuple)
+                and address
+                and is_loopback(address[0])
+            ):
+                return
+        elif event in ("socket.getaddrinfo", "socket.gethostbyname") and args and is_loopback(args[0]):
+            return
         attempts.append(f"{event} {detail!r}")
         raise ConnectionRefusedError(f"network access forbidden in this run: {event} {detail!r}")
 

@@ -1,18 +1,57 @@
 """Run a real (tiny, CPU, offline) YOLOv8n training, optionally with yaml-hooks attached.
 
-Usage: python -m demo.train --workdir ./demo-work [--preset NAME | --no-hooks] [--epochs N]
+Usage: python -m demo.train --workdir ./demo-work [--preset NAME | --no-hooks] [--epochs N] [--mlflow [URI]]
+
+With --mlflow the training logs to MLflow as well as to the preset's Neptune offline run: to the
+tracking server at URI, or with no URI to a SQLite file <workdir>/mlflow.db (no server).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from demo.offline import configure_ultralytics, ensure_torchvision, forbid_network, prepare_offline_env
 from demo.synthetic import write_dataset
+
+MLFLOW_CONFIG = "hooks-mlflow.yaml"  # the generated config, written to the workdir beside runs/
+
+
+def mlflow_uri(workdir: Path, uri: str | None = "") -> str:
+    """The tracking URI ``--mlflow`` logs to: ``uri``, or with none a SQLite file in ``workdir``."""
+    return uri or f"sqlite:///{Path(workdir).resolve() / 'mlflow.db'}"
+
+
+def mlflow_ui(uri: str) -> str:
+    """What opens the MLflow UI on ``uri``: a server's own URL, else the `mlflow ui` command."""
+    if uri.startswith(("http://", "https://")):
+        return uri
+    return f"mlflow ui --backend-store-uri {uri}"
+
+
+def write_mlflow_config(workdir: Path, preset: str, uri: str, options: Mapping[str, Any] | None = None) -> Path:
+    """A config that extends ``preset`` (its Neptune run stays) and adds an MLflow sink: fan-out."""
+    from hooks.config.presets import looks_like_path
+
+    workdir = Path(workdir).resolve()
+    if looks_like_path(preset):  # a config path, from here: the generated file lives elsewhere
+        preset = str(Path(preset).expanduser().resolve())
+    mlflow = {"tracking_uri": uri, **(options or {})}
+    path = workdir / MLFLOW_CONFIG
+    # JSON is YAML: every string quoted as it must be.
+    path.write_text(
+        "# Written by `python -m demo --mlflow`: the preset, logging to MLflow as well.\n"
+        "version: 1\n"
+        f"extends: {json.dumps(preset)}\n"
+        f"sink: {json.dumps({'mlflow': mlflow})}\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 def train(
@@ -23,26 +62,47 @@ def train(
     batch: int = 4,
     name: str = "demo",
     n_train: int = 16,
+    *,
+    mlflow: str | None = None,
+    mlflow_options: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    callbacks: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> Path:
     """Train yolov8n from scratch on a synthetic dataset inside ``workdir``; return the run's save_dir.
 
     With ``preset=None`` no hooks are attached (plain Ultralytics training).
+    ``mlflow``: also log to MLflow, at this tracking URI ("" for ``sqlite:///<workdir>/mlflow.db``),
+    through a generated config that extends ``preset`` (``mlflow_options``: more keys of its
+    ``sink.mlflow``, e.g. ``{"drain_seconds": 5}``). ``settings``: Ultralytics SETTINGS set after the
+    demo's own (which switch every integration off; ``{"mlflow": True}`` switches its MLflow
+    callback on). ``callbacks``: event -> callback, added to the model after yaml-hooks'.
     """
+    if mlflow is not None and preset is None:
+        raise ValueError("logging to MLflow needs yaml-hooks attached: give a preset")
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     prepare_offline_env(workdir)  # before the first ultralytics import
     ensure_torchvision()  # before ultralytics imports torchvision in its validator
     configure_ultralytics(workdir)
+    if settings:
+        from ultralytics.utils import SETTINGS
+
+        SETTINGS.update(dict(settings))  # read when the trainer adds its integration callbacks
     data_yaml = write_dataset(workdir / "data", n_train=n_train)
 
     from ultralytics import YOLO
 
     # From the yaml, never a .pt: loading pretrained weights would download them.
     model = YOLO("yolov8n.yaml")
-    if preset is not None:
+    config: str | Path | None = preset
+    if preset is not None and mlflow is not None:
+        config = write_mlflow_config(workdir, preset, mlflow_uri(workdir, mlflow), mlflow_options)
+    if config is not None:
         import hooks
 
-        hooks.attach(model, preset)
+        hooks.attach(model, config)
+    for event, callback in (callbacks or {}).items():
+        model.add_callback(event, callback)
     model.train(
         data=str(data_yaml),
         epochs=epochs,
@@ -68,8 +128,20 @@ def train(
     return Path(trainer.save_dir)
 
 
+def add_mlflow_argument(parser: argparse.ArgumentParser) -> None:
+    """``--mlflow [URI]``, shared by ``python -m demo`` and ``python -m demo.train``."""
+    parser.add_argument(
+        "--mlflow",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="URI",
+        help="log to MLflow as well: a tracking server's http://host:port, or (no URI) sqlite:///<workdir>/mlflow.db",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point; prints ``SAVE_DIR=<path>`` on success."""
+    """Command-line entry point; prints ``SAVE_DIR=<path>`` on success (and ``MLFLOW_UI=…`` with --mlflow)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workdir", type=Path, default=Path("./demo-work"), help="everything is written here")
     parser.add_argument("--preset", default="default", help="yaml-hooks preset to attach (default: %(default)s)")
@@ -78,12 +150,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--imgsz", type=int, default=64)
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--name", default="demo", help="run folder name under <workdir>/runs")
+    add_mlflow_argument(parser)
     parser.add_argument(
         "--forbid-network",
         action="store_true",
-        help="block and record any socket connect / DNS lookup; exit 3 if one happened",
+        help="block and record any socket connect / DNS lookup to another host; exit 3 if one happened",
     )
     args = parser.parse_args(argv)
+    if args.no_hooks and args.mlflow is not None:
+        parser.error("--mlflow logs through yaml-hooks: it cannot go with --no-hooks")
 
     # Installed first so that imports done by train() are watched too.
     attempts = forbid_network() if args.forbid_network else None
@@ -95,9 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         imgsz=args.imgsz,
         batch=args.batch,
         name=args.name,
+        mlflow=args.mlflow,
     )
     print(f"TRAIN_SECONDS={time.perf_counter() - started:.1f}")
     print(f"SAVE_DIR={save_dir}")
+    if args.mlflow is not None:
+        print(f"MLFLOW_UI={mlflow_ui(mlflow_uri(args.workdir, args.mlflow))}")
     if attempts:
         for attempt in attempts:
             print(f"NETWORK_ATTEMPT {attempt}", file=sys.stderr)

@@ -134,3 +134,66 @@ def test_the_demo_learns_so_its_charts_move(tmp_path: Path) -> None:
     map50 = [p.value for p in read_run(folder).series["metrics/mAP50(B)"]]
     assert len(map50) == 21  # 20 epochs and the final validation
     assert max(map50[:15]) > 0.05 and map50[-1] > 0.2, map50
+
+
+# A fresh interpreter: an audit hook, once installed, stays for the life of the process.
+_NETWORK_PROBE = """
+import os, socket
+from demo.offline import forbid_network, prepare_offline_env
+prepare_offline_env(os.environ["PROBE_WORKDIR"])
+print("TELEMETRY", os.environ.get("MLFLOW_DISABLE_TELEMETRY"))
+attempts = forbid_network()
+server = socket.create_server(("127.0.0.1", 0))
+port = server.getsockname()[1]
+for host in ("127.0.0.1", "localhost"):
+    with socket.create_connection((host, port), timeout=5):
+        print("LOOPBACK_OK", host)
+for target in (("192.0.2.1", 80), ("example.com", 443)):
+    try:
+        socket.create_connection(target, timeout=1)
+    except OSError as e:
+        print("REFUSED", target[0], type(e).__name__)
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    udp.sendto(b"x", ("127.0.0.1", 53))
+except OSError as e:
+    print("REFUSED udp", type(e).__name__)
+print("ATTEMPTS", len(attempts))
+"""
+
+
+def test_forbid_network_lets_a_local_server_through_and_nothing_else(tmp_path: Path) -> None:
+    """--forbid-network allows TCP to this machine (a local MLflow server) and refuses and records
+    any other host (and UDP, DNS included); the offline env switches MLflow's telemetry off."""
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_DISABLE_TELEMETRY"}
+    env.update(PROBE_WORKDIR=str(tmp_path), PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run(
+        [sys.executable, "-c", _NETWORK_PROBE], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert "TELEMETRY true" in lines
+    assert "LOOPBACK_OK 127.0.0.1" in lines and "LOOPBACK_OK localhost" in lines
+    assert "REFUSED 192.0.2.1 ConnectionRefusedError" in lines
+    assert "REFUSED example.com ConnectionRefusedError" in lines
+    assert "REFUSED udp ConnectionRefusedError" in lines
+    assert "ATTEMPTS 3" in lines
+
+
+def test_the_mlflow_flag_writes_a_fan_out_config_and_says_how_to_look(tmp_path: Path) -> None:
+    """`--mlflow [URI]`: a config that extends the preset and adds the MLflow sink (both trackers),
+    the no-URI default is a SQLite file in the workdir, and what opens the UI on it."""
+    import hooks
+    from demo.train import main, mlflow_ui, mlflow_uri, write_mlflow_config
+
+    uri = mlflow_uri(tmp_path)
+    assert (
+        uri == f"sqlite:///{tmp_path.resolve()}/mlflow.db" and mlflow_uri(tmp_path, "http://h:5000") == "http://h:5000"
+    )
+    assert mlflow_ui(uri) == f"mlflow ui --backend-store-uri {uri}"
+    assert mlflow_ui("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
+    described = hooks.load(write_mlflow_config(tmp_path, "default", uri)).config.sink.describe()
+    assert "a Neptune run" in described and f"an MLflow run (tracking URI {uri}" in described
+    with pytest.raises(SystemExit) as exit_:
+        main(["--workdir", str(tmp_path), "--no-hooks", "--mlflow"])
+    assert exit_.value.code == 2
