@@ -13,20 +13,9 @@ import pytest
 from hooks.sinks.mlflow.export import export_run
 from hooks.sinks.neptune.runlog import find_runs, read_run
 
+from .browser import chromium_context
 from .mlflow_server import MlflowServer
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Everything that could make Chromium reach out on a closed machine, off.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WAIT_MS = 30_000  # the UI is a React app that fetches the run after it loads
 
 
@@ -39,26 +28,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A fresh Chromium profile, driven by Playwright; fails (never skips) when Chromium is absent."""
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the MLflow UI test needs Debian's chromium. "
-            "Run `bash scripts/test.sh` as root (it runs `apt-get install chromium`), or install it by hand."
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the `playwright` Python package is missing: `.venv/bin/pip install -e '.[test]'`")
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )
+    with chromium_context(tmp_path_factory.mktemp("chromium-profile"), "the MLflow UI test", (1400, 1000)) as context:
         yield context
-        context.close()
 
 
 def test_an_exported_run_shows_in_the_mlflow_ui_with_its_metrics(

@@ -25,20 +25,9 @@ from hooks.report.charts import series_stats
 from hooks.report.html import write_report
 from hooks.sinks.neptune.runlog import SYSTEM_NAMESPACES, RunLog, find_runs, namespaces, read_run
 
+from .browser import chromium_context
 from .conftest import REPO
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Everything that could make Chromium reach out on a closed machine, off.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NASTY_NAME = "<script>alert('name')</script>"
 
 
@@ -160,26 +149,10 @@ def png(path: Path, size: tuple[int, int] = (40, 30)) -> Path:
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A fresh Chromium profile, driven by Playwright; fails (never skips) when Chromium is absent."""
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the report's browser test needs Debian's chromium. "
-            "Run `bash scripts/test.sh` as root (it runs `apt-get install chromium`), or install it by hand."
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the `playwright` Python package is missing: `.venv/bin/pip install -e '.[test]'`")
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
+    with chromium_context(
+        tmp_path_factory.mktemp("chromium-profile"), "the report's browser test", (1280, 900)
+    ) as context:
         yield context
-        context.close()
 
 
 class Opened:
