@@ -51,7 +51,8 @@ ARTIFACTS = (
 # MLflow's own tags on a run started by mlflow.start_run(run_name=…); the git ones only when the
 # entry script is in a git checkout (branch: not on a detached HEAD).
 MLFLOW_TAGS = {"mlflow.runName", "mlflow.source.name", "mlflow.source.type", "mlflow.user"}
-GIT_TAGS = {"mlflow.source.git.branch", "mlflow.source.git.commit"}  # both present in this checkout
+# MLflow's git context: in a git checkout, plus the remote's URL in a clone that has one (CI's).
+GIT_TAGS = {"mlflow.source.git.branch", "mlflow.source.git.commit", "mlflow.source.git.repoURL"}
 # trainer.args that build_optimizer() changes (optimizer=auto) before on_pretrain_routine_end logs
 # them: the params hold the resolved values, args.yaml (written earlier) the requested ones.
 RESOLVED_BY_OPTIMIZER = {"optimizer", "lr0", "warmup_bias_lr"}
