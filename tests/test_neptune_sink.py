@@ -191,3 +191,34 @@ def test_an_inside_symlink_is_uploaded_as_the_file_it_leads_to(tmp_path: Path) -
     )
     compiled["on_train_end"](trainer)
     assert {(r.path, r.value) for r in sink.of("upload")} == {("P/alias", real), ("P/alias2", real)}
+
+
+def test_a_training_that_raises_marks_its_neptune_run_failed(tmp_path: Path) -> None:
+    from hooks.sinks.neptune.runlog import find_runs, read_run
+    from hooks.testing import simulate_training
+
+    quiet = "{capture: {stdout: false, stderr: false, traceback: false, hardware_metrics: false, git: false}}"
+    (tmp_path / "hooks.yaml").write_text(f"version: 1\nextends: minimal\nsink: {{neptune: {quiet}}}\n")
+    compiled = dict(hooks.load(tmp_path / "hooks.yaml"))
+
+    def crash(trainer: object) -> None:
+        raise RuntimeError("out of memory, say")
+
+    callbacks = {**compiled, "on_fit_epoch_end": [compiled["on_fit_epoch_end"], crash]}
+    with pytest.raises(RuntimeError, match="out of memory"):
+        simulate_training(callbacks, tmp_path / "runs" / "exp", epochs=3)
+    (folder,) = find_runs(tmp_path / ".neptune")
+    run = read_run(folder)
+    assert run.fields.get("sys/failed") is True
+    assert len(run.series["train/box_loss"]) == 1
+
+
+def test_a_training_that_ends_does_not_mark_its_neptune_run_failed(tmp_path: Path) -> None:
+    from hooks.sinks.neptune.runlog import find_runs, read_run
+    from hooks.testing import simulate_training
+
+    quiet = "{capture: {stdout: false, stderr: false, traceback: false, hardware_metrics: false, git: false}}"
+    (tmp_path / "hooks.yaml").write_text(f"version: 1\nextends: minimal\nsink: {{neptune: {quiet}}}\n")
+    simulate_training(dict(hooks.load(tmp_path / "hooks.yaml")), tmp_path / "runs" / "exp", epochs=1)
+    (folder,) = find_runs(tmp_path / ".neptune")
+    assert read_run(folder).fields.get("sys/failed") in (None, False)

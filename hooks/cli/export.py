@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     where = data_dir(args.dir)
     try:
         # --all: oldest first, so the MLflow list (newest first) shows them in the order they ran.
-        groups = list(reversed(find_run_groups(where))) if args.all else [_pick(args.run, where)]
+        groups = list(reversed(find_run_groups(where))) if args.all else [_pick(args.run, where, "export")]
     except _NotFound as e:
         print(e, file=sys.stderr)
         return 1

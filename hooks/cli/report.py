@@ -32,7 +32,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", type=Path, help="the HTML file to write (default: ./hooks-report-ID.html)")
 
 
-def _pick(spec: str | None, where: Path) -> tuple[Path, ...]:
+def _pick(spec: str | None, where: Path, command: str = "report") -> tuple[Path, ...]:
     """The folders of one run (several for a resumed training, oldest first)."""
     if spec is not None:
         path = Path(spec)
@@ -46,7 +46,7 @@ def _pick(spec: str | None, where: Path) -> tuple[Path, ...]:
             if len(inside) > 1:
                 raise _NotFound(
                     f"hooks: {path} holds {len(inside)} runs; name one (`hooks runs {path}` lists them) "
-                    f"or take the newest with `hooks report --latest --dir {path}`"
+                    f"or take the newest with `hooks {command} --latest --dir {path}`"
                 )
     found = find_run_groups(where)
     if not found:

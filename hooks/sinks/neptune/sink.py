@@ -197,6 +197,11 @@ class NeptuneSink:
     def flush(self) -> None:
         self._run.wait()
 
+    def fail(self) -> None:
+        """The training raised or was interrupted: the run is marked failed, as the client marks a
+        run whose script raised."""
+        self._run["sys/failed"] = True
+
     def stop(self) -> str:
         folder = self.folder()
         self._run.stop()
