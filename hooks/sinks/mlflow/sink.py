@@ -270,12 +270,11 @@ class _Worker(threading.Thread):
         self.pending: list[dict[str, Any]] = []  # written to the spool, not yet sent
         self.base = spool.sent()  # operations of the spool before ``pending``
         self.down: str | None = None
-        self.locked = False
         self._said_down = False
         self.write_lock = threading.Lock()  # the spool's journal: this thread, or stop() once it gave up
 
     def run(self) -> None:
-        self.locked = self.spool.lock()
+        self.spool.lock()  # a new spool's: `hooks sync` leaves it alone while this thread sends it
         delay, next_try = INTERVAL, 0.0
         while not self.give_up:
             self.wake.wait(INTERVAL)
