@@ -154,20 +154,24 @@ def repeat_clock(fn: Callable[[], object], number: int) -> float:
 class CallTimer:
     """Wraps callbacks so that the time spent inside each call is recorded, per event."""
 
-    def __init__(self) -> None:
+    def __init__(self, tag: Callable[[str, Any], str] | None = None) -> None:
         self.calls: list[tuple[str, float]] = []  # (event, seconds), in firing order
+        self.tags: list[str] = []  # with ``tag``: tag(event, object) of each call, after its timing
+        self._tag = tag
 
     def wrap(self, callbacks: Mapping[str, Callable[[Any], None]]) -> dict[str, Callable[[Any], None]]:
         return {event: self._timed(event, fn) for event, fn in callbacks.items()}
 
     def _timed(self, event: str, fn: Callable[[Any], None]) -> Callable[[Any], None]:
-        calls = self.calls
+        calls, tags, tag = self.calls, self.tags, self._tag
         now = time.perf_counter
 
         def timed(obj: Any) -> None:
             t = now()
             fn(obj)
             calls.append((event, now() - t))
+            if tag is not None:
+                tags.append(tag(event, obj))
 
         return timed
 

@@ -142,35 +142,24 @@ def _sent_note(outcomes: list[str]) -> str:
 
 
 # ======================================================== 10: real training, sink vs Ultralytics' callback
-class _PhaseTimer:
-    """Times callbacks like CallTimer, and files each call under the part of the training it
-    belongs to: "start" (before the first epoch), "epoch" (the epochs themselves), "end" (the final
-    validation of best.pt, on_train_end, teardown). Decided from the object the callback gets, after
-    the timing."""
+class _PhaseTimer(CallTimer):
+    """A CallTimer that files each call under the part of the training it belongs to: "start"
+    (before the first epoch), "epoch" (the epochs themselves), "end" (the final validation of
+    best.pt, on_train_end, teardown). Decided from the object the callback gets, after the timing."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, float, str]] = []  # (event, seconds, phase)
+        super().__init__(tag=_phase)
 
-    def wrap(self, callbacks: Mapping[str, Callable[[Any], None]]) -> dict[str, Callable[[Any], None]]:
-        return {event: self._timed(event, fn) for event, fn in callbacks.items()}
+    def phased(self) -> Iterator[tuple[str, float, str]]:
+        """(event, seconds, phase) of every call, in firing order."""
+        return ((e, s, p) for (e, s), p in zip(self.calls, self.tags, strict=True))
 
-    def _timed(self, event: str, fn: Callable[[Any], None]) -> Callable[[Any], None]:
-        calls = self.calls
-        now = time.perf_counter
-
-        def timed(obj: Any) -> None:
-            t = now()
-            fn(obj)
-            calls.append((event, now() - t, _phase(event, obj)))
-
-        return timed
-
-    def total(self, phase: str) -> float:
-        return sum(s for _, s, p in self.calls if p == phase)
+    def phase_total(self, phase: str) -> float:
+        return sum(s for _, s, p in self.phased() if p == phase)
 
     def by_event(self, phase: str) -> dict[str, float]:
         out: dict[str, float] = {}
-        for e, s, p in self.calls:
+        for e, s, p in self.phased():
             if p == phase:
                 out[e] = out.get(e, 0.0) + s
         return out
@@ -282,7 +271,7 @@ def row10(b: Bench) -> list[Result]:
         drains.append(stops[0][0])
         outcomes.append(stops[0][1])
         timers["ours"].append(timer)
-        return timer.total("epoch") / epochs
+        return timer.phase_total("epoch") / epochs
 
     def their() -> float:
         timer = _PhaseTimer()
@@ -311,7 +300,7 @@ def row10(b: Bench) -> list[Result]:
         if not getattr(trainer, "_mlflow_active", False):
             raise RuntimeError("Ultralytics' MLflow callback did not log this training")
         timers["theirs"].append(timer)
-        return timer.total("epoch") / epochs
+        return timer.phase_total("epoch") / epochs
 
     # The first training of a process pays one-offs (the dataset's label cache, the first model
     # build, matplotlib's first figure): a 1-epoch training without logging pays them first.
@@ -323,13 +312,13 @@ def row10(b: Bench) -> list[Result]:
     per_epoch = alternate({"ours": ours, "theirs": their}, repeats)
 
     def med(side: str, phase: str) -> float:
-        return statistics.median(t.total(phase) for t in timers[side])
+        return statistics.median(t.phase_total(phase) for t in timers[side])
 
     def by_event(side: str) -> dict[str, float]:
-        events = dict.fromkeys(e for t in timers[side] for e, _, p in t.calls if p == "epoch")
+        events = dict.fromkeys(e for t in timers[side] for e, _, p in t.phased() if p == "epoch")
         return {e: statistics.median(t.by_event("epoch").get(e, 0.0) for t in timers[side]) / epochs for e in events}
 
-    end_ours = statistics.median(t.total("end") - d for t, d in zip(timers["ours"], drains, strict=True))
+    end_ours = statistics.median(t.phase_total("end") - d for t, d in zip(timers["ours"], drains, strict=True))
     ratio = _ratio(statistics.median(per_epoch["ours"]), statistics.median(per_epoch["theirs"]))
     events_ours, events_theirs = by_event("ours"), by_event("theirs")
     return [
@@ -363,8 +352,8 @@ def row10(b: Bench) -> list[Result]:
                 "epochs": epochs,
                 "ours_config": config_what,
                 "per_epoch_by_event_s": {"ours": events_ours, "theirs": events_theirs},
-                "start_s": {s: [t.total("start") for t in timers[s]] for s in timers},
-                "end_s": {s: [t.total("end") for t in timers[s]] for s in timers},
+                "start_s": {s: [t.phase_total("start") for t in timers[s]] for s in timers},
+                "end_s": {s: [t.phase_total("end") for t in timers[s]] for s in timers},
                 "drain_s": drains,
                 "train_wall_s": walls,
                 "outcomes": outcomes,

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, final
 
+from ..errors import Missing
 from ..log import logger
 
-__all__ = ["STATE_FILE", "RunIdentity", "run_identity"]
+__all__ = ["STATE_FILE", "RunIdentity", "run_identity", "training_identity"]
 
 STATE_FILE: Final = Path(".yaml-hooks") / "runs.json"
 
@@ -58,6 +60,16 @@ def run_identity(trainer: Any, tracker: str, new_id: Callable[[], str]) -> RunId
     except OSError as e:
         logger.warning("cannot write %s (a resumed training would start a new run): %s", path, e)
     return identity
+
+
+def training_identity(lookup: Callable[[str], Any], tracker: str) -> RunIdentity | None:
+    """``run_identity`` of the training an event belongs to (a new id is a random hex); None for a
+    validation, prediction or export of its own."""
+    try:
+        trainer = lookup("trainer")
+    except Missing:
+        return None
+    return run_identity(trainer, tracker, lambda: uuid.uuid4().hex)
 
 
 def _read(path: Path) -> dict[str, Any]:

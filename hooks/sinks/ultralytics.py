@@ -14,7 +14,7 @@ from ..errors import Missing
 from ..log import logger
 from ..runtime.masking import scalar_text
 
-__all__ = ["Builtin", "run_object", "standalone", "switch_off_builtin"]
+__all__ = ["Builtin", "run_name", "run_object", "standalone", "switch_off_builtin"]
 
 
 @final
@@ -48,6 +48,16 @@ def standalone(lookup: Callable[[str], Any]) -> tuple[str, str] | None:
     save_dir = scalar_text(getattr(obj, "save_dir", None))
     name = scalar_text(getattr(args, "name", None)) or (Path(save_dir).name if save_dir else "")
     return mode, name
+
+
+def run_name(lookup: Callable[[str], Any], name: str) -> str:
+    """A run's name: ``name`` for a training; a validation, prediction or export of its own is
+    named by its mode, ``<mode>: <name>`` (its own name when ``name`` is empty)."""
+    own = standalone(lookup)
+    if own is None:
+        return name
+    mode, own_name = own
+    return f"{mode}: {name or own_name}" if (name or own_name) else mode
 
 
 def run_object(lookup: Callable[[str], Any]) -> Any:

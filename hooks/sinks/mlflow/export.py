@@ -34,11 +34,8 @@ import glob
 import io
 import math
 import os
-import socket
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +44,7 @@ from typing import TYPE_CHECKING, Final, TypeVar, final
 from ...errors import HooksError
 from ..neptune.runlog import SYSTEM_NAMESPACES, Point, RunLog, parse_iso
 from .names import MAX_KEY, MAX_PARAM_VALUE, MAX_TAG_VALUE, artifact_path, flatten, key, text
+from .sender import artifact_location, unreachable
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -384,7 +382,7 @@ def export_run(
     except ImportError as e:
         raise ExportError(f"hooks: exporting to MLflow needs the mlflow package: {INSTALL_HINT}") from e
     uri = tracking_uri or mlflow.get_tracking_uri()
-    why = _unreachable(uri)
+    why = unreachable(uri, _PROBE_S)
     if why is not None:
         raise ExportError(
             f"hooks: cannot reach MLflow at {uri} ({why}); is the server running, and is that its address? "
@@ -428,34 +426,12 @@ def export_run(
     )
 
 
-def _unreachable(uri: str) -> str | None:
-    """Why a server's address answers nothing at all, found in seconds (MLflow retries a refused
-    connection for minutes); None when it answers, even with an error, or when only MLflow can tell
-    (a TLS setup of its own, say)."""
-    if not uri.startswith(("http://", "https://")):
-        return None
-    try:
-        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=_PROBE_S):
-            return None
-    except urllib.error.HTTPError:
-        return None  # it answered
-    except urllib.error.URLError as e:
-        reason = e.reason
-        return str(reason) if isinstance(reason, (ConnectionError, TimeoutError, socket.gaierror)) else None
-    except (ConnectionError, TimeoutError) as e:
-        return str(e) or type(e).__name__
-    except (OSError, ValueError):
-        return None
-
-
 def _experiment(client: MlflowClient, name: str, uri: str) -> str:
     from mlflow.exceptions import MlflowException
 
     found = client.get_experiment_by_name(name)
     if found is None:
         try:
-            from .sender import artifact_location
-
             return str(
                 client.create_experiment(name, artifact_location=artifact_location(uri), tags={_KIND_TAG: _KIND})
             )

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +26,7 @@ from ...log import logger
 from .names import MAX_TAG_VALUE
 from .spool import Spool, describe
 
-__all__ = ["TRAINING_TAG", "Sender", "Unreachable", "artifact_location", "sync"]
+__all__ = ["TRAINING_TAG", "Sender", "Unreachable", "artifact_location", "sync", "unreachable"]
 
 TRAINING_TAG: Final = "yaml_hooks.run_id"  # the training's id: a resumed training finds its run by it
 PART_TAG: Final = "yaml_hooks.part"
@@ -67,16 +69,11 @@ class Sender:
         return self._client
 
     def reachable(self) -> str | None:
-        """None when the server answers its health check (or the store is local); else why not.
-        Checked before sending so that a server that is down costs one short request, not
-        MLflow's own minutes of retries."""
-        if not self.uri.startswith(("http://", "https://")):
-            return None
-        try:
-            with urllib.request.urlopen(self.uri.rstrip("/") + "/health", timeout=2) as r:
-                return None if r.status == 200 else f"its health check answered {r.status}"
-        except OSError as e:
-            return f"{self.uri} does not answer ({getattr(e, 'reason', e)})"
+        """None when the server answers (or the store is local); else why not. Checked before
+        sending so that a server that is down costs one short request, not MLflow's own minutes
+        of retries."""
+        reason = unreachable(self.uri, 2.0)
+        return None if reason is None else f"{self.uri} does not answer ({reason})"
 
     # ------------------------------------------------------------ the run itself
     def ensure_run(self) -> str:
@@ -260,6 +257,26 @@ class Sender:
             except OSError:
                 shutil.copyfile(source, staged)
             client.log_artifact(run_id, str(staged), folder or None)
+
+
+def unreachable(uri: str, timeout: float) -> str | None:
+    """Why a tracking server's address answers nothing at all, found within ``timeout`` (MLflow
+    retries a refused connection for minutes); None when it answers, even with an error, or when
+    only MLflow can tell (a local store, a TLS set-up of its own)."""
+    if not uri.startswith(("http://", "https://")):
+        return None
+    try:
+        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout):
+            return None
+    except urllib.error.HTTPError:
+        return None  # it answered
+    except urllib.error.URLError as e:
+        reason = e.reason
+        return str(reason) if isinstance(reason, (ConnectionError, TimeoutError, socket.gaierror)) else None
+    except (ConnectionError, TimeoutError) as e:
+        return str(e) or type(e).__name__
+    except (OSError, ValueError):
+        return None
 
 
 def artifact_location(uri: str) -> str | None:

@@ -27,8 +27,8 @@ from ...config.templates import Template
 from ...errors import Missing
 from ...log import logger
 from ..files import read_regular
-from ..resume import run_identity
-from ..ultralytics import Builtin, run_object, standalone, switch_off_builtin
+from ..resume import training_identity
+from ..ultralytics import Builtin, run_name, run_object, switch_off_builtin
 from . import names
 from .sender import PART_TAG, TRAINING_TAG, Sender, Unreachable, now_ms
 from .spool import SPOOL_DIR, Spool, describe
@@ -92,11 +92,7 @@ class MlflowSinkFactory:
         experiment = self.experiment.render(lookup) if self.experiment else ""
         experiment = experiment or os.environ.get("MLFLOW_EXPERIMENT_NAME", "") or arg("project") or DEFAULT_EXPERIMENT
         name = self.name.render(lookup) if self.name else ""
-        name = name or os.environ.get("MLFLOW_RUN", "") or arg("name")
-        own = standalone(lookup)
-        if own is not None:  # a validation or prediction of its own: named by its mode
-            mode, own_name = own
-            name = f"{mode}: {name or own_name}" if (name or own_name) else mode
+        name = run_name(lookup, name or os.environ.get("MLFLOW_RUN", "") or arg("name"))
         tags = {names.key(k): t.render(lookup) for k, t in self.tags}
         if self.description:
             tags["mlflow.note.content"] = self.description.render(lookup)
@@ -112,13 +108,7 @@ class MlflowSinkFactory:
         info = self.run_info(lookup)
         obj = run_object(lookup)
         save_dir = getattr(obj, "save_dir", None)
-        identity = None
-        try:
-            trainer = lookup("trainer")
-        except Missing:
-            trainer = None
-        if trainer is not None:
-            identity = run_identity(trainer, "mlflow", lambda: uuid.uuid4().hex)
+        identity = training_identity(lookup, "mlflow")
         if identity is not None:
             info["training_id"] = identity.run_id
             info["part"] = identity.part

@@ -5,26 +5,22 @@ switched off for a training this sink logs."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, final
 
 from ...config.templates import Template
-from ...errors import Missing
 from ...log import logger
 from ..files import read_regular
-from ..resume import RunIdentity, run_identity
-from ..ultralytics import Builtin, switch_off_builtin
-from ..ultralytics import standalone as run_standalone
+from ..resume import training_identity
+from ..ultralytics import Builtin, run_name, switch_off_builtin
 from .runlog import PART_FIELD, RUN_ID_FIELD
 
 __all__ = [
     "NeptuneSink",
     "NeptuneSinkFactory",
     "effective_mode",
-    "read_regular",
     "storable",
 ]
 
@@ -80,10 +76,7 @@ class NeptuneSinkFactory:
         project = self.project.render(lookup) if self.project else ""
         kwargs["project"] = project or None  # None: the client reads NEPTUNE_PROJECT
         name = self.name.render(lookup) if self.name else ""
-        standalone = run_standalone(lookup)
-        if standalone is not None:  # a validation or prediction of its own: named by its mode
-            mode, own_name = standalone
-            name = f"{mode}: {name or own_name}" if (name or own_name) else mode
+        name = run_name(lookup, name)
         if name:
             kwargs["name"] = name
         if self.description:
@@ -104,7 +97,7 @@ class NeptuneSinkFactory:
         import neptune
 
         kwargs = self.init_kwargs(lookup)
-        identity = _identity(lookup)
+        identity = training_identity(lookup, "neptune")
         if identity is not None:
             # A Neptune server continues the run of a custom id; offline parts are joined by the
             # reader through the yaml_hooks/run_id field (docs/format.md, "Resuming").
@@ -128,14 +121,6 @@ class NeptuneSinkFactory:
             run[RUN_ID_FIELD] = identity.run_id
             run[PART_FIELD] = identity.part
         return NeptuneSink(run, kwargs["mode"])
-
-
-def _identity(lookup: Callable[[str], Any]) -> RunIdentity | None:
-    try:
-        trainer = lookup("trainer")
-    except Missing:
-        return None
-    return run_identity(trainer, "neptune", lambda: uuid.uuid4().hex)
 
 
 def storable(value: Any) -> Any:
