@@ -4,6 +4,7 @@
     python benchmarks/run.py --quick         # tiny sizes, no real training: checks the suite runs
     python benchmarks/run.py --rows 1,5 --out /tmp/bench.json
     python benchmarks/run.py --rows 10,11,12  # the MLflow rows: a local mlflow server, about 2 minutes
+    python benchmarks/run.py --rows 13,14     # `hooks report` and `hooks runs` on a 500,000-point run
 
 Prints a table (row, what, median, min–max, baseline median, ratio / target, result) and writes
 every sample as JSON (default: benchmarks/results.json). Everything it writes besides the JSON
@@ -82,10 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from benchmarks._harness import markdown_lines, settle, table_lines
     from benchmarks._mlflow_rows import QUICK_SKIPS
     from benchmarks._mlflow_rows import ROWS as MLFLOW_ROWS
+    from benchmarks._report_rows import ROWS as REPORT_ROWS
     from benchmarks._rows import ROWS as BASE_ROWS
     from benchmarks._rows import Bench
 
-    rows = {**BASE_ROWS, **MLFLOW_ROWS}
+    rows = {**BASE_ROWS, **MLFLOW_ROWS, **REPORT_ROWS}
     wanted = [r.strip() for r in args.rows.split(",")] if args.rows else list(rows)
     unknown = [r for r in wanted if r not in rows]
     if unknown:

@@ -42,6 +42,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None
     # MLflow looks up its telemetry host in the background; nothing here may reach the internet.
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.setenv("NEPTUNE_DATA_DIRECTORY", str(tmp_path / ".neptune"))
+    # What `hooks runs` and `hooks report` keep of the runs they read (not ~/.cache/yaml-hooks).
+    monkeypatch.setenv("YAML_HOOKS_CACHE_DIR", str(tmp_path / "yaml-hooks-cache"))
     yield
 
 
@@ -95,3 +97,30 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     with MlflowServer(tmp_path_factory.mktemp("mlflow-server")) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A headless Chromium (Debian's) for the tests that open a report, one per test module."""
+    from tests.browser import chromium_context
+
+    with chromium_context(tmp_path_factory.mktemp("chromium-profile"), "the report's browser test", (1280, 900)) as ctx:
+        yield ctx
+
+
+def neptune_run(name: str, tags: tuple[str, ...] = ()) -> Any:
+    """An offline run written by the neptune client itself, in $NEPTUNE_DATA_DIRECTORY (set per test
+    above), capturing nothing of the process: only what the test logs, and Neptune's sys/ fields."""
+    import neptune
+
+    return neptune.init_run(
+        mode="offline",
+        name=name,
+        tags=list(tags),
+        capture_stdout=False,
+        capture_stderr=False,
+        capture_hardware_metrics=False,
+        capture_traceback=False,
+        git_ref=False,
+        source_files=[],
+    )

@@ -192,6 +192,7 @@ _MAY_NAME_NEPTUNE = {
     "hooks/cli/runs.py",
     "hooks/cli/report.py",
     "hooks/report/html.py",
+    "hooks/report/sections.py",
     "hooks/cli/export.py",  # moves Neptune offline runs into MLflow
     "hooks/sinks/mlflow/export.py",
 }

@@ -172,7 +172,12 @@ def test_full_adds_results_args_last_weights_fitness_and_periodic_validation(tmp
     assert files["Results/results.csv"] == "results.csv"
     assert files["Configuration/args.yaml"] == "args.yaml"
     assert files["weights/exp/last.pt"] == "last.pt"
+    assert files["Results/confusion_matrix.csv"] == "confusion_matrix.csv"
     assert [s for s, _ in ours.series["metrics/fitness"]] == [1, 2, 3, 4, 5]
+    per_class = {k for k in ours.series if k.startswith("metrics/per_class/")}
+    metrics = ("precision(B)", "recall(B)", "mAP50(B)", "mAP50-95(B)")
+    assert per_class == {f"metrics/per_class/{c}/{m}" for c in ("cat", "dog") for m in metrics}
+    assert all([s for s, _ in ours.series[k]] == [1, 2, 3, 4, 5, 6] for k in per_class)  # 6: the final validation
     # Validation images at epoch 5 only (every 5, not the final validation): Ultralytics would
     # draw none then; they are snapshots (copied at the time), not paths read later.
     periodic = {k: v for k, v in ours.run.files.items() if k.startswith("Validation/")}

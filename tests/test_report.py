@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import base64
 import io
-import os
+import json
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,13 +21,14 @@ from PIL import Image
 
 from hooks.cli import main
 from hooks.report.charts import series_stats
+from hooks.report.families import families
 from hooks.report.html import write_report
-from hooks.sinks.neptune.runlog import SYSTEM_NAMESPACES, RunLog, find_runs, namespaces, read_run
+from hooks.sinks.neptune.runlog import SYSTEM_NAMESPACES, RunLog, find_runs, read_run
 
-from .browser import chromium_context
-from .conftest import REPO
+from .conftest import neptune_run
 
 NASTY_NAME = "<script>alert('name')</script>"
+SERIES = "<img src=x onerror=alert('series')>"  # no "/": one series, not a folder
 
 
 # --------------------------------------------------------------------------
@@ -36,14 +36,17 @@ NASTY_NAME = "<script>alert('name')</script>"
 
 
 class Page(HTMLParser):
-    """What a test needs from a report: every element's attributes, the chart groups, the image
-    figures, and the text of each keyed table row."""
+    """What a test needs from a report: every element's attributes, the chart groups (the id of each
+    interactive chart, or the src of each static one), the image figures (every image's src), the
+    text of each keyed table row, and the chart data."""
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         self.elements: list[tuple[str, dict[str, str]]] = []
-        self.groups: dict[str, list[str]] = {}  # data-group -> chart srcs
-        self.figures: dict[str, dict[str, Any]] = {}  # data-key -> {"class", "src"}
+        self.groups: dict[str, list[str]] = {}  # data-group -> chart ids (or static chart srcs)
+        self.figures: dict[str, dict[str, Any]] = {}  # data-key -> {"class", "src", "srcs"}
+        self.data: dict[str, Any] = {}  # the charts' JSON
+        self._json = False
         self.rows: dict[str, dict[str, str]] = {}  # table id -> data-key -> row text
         self.text: dict[str, str] = {}  # tag -> text of its first occurrence (h1, title)
         self._group: str | None = None
@@ -61,11 +64,16 @@ class Page(HTMLParser):
             self.groups[self._group] = []
         elif tag == "figure":
             self._figure = a["data-key"]
-            self.figures[self._figure] = {"class": a.get("class", ""), "src": None}
+            self.figures[self._figure] = {"class": a.get("class", ""), "src": None, "srcs": []}
         elif tag == "img" and self._figure is not None:
             self.figures[self._figure]["src"] = a["src"]
+            self.figures[self._figure]["srcs"].append(a["src"])
         elif tag == "img" and self._group is not None:
             self.groups[self._group].append(a["src"])
+        elif tag == "div" and self._group is not None and "data-chart" in a:
+            self.groups[self._group].append(a["data-chart"])
+        elif tag == "script" and a.get("type") == "application/json":
+            self._json = True
         elif tag == "table":
             self._tables.append(a.get("id", ""))
         elif tag == "tr" and "data-key" in a and self._tables:
@@ -88,6 +96,9 @@ class Page(HTMLParser):
             self._text_of = None
 
     def handle_data(self, data: str) -> None:
+        if self._json:
+            self.data = json.loads(data)
+            self._json = False
         if self._row is not None:
             table, key = self._row
             self.rows[table][key] += data + " "
@@ -121,23 +132,6 @@ def report(run: RunLog, out: Path) -> tuple[str, Page]:
 # Runs written by the neptune client itself
 
 
-def neptune_run(name: str, tags: tuple[str, ...] = ()) -> Any:
-    """An offline run in $NEPTUNE_DATA_DIRECTORY (conftest points it into tmp_path)."""
-    import neptune
-
-    return neptune.init_run(
-        mode="offline",
-        name=name,
-        tags=list(tags),
-        capture_stdout=False,
-        capture_stderr=False,
-        capture_hardware_metrics=False,
-        capture_traceback=False,
-        git_ref=False,
-        source_files=[],
-    )
-
-
 def png(path: Path, size: tuple[int, int] = (40, 30)) -> Path:
     Image.new("RGB", size, (200, 40, 40)).save(path)
     return path
@@ -145,14 +139,6 @@ def png(path: Path, size: tuple[int, int] = (40, 30)) -> Path:
 
 # --------------------------------------------------------------------------
 # Chromium
-
-
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with chromium_context(
-        tmp_path_factory.mktemp("chromium-profile"), "the report's browser test", (1280, 900)
-    ) as context:
-        yield context
 
 
 class Opened:
@@ -178,19 +164,32 @@ class Opened:
 # Reports of the real training
 
 
-def test_report_of_a_real_training_has_a_chart_per_group_every_image_and_every_field(
+def family_keys(run: RunLog) -> dict[str, tuple[str, ...]]:
+    return {family.id: family.keys for family in families(run.float_series())}
+
+
+def system(key: str) -> bool:
+    return "/" in key and key.split("/", 1)[0] in SYSTEM_NAMESPACES
+
+
+def test_report_of_a_real_training_has_a_chart_per_family_every_image_and_every_field(
     trained: tuple[Path, RunLog], tmp_path: Path
 ) -> None:
     save_dir, run = trained
     text, page = report(run, tmp_path / "report.html")
 
-    # One chart per namespace of numeric series, each a decodable PNG.
-    groups = set(namespaces(run.float_series()))
-    assert {"train", "val", "metrics", "lr"} <= groups
-    assert set(page.groups) == groups
-    for group, srcs in page.groups.items():
-        assert len(srcs) == 1, group
-        assert decode(srcs[0]) == (640, 320), group
+    # One chart per family: losses, metrics and learning rates apart, each drawn from the logged points.
+    assert {"train|loss", "val|loss", "metrics|metric", "lr|lr"} <= set(page.groups)
+    for group, charts in page.groups.items():
+        # A family whose series are single points (one CPU reading) is a table, not a one-dot chart.
+        keys = family_keys(run)[group]
+        assert len(charts) == (1 if any(len(run.series[k]) > 1 for k in keys) else 0), group
+    (train,) = page.groups["train|loss"]
+    lines = {line["label"]: line for line in page.data["charts"][train]["lines"]}
+    assert set(lines) == {"box_loss", "cls_loss", "dfl_loss"}
+    assert lines["box_loss"]["y"] == [p.value for p in run.series["train/box_loss"]]
+    assert lines["box_loss"]["x"] == [p.step for p in run.series["train/box_loss"]]
+    assert len({line["color"] for line in lines.values()}) == 3
 
     # Every uploaded image, embedded, and the very image Ultralytics wrote (same pixel size).
     images = {k for k, ref in run.files.items() if ref.ext in ("jpg", "png")}
@@ -206,10 +205,11 @@ def test_report_of_a_real_training_has_a_chart_per_group_every_image_and_every_f
     weights = page.rows["files-table"]["weights/demo/best.pt"]
     assert str(save_dir / "weights" / "best.pt") in weights and "MiB" in weights and "missing" not in weights
 
-    # Every field, sorted (Neptune's own namespaces last), with its value.
+    # Every field, sorted, with its value: the training's under Fields, Neptune's own under System.
     keys = list(page.rows["fields-table"])
-    assert set(keys) == set(run.fields)
-    assert keys == sorted(keys, key=lambda k: (k.split("/", 1)[0] in SYSTEM_NAMESPACES, k.lower(), k))
+    assert set(keys) == {k for k in run.fields if not system(k)}
+    assert keys == sorted(keys, key=lambda k: (k.lower(), k))
+    assert set(page.rows["system-fields"]) == {k for k in run.fields if system(k)} >= {"sys/name", "sys/failed"}
     assert page.rows["fields-table"]["Configuration/Hyperparameters/imgsz"].split()[1:] == ["64", "int"]
     assert page.text["h1"] == "demo" and "detect" in text and "neptune 1." in text
 
@@ -219,6 +219,19 @@ def test_report_of_a_real_training_has_a_chart_per_group_every_image_and_every_f
         a["content"] for tag, a in page.elements if tag == "meta" and a.get("http-equiv") == "Content-Security-Policy"
     ]
     assert csp.startswith("default-src 'none'; img-src data:; style-src 'sha256-")
+    assert "unsafe" not in csp
+
+
+def test_static_charts_are_images_drawn_from_the_same_families(trained: tuple[Path, RunLog], tmp_path: Path) -> None:
+    _, run = trained
+    text = write_report(run, tmp_path / "static.html", static=True).read_text(encoding="utf-8")
+    page = Page(text)
+    assert {"train|loss", "val|loss", "metrics|metric", "lr|lr"} <= set(page.groups)
+    for group, srcs in page.groups.items():
+        keys = family_keys(run)[group]
+        assert len(srcs) == (1 if any(len(run.series[k]) > 1 for k in keys) else 0), group
+        assert all(decode(src) == (640, 320) for src in srcs), group
+    assert page.data == {} and "var uPlot" not in text  # no chart library, no chart data
 
 
 def test_last_and_best_values_of_a_real_training(trained: tuple[Path, RunLog], tmp_path: Path) -> None:
@@ -244,36 +257,44 @@ def test_the_report_renders_in_chromium_without_errors(
     opened = Opened(chromium, out)
 
     images = opened.images()
-    expected = len(namespaces(run.float_series())) + sum(1 for ref in run.files.values() if ref.ext in ("jpg", "png"))
+    expected = sum(1 for ref in run.files.values() if ref.ext in ("jpg", "png"))
     assert len(images) == expected
     assert [img for img in images if not (img[1] and img[2] > 0)] == []
+    # Every chart drawn: a canvas in each holder.
+    holders = opened.page.evaluate("document.querySelectorAll('.plot[data-chart]').length")
+    drawn = opened.page.evaluate("document.querySelectorAll('.plot[data-chart] canvas').length")
+    assert holders >= 4 and drawn == holders
     assert opened.errors == []
     assert [u for u in opened.requests if not u.startswith(("file:", "data:"))] == []
 
-    # The artifact, then (when asked) the README's screenshot: the top of the page.
+    # The artifact: the whole page.
     opened.page.screenshot(path=str(tmp_path / "report-full.png"), full_page=True)
     with Image.open(tmp_path / "report-full.png") as shot:
         assert shot.size[0] == 1280 and shot.size[1] > 2000
-    if os.environ.get("HOOKS_UPDATE_SCREENSHOT") == "1":
-        opened.page.screenshot(path=str(REPO / "docs" / "report-screenshot.png"))
 
     # Full size on click: the overlay shows the same image at its own resolution; Escape closes it.
     opened.page.click("figure[data-key='Plots/results'] img")
     assert opened.page.evaluate("document.querySelector('#lightbox img').naturalWidth") == 2400
     opened.page.keyboard.press("Escape")
     assert opened.page.query_selector("#lightbox") is None
-    opened.page.click("section[data-group='train'] img")  # a chart zooms too; a click closes it
-    assert opened.page.evaluate("document.querySelector('#lightbox img').naturalWidth") == 640
-    opened.page.click("#lightbox")
-    assert opened.page.query_selector("#lightbox") is None
 
     # The filter box keeps the matching fields only.
+    shown_fields = [k for k in run.fields if not system(k)]
     opened.page.fill("#field-filter", "imgsz")
     visible = opened.page.evaluate(
         "Array.from(document.querySelectorAll('#fields-table tbody tr:not([hidden])')).length"
     )
-    assert visible == sum(1 for k, v in run.fields.items() if "imgsz" in f"{k} {v}".lower())
-    assert opened.page.inner_text("#field-count") == f"{visible} of {len(run.fields)} fields"
+    assert visible == sum(1 for k in shown_fields if "imgsz" in f"{k} {run.fields[k]}".lower())
+    assert opened.page.inner_text("#field-count") == f"{visible} of {len(shown_fields)} fields"
+
+    # Captured stdout is text, collapsed until opened.
+    log = opened.page.query_selector("details.log[data-key$='/stdout']")
+    assert log is not None and not log.evaluate("d => d.open")
+    log.click()
+    stdout_key = log.get_attribute("data-key")
+    assert stdout_key is not None
+    first_line = str(run.series[stdout_key][0].value).strip()
+    assert first_line and first_line in log.inner_text()
     assert opened.errors == []
 
 
@@ -290,8 +311,8 @@ def test_a_run_cut_off_mid_write_still_reports(trained: tuple[Path, RunLog], tmp
     assert any("incomplete last line" in p for p in run.problems)
     text, page = report(run, tmp_path / "report.html")
     assert 'id="problems"' in text and "incomplete last line" in text
-    assert set(page.groups) == set(namespaces(run.float_series())) >= {"train", "metrics"}
-    assert set(page.rows["fields-table"]) == set(run.fields)
+    assert set(page.groups) >= {"train|loss", "metrics|metric"}
+    assert set(page.rows["fields-table"]) | set(page.rows["system-fields"]) == set(run.fields)
 
 
 # --------------------------------------------------------------------------
@@ -305,14 +326,19 @@ def test_strings_from_the_run_are_escaped_and_inert(tmp_path: Path, chromium: An
     run = neptune_run(NASTY_NAME, tags=("<b>tag</b>",))
     run["cfg/<img src=x onerror=alert('key')>"] = "</td></tr></table><script>alert('value')</script>"
     run["train/<i>loss</i>"].append(0.5, step=1)
+    run[f"train/{SERIES}"].append(0.5, step=1)
+    run[f"train/{SERIES}"].append(0.25, step=2)
     run["Plots/evil"].upload(str(evil_file))
     run["Plots/fake"].upload(str(not_png))
     run.stop()
     (path,) = find_runs(tmp_path / ".neptune")
 
     text, page = report(read_run(path), tmp_path / "report.html")
-    assert text.count("<script") == 1  # the report's own
+    assert text.count("<script") == 3  # the report's own: chart data, chart library, page script
     assert "<img src=x" not in text and "<b>tag" not in text and "<i>loss" not in text
+    # In the chart data, the label is JSON with every "<" escaped: the page's script reads it as text.
+    assert [line["label"] for chart in page.data["charts"].values() for line in chart["lines"]] == [SERIES]
+    assert SERIES not in text and SERIES.replace("<", "\\u003c") in text
     assert page.text["h1"] == NASTY_NAME and page.text["title"].startswith(NASTY_NAME)
     assert "cfg/<img src=x onerror=alert('key')>" in page.rows["fields-table"]
     assert decode(page.figures["Plots/evil"]["src"]) == (40, 30)
@@ -322,8 +348,9 @@ def test_strings_from_the_run_are_escaped_and_inert(tmp_path: Path, chromium: An
 
     opened = Opened(chromium, tmp_path / "report.html")
     assert opened.dialogs == [] and opened.errors == []
-    assert opened.page.evaluate("document.scripts.length") == 1
+    assert opened.page.evaluate("document.scripts.length") == 3
     assert opened.page.inner_text("h1") == NASTY_NAME
+    assert SERIES in opened.page.inner_text(".plot .u-legend")  # the chart's legend shows it as text
     assert all(img[2] > 0 for img in opened.images())
 
 
@@ -343,7 +370,7 @@ def test_files_deleted_since_the_training_are_shown_as_missing(tmp_path: Path) -
 
     _, page = report(read_run(path), tmp_path / "report.html")
     missing = page.figures["Validation/val_batch0_pred"]
-    assert missing["class"] == "missing-image" and missing["src"] is None
+    assert missing["class"].split() == ["slot", "missing-image"] and missing["src"] is None
     assert decode(page.figures["Plots/results"]["src"]) == (64, 48)
     row = page.rows["files-table"]["weights/best.pt"]
     assert "missing" in row and str(weights) in row
@@ -365,13 +392,18 @@ def test_hooks_runs_lists_newest_first_with_counts(
     capsys.readouterr()  # the client's own messages
     assert main(["runs", str(tmp_path / ".neptune")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["id", "created", "(UTC)", "name", "tags", "series", "files", "fields"]
-    rows = [line.split() for line in lines[1:-1]]
+    assert lines[0].split() == [
+        *("id", "created", "(UTC)", "name", "tags", "status", "duration", "epochs", "best", "metrics/mAP50-95(B)"),
+        *("series", "files", "fields"),
+    ]
+    rows = [line.split() for line in lines[1:-2]]
     assert lines[-1].startswith("(+N): kept by Neptune and yaml-hooks themselves, under ")
+    assert lines[-2].startswith("ended: not written by yaml-hooks")  # plain Neptune runs, stopped
     assert [r[3] for r in rows] == ["third", "second", "first"]
     assert [r[4] for r in rows] == ["third,yolo", "second,yolo", "first,yolo"]
+    assert [(r[5], r[7], r[8]) for r in rows] == [("ended", "1", "-")] * 3  # train/loss0 at step 1; no mAP
     # what each training logged, each followed by "(+N)" where Neptune's own entries (sys/ …) add some
-    assert [[c for c in r[5:] if not c.startswith("(+")] for r in rows] == [
+    assert [[c for c in r[9:] if not c.startswith("(+")] for r in rows] == [
         ["3", "0", "1"],
         ["2", "0", "1"],
         ["1", "0", "1"],

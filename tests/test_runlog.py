@@ -532,13 +532,17 @@ def test_read_run_rejects_missing_folder(tmp_path: Path) -> None:
 def test_module_imports_nothing_heavy() -> None:
     spec = importlib.util.find_spec("hooks.sinks.neptune.runlog")
     assert spec is not None and spec.origin is not None
-    # Load the file alone so the package __init__ cannot mask what it imports.
+    # Load the module and its siblings with empty stand-ins for the packages above them, so that no
+    # package __init__ can mask what they import.
     code = (
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('runlog_alone', {spec.origin!r})\n"
-        "mod = importlib.util.module_from_spec(spec)\n"
-        "sys.modules['runlog_alone'] = mod\n"
-        "spec.loader.exec_module(mod)\n"
+        "import pathlib, sys, types\n"
+        f"folder = pathlib.Path({spec.origin!r}).parent\n"
+        "for name, path in (('hooks', folder.parents[1]), ('hooks.sinks', folder.parent)):\n"
+        "    sys.modules[name] = types.ModuleType(name)\n"
+        "    sys.modules[name].__path__ = [str(path)]\n"
+        "sys.modules['hooks.sinks.neptune'] = types.ModuleType('hooks.sinks.neptune')\n"
+        "sys.modules['hooks.sinks.neptune'].__path__ = [str(folder)]\n"
+        "import hooks.sinks.neptune.runlog\n"
         "print(sorted(m for m in ('neptune', 'matplotlib', 'numpy', 'yaml') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

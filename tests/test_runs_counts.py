@@ -13,23 +13,15 @@ import pytest
 
 from hooks.cli import main
 from hooks.cli.runs import LEGEND
+from hooks.sinks.neptune.overview import overview_of
 from hooks.sinks.neptune.runlog import SYSTEM_NAMESPACES, find_runs, read_run
 from hooks.sinks.neptune.summary import count_cell, split_count
 
+from .conftest import neptune_run
+
 
 def offline_run(name: str, fields: dict[str, str], monitoring_series: bool = False) -> None:
-    import neptune
-
-    run = neptune.init_run(
-        mode="offline",
-        name=name,
-        capture_stdout=False,
-        capture_stderr=False,
-        capture_hardware_metrics=False,
-        capture_traceback=False,
-        git_ref=False,
-        source_files=[],
-    )
+    run = neptune_run(name)
     run["train/box_loss"].append(1.0, step=1)
     if monitoring_series:
         run["monitoring/cpu"].append(50.0)  # where Neptune's hardware metrics go
@@ -39,12 +31,12 @@ def offline_run(name: str, fields: dict[str, str], monitoring_series: bool = Fal
 
 
 def table(out: str) -> dict[str, list[str]]:
-    """Name → the series, files and fields cells of `hooks runs` (id, date, time, name and tags
-    hold no spaces; a count cell may: "0 (+7)")."""
+    """Name → the series, files and fields cells of `hooks runs` (id, date, time, name, tags, status,
+    duration, epochs and best hold no spaces; a count cell may: "0 (+7)")."""
     rows = {}
     for line in out.splitlines()[1:]:
         if re.match(r"[0-9a-f]{8}  ", line):
-            _, _, _, name, _, counts = line.split(None, 5)
+            _, _, _, name, _, _, _, _, _, counts = line.split(None, 9)
             rows[name] = re.findall(r"\d+(?: \(\+\d+\))?", counts)
     return rows
 
@@ -90,15 +82,20 @@ def test_a_run_with_only_neptunes_fields_shows_them_apart_not_zero(
     assert out.splitlines()[-1] == LEGEND
     assert LEGEND.startswith("(+N): kept by Neptune and yaml-hooks themselves, under monitoring/, source_code/, sys/")
 
-    # `hooks report` lists every field, Neptune's own included: the two numbers of `hooks runs`
+    # `hooks report` lists every field: the training's under Fields, Neptune's own under System, the two
+    # numbers of `hooks runs`
     monkeypatch.chdir(tmp_path)
     for name, run in runs.items():
         page = tmp_path / f"{name}.html"
         assert main(["report", str(run.path), "-o", str(page)]) == 0
-        listed = re.search(r'id="field-count">(\d+) fields<', page.read_text(encoding="utf-8"))
-        assert listed is not None
+        text = page.read_text(encoding="utf-8")
+        listed = re.search(r'id="field-count">(\d+) fields<', text)
+        system = re.search(r'<table id="system-fields">.*?</table>', text, re.S)
+        assert system is not None
         logged = int(cells[name][2].split()[0])
-        assert int(listed.group(1)) == logged + own(run.fields) == len(run.fields)
+        assert int(listed.group(1) if listed else 0) == logged
+        assert system.group(0).count("<tr data-key=") == own(run.fields)
+        assert logged + own(run.fields) == len(run.fields)
 
 
 def test_the_legend_is_left_out_when_no_run_has_entries_of_their_own(
@@ -117,7 +114,7 @@ def test_the_legend_is_left_out_when_no_run_has_entries_of_their_own(
     bare = dataclasses.replace(
         run, fields=mine(run.fields), series=mine(run.series), files=mine(run.files), file_sets={}
     )
-    monkeypatch.setattr(runs_cli, "read_run", lambda path: bare)
+    monkeypatch.setattr(runs_cli, "read_overview", lambda parts, cache=False: overview_of(bare))
     assert main(["runs", str(tmp_path / ".neptune")]) == 0
     out = capsys.readouterr().out
     assert LEGEND not in out and table(out)["plain"] == ["1", "0", "1"]

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..sinks.neptune.runlog import data_dir, find_run_groups, no_runs_message, read_run
-from .report import _NotFound, _pick
+from .pick import NotFound, pick
 from .runs import short_id
 
 HELP = "replay a Neptune offline run into MLflow: its series, files and fields, once"
@@ -28,7 +28,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         "run",
         metavar="RUN",
         nargs="?",
-        help="a run folder, or the start of a run id or folder name as `hooks runs` lists it (default: the newest)",
+        help="a run folder, the start of a run id or folder name as `hooks runs` lists it, or a run name "
+        "(default: the newest)",
     )
     which.add_argument("--latest", action="store_true", help="the newest run (the default without RUN)")
     which.add_argument("--all", action="store_true", help="every run under --dir, oldest first")
@@ -55,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
     where = data_dir(args.dir)
     try:
         # --all: oldest first, so the MLflow list (newest first) shows them in the order they ran.
-        groups = list(reversed(find_run_groups(where))) if args.all else [_pick(args.run, where, "export")]
-    except _NotFound as e:
+        groups = list(reversed(find_run_groups(where))) if args.all else [pick(args.run, where, "export")]
+    except NotFound as e:
         print(e, file=sys.stderr)
         return 1
     if not groups:

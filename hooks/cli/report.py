@@ -1,4 +1,5 @@
-"""hooks report [RUN | --latest] [-o OUT.html]: one self-contained HTML file showing an offline run."""
+"""hooks report [RUN …] [--latest] [-o OUT.html] [--static]: one self-contained HTML file showing an
+offline run, or comparing several side by side."""
 
 from __future__ import annotations
 
@@ -6,13 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..sinks.neptune.runlog import data_dir, find_run_groups, find_runs, no_runs_message, read_run
+from ..sinks.neptune.runlog import RunLog, data_dir, read_run
+from .pick import NotFound, pick, pick_many
 
-HELP = "write one self-contained HTML report of a Neptune offline run (charts, images, files, fields)"
-
-
-class _NotFound(Exception):
-    """RUN names no run, or several; the message says what to do."""
+HELP = "write one self-contained HTML report of Neptune offline runs: one run, or several compared"
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
@@ -20,8 +18,10 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     which.add_argument(
         "run",
         metavar="RUN",
-        nargs="?",
-        help="a run folder, or the start of a run id or folder name as `hooks runs` lists it (default: the newest)",
+        nargs="*",
+        default=[],
+        help="a run folder, the start of a run id or folder name as `hooks runs` lists it, or a run name; "
+        "several runs: one page comparing them (default: the newest run)",
     )
     which.add_argument("--latest", action="store_true", help="the newest run (the default without RUN)")
     p.add_argument(
@@ -29,67 +29,50 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         type=Path,
         help="the Neptune data folder RUN and --latest look in (default: $NEPTUNE_DATA_DIRECTORY, else ./.neptune)",
     )
-    p.add_argument("-o", "--output", type=Path, help="the HTML file to write (default: ./hooks-report-ID.html)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="the HTML file to write (default: ./hooks-report-ID.html, or ./hooks-compare-ID-ID….html)",
+    )
+    p.add_argument(
+        "--static",
+        action="store_true",
+        help="draw the charts as images (matplotlib) instead of interactive charts: a page that needs no script",
+    )
 
 
-def _pick(spec: str | None, where: Path, command: str = "report") -> tuple[Path, ...]:
-    """The folders of one run (several for a resumed training, oldest first)."""
-    if spec is not None:
-        path = Path(spec)
-        if path.is_dir():
-            if find_runs(path) == [path]:  # one run folder: with the other parts of its training
-                groups = find_run_groups(path.parent)
-                return next((g for g in groups if path in g), (path,))
-            inside = find_run_groups(path)
-            if len(inside) == 1:
-                return inside[0]
-            if len(inside) > 1:
-                raise _NotFound(
-                    f"hooks: {path} holds {len(inside)} runs; name one (`hooks runs {path}` lists them) "
-                    f"or take the newest with `hooks {command} --latest --dir {path}`"
-                )
-    found = find_run_groups(where)
-    if not found:
-        raise _NotFound(no_runs_message(where))
-    if spec is None:
-        return found[0]
-    matches = [g for g in found if any(_matches(p, spec) for p in g)]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise _NotFound(
-            f"hooks: no run {spec!r} in {where} (neither a run folder nor the start of a run id or folder name); "
-            f"`hooks runs {where}` lists the runs there"
-        )
-    names = ", ".join(g[0].name for g in matches)
-    raise _NotFound(f"hooks: {spec!r} matches {len(matches)} runs in {where} ({names}); give more of the id")
+def default_output(logs: list[RunLog]) -> Path:
+    from .runs import short_id
 
-
-def _matches(path: Path, spec: str) -> bool:
-    # Folder names are run__<id>__<pid>__<random>; the id alone is what `hooks runs` shows.
-    parts = path.name.split("__")
-    run_id = parts[1] if len(parts) > 1 else ""
-    return path.name.startswith(spec) or (bool(run_id) and run_id.startswith(spec))
+    if len(logs) == 1:
+        return Path(f"hooks-report-{short_id(logs[0])}.html")
+    ids = "-".join(short_id(log) for log in logs[:3])
+    more = f"-and-{len(logs) - 3}-more" if len(logs) > 3 else ""
+    return Path(f"hooks-compare-{ids}{more}.html")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..report.html import write_report
-    from .runs import short_id
 
     where = data_dir(args.dir)
     try:
-        path = _pick(args.run, where)
-    except _NotFound as e:
+        groups = pick_many(args.run, where) if args.run else [pick(None, where)]
+    except NotFound as e:
         print(e, file=sys.stderr)
         return 1
-    log = read_run(path)
-    out = args.output or Path(f"hooks-report-{short_id(log)}.html")
+    logs = [read_run(parts, cache=True) for parts in groups]  # a run read before costs little
+    out = args.output or default_output(logs)
     try:
-        written = write_report(log, out)
+        written = write_report(logs, out, static=args.static)
     except OSError as e:
         print(f"hooks: cannot write {out}: {e.strerror or e}", file=sys.stderr)
         return 1
-    if log.problems:
-        print(f"hooks: the run was read with {len(log.problems)} problem(s); the report lists them", file=sys.stderr)
+    for log in logs:
+        if log.problems:
+            print(
+                f"hooks: {log.path.name} was read with {len(log.problems)} problem(s); the report lists them",
+                file=sys.stderr,
+            )
     print(written)
     return 0

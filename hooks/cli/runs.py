@@ -1,5 +1,11 @@
-"""hooks runs [DIR]: the Neptune offline runs under a data folder, newest first (a resumed training,
-written in several folders, is one run)."""
+"""hooks runs [DIR] [--metric KEY] [--sort COLUMN] [--reverse]: the Neptune offline runs under a data
+folder, newest first (a resumed training, written in several folders, is one run), with their
+status, duration, epochs and best value of a metric.
+
+What a listing shows of a run is kept in the cache (``hooks.sinks.neptune.cache``) beside what was
+read of it: listing again reads nothing of a run whose files are unchanged, and only what was
+added to one still being written. The first listing of a run reads it once.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ import sys
 from datetime import timezone
 from pathlib import Path
 
+from ..report.charts import best_rule
+from ..sinks.neptune.overview import STATUSES, Overview, read_overview, status
 from ..sinks.neptune.runlog import (
     SYSTEM_NAMESPACES,
     RunLog,
@@ -15,13 +23,13 @@ from ..sinks.neptune.runlog import (
     find_run_groups,
     no_runs_message,
     parse_iso,
-    read_run,
 )
 from ..sinks.neptune.summary import count_cell
 
 HELP = "list the Neptune offline runs under a data folder, newest first"
 
-_COLUMNS = ("id", "created (UTC)", "name", "tags", "series", "files", "fields")
+DEFAULT_METRIC = "metrics/mAP50-95(B)"
+SORTS = ("created", "name", "status", "duration", "epochs", "best")
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
@@ -32,6 +40,31 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         type=Path,
         help="the Neptune data folder, a folder holding .neptune, or an offline/ folder "
         "(default: $NEPTUNE_DATA_DIRECTORY, else ./.neptune)",
+    )
+    p.add_argument(
+        "--metric",
+        metavar="KEY",
+        default=DEFAULT_METRIC,
+        help=f"the series whose best value the `best` column shows: the lowest for a loss, the highest "
+        f"otherwise (default: {DEFAULT_METRIC})",
+    )
+    p.add_argument(
+        "--sort",
+        choices=SORTS,
+        default="created",
+        help="order of the rows: created (newest first, the default), name (A to Z), status (running, failed, "
+        "killed, ended, finished), duration (longest first), epochs (most first), best (best first); "
+        "runs without a value come last",
+    )
+    p.add_argument("--reverse", action="store_true", help="the opposite order (runs without a value still last)")
+    p.epilog = (
+        "status: finished (yaml-hooks stopped the run), failed (the training raised or was interrupted), running "
+        "(its process still writes it), killed (written by yaml-hooks, stopped by nothing: the process died), "
+        "ended (written by another program, no longer written to). duration: from the first to the last "
+        "operation written, added up over a resumed training's folders. epochs: the highest step of the series "
+        "directly under train/ (the training losses, logged once an epoch). What a run showed is kept in "
+        "$YAML_HOOKS_CACHE_DIR (else $XDG_CACHE_HOME/yaml-hooks, else ~/.cache/yaml-hooks): listing again reads "
+        "only what changed."
     )
 
 
@@ -48,23 +81,80 @@ LEGEND = (
     + ", ".join(f"{ns}/" for ns in sorted(SYSTEM_NAMESPACES))
     + "; `hooks report` lists them too"
 )
+ENDED = (
+    "ended: not written by yaml-hooks and no longer written to; Neptune records no normal end, "
+    "so it finished or was killed"
+)
 
 
-def short_id(run: RunLog) -> str:
-    return (run.run_id or run.path.name)[:8]
+def short_id(run: RunLog | Overview) -> str:
+    folder = run.parts[0] if isinstance(run, Overview) else run.path
+    return (run.run_id or folder.name)[:8]
 
 
-def row(run: RunLog) -> tuple[str, ...]:
-    created = parse_iso(run.created)
-    return (
-        short_id(run),
-        created.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if created else "-",
-        _printable(run.name or "-") + (f" ({len(run.parts)} parts: resumed)" if len(run.parts) > 1 else ""),
-        _printable(",".join(run.tags) or "-"),
-        count_cell(run.series),
-        count_cell([*run.files, *run.file_sets]),
-        count_cell(run.fields),
-    )
+def duration_cell(seconds: float | None) -> str:
+    """``H:MM:SS`` (hours beyond 24 as they are), ``-`` for none."""
+    if seconds is None:
+        return "-"
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.5g}"
+
+
+class _Row:
+    """One run: its overview, status and the values it sorts by."""
+
+    def __init__(self, overview: Overview, metric: str) -> None:
+        self.overview = overview
+        self.status = status(overview)
+        self.rule = best_rule(metric)
+        self.best = overview.best(metric, self.rule)
+
+    def cells(self) -> tuple[str, ...]:
+        o = self.overview
+        created = parse_iso(o.created)
+        name = _printable(o.name or "-") + (f" ({len(o.parts)} parts: resumed)" if len(o.parts) > 1 else "")
+        return (
+            short_id(o),
+            created.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if created else "-",
+            name,
+            _printable(",".join(o.tags) or "-"),
+            self.status,
+            duration_cell(o.duration),
+            "-" if o.epochs is None else str(o.epochs),
+            _number(self.best),
+            count_cell(o.series_keys),
+            count_cell(o.file_keys),
+            count_cell(o.field_keys),
+        )
+
+    def sort_value(self, column: str) -> float | str | None:
+        """What ``column`` sorts by, ascending; None: the run has no value."""
+        o = self.overview
+        if column == "name":
+            return (o.name or "").lower() or None
+        if column == "status":
+            return float(STATUSES.index(self.status))
+        if column == "duration":
+            return None if o.duration is None else -o.duration
+        if column == "epochs":
+            return None if o.epochs is None else -float(o.epochs)
+        if column == "best":
+            return None if self.best is None else self.best if self.rule == "min" else -self.best
+        return None  # created: the listing's own order
+
+
+def _sorted(rows: list[_Row], column: str, reverse: bool) -> list[_Row]:
+    """``rows`` (newest first) by ``column``; ties stay newest first, runs without a value last."""
+    if column == "created":
+        return rows[::-1] if reverse else rows
+    keyed = [(r.sort_value(column), r) for r in rows]
+    present = [(value, r) for value, r in keyed if value is not None]
+    ordered = sorted(present, key=lambda vr: vr[0], reverse=reverse)  # stable both ways
+    return [r for _, r in ordered] + [r for value, r in keyed if value is None]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,12 +163,19 @@ def run(args: argparse.Namespace) -> int:
     if not found:
         print(no_runs_message(where), file=sys.stderr)
         return 1
-    rows = [_COLUMNS, *(row(read_run(parts)) for parts in found)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS))]
-    numeric = {4, 5, 6}
-    for r in rows:
+    rows = _sorted([_Row(read_overview(parts, cache=True), args.metric) for parts in found], args.sort, args.reverse)
+    metric = _printable(args.metric)
+    columns = ("id", "created (UTC)", "name", "tags", "status", "duration", "epochs", f"best {metric}")
+    table = [(*columns, "series", "files", "fields"), *(r.cells() for r in rows)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    numeric = {5, 6, 7, 8, 9, 10}  # duration, epochs, best and the counts
+    for r in table:
         cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
         print("  ".join(cells).rstrip())
-    if any("(+" in cell for r in rows[1:] for cell in r[4:]):
+    if rows and best_rule(args.metric) is None:
+        print(f"best: {metric} has no best value (a learning rate, or Neptune's own); the column shows -")
+    if any(r.status == "ended" for r in rows):
+        print(ENDED)
+    if any("(+" in cell for r in table[1:] for cell in r[8:]):
         print(LEGEND)
     return 0

@@ -1,11 +1,9 @@
-"""Numeric series of an offline run: grouped by namespace, summarized (last, best) and drawn.
+"""Numeric series of an offline run: last and best values, and static charts for ``--static``.
 
-One chart per namespace (``train/*``, ``metrics/*``, ``lr/*`` …): series that Ultralytics writes
-side by side are compared on one set of axes, the step (epoch) on x.
-
-"Best" is the lowest value for a series whose name contains ``loss`` and the highest otherwise
-(mAP, precision, recall, fitness); learning rates and Neptune's own namespaces (``monitoring/``
-…) have none, since a schedule or a CPU load has no better value. NaN and infinities never win.
+"Best" is the lowest value for a loss and the highest otherwise (mAP, precision, recall, fitness);
+learning rates and Neptune's own namespaces (``monitoring/`` …) have none, since a schedule or a
+CPU load has no better value. The kind of a series is its family's (``hooks.report.families``).
+NaN and infinities never win.
 
 matplotlib is imported inside :func:`render_chart` only (``import hooks`` stays light) and draws
 through its Agg canvas directly: no pyplot, so no global figure state and no GUI backend.
@@ -14,30 +12,29 @@ through its Agg canvas directly: no pyplot, so no global figure state and no GUI
 from __future__ import annotations
 
 import io
-import math
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..sinks.neptune.runlog import SYSTEM_NAMESPACES, Point, RunLog, namespaces
+from ..sinks.neptune.runlog import Point
+from ..sinks.neptune.series import finite_range
+from .chartdata import xy
+from .families import series_kind
 
-__all__ = ["Line", "SeriesStats", "best_rule", "group_float_series", "line", "render_chart", "series_stats"]
+__all__ = ["BestRule", "Line", "SeriesStats", "best_rule", "render_chart", "series_stats"]
 
 BestRule = Literal["min", "max"]
-
-_FIRST: tuple[str, ...] = ("train", "val", "metrics", "lr")
-
-# Namespaces whose values have no "better" direction.
-_NO_BEST: frozenset[str] = frozenset({"lr"}) | SYSTEM_NAMESPACES
 
 
 @dataclass(frozen=True)
 class Line:
-    """One series ready to plot: ``label`` is the key inside its namespace."""
+    """One line of a static chart."""
 
     label: str
-    steps: tuple[float, ...]
-    values: tuple[float, ...]
+    steps: Sequence[float]
+    values: Sequence[float]
+    color: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,46 +52,21 @@ class SeriesStats:
 
 def best_rule(key: str) -> BestRule | None:
     """``min`` for losses, ``max`` for other metrics, None where "best" means nothing."""
-    head = key.split("/", 1)[0] if "/" in key else ""
-    if head in _NO_BEST:
+    kind = series_kind(key)
+    if kind in ("lr", "system"):
         return None
-    return "min" if "loss" in key.rsplit("/", 1)[-1].lower() else "max"
-
-
-def group_float_series(run: RunLog) -> dict[str, tuple[str, ...]]:
-    """Float series keys by first path segment: Ultralytics' namespaces in the order one reads a
-    training (losses, then metrics, then the schedule), any other alphabetically, Neptune's own last."""
-    groups = namespaces(run.float_series())
-
-    def order(namespace: str) -> tuple[int, int, str]:
-        known = _FIRST.index(namespace) if namespace in _FIRST else len(_FIRST)
-        return (namespace in SYSTEM_NAMESPACES, known, namespace.lower())
-
-    return {ns: groups[ns] for ns in sorted(groups, key=order)}
-
-
-def _xy(points: Sequence[Point]) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    # A point logged without a step sits at its position (1-based), as Neptune's own UI placed it.
-    steps = tuple(p.step if p.step is not None else float(i) for i, p in enumerate(points, 1))
-    values = tuple(p.value if isinstance(p.value, float) else math.nan for p in points)
-    return steps, values
-
-
-def line(key: str, points: Sequence[Point], namespace: str) -> Line:
-    steps, values = _xy(points)
-    label = key[len(namespace) + 1 :] if namespace else key
-    return Line(label, steps, values)
+    return "min" if kind == "loss" else "max"
 
 
 def series_stats(key: str, points: Sequence[Point]) -> SeriesStats:
-    steps, values = _xy(points)
+    steps, values = xy(points)
     rule = best_rule(key)
-    finite = [(v, s) for s, v in zip(steps, values, strict=True) if math.isfinite(v)]
     best: tuple[float, float] | None = None
-    if rule is not None and finite:
-        # The first step that reaches the best value, so ties point at the earliest epoch.
-        pick = min if rule == "min" else max
-        best = pick(finite, key=lambda vs: vs[0])
+    found = finite_range(array("d", values)) if rule is not None else None
+    if found is not None:
+        value = found[0] if rule == "min" else found[1]
+        # The first point that reaches the best value, so ties point at the earliest epoch.
+        best = (value, steps[values.index(value)])
     return SeriesStats(
         key=key,
         points=len(points),
@@ -130,7 +102,15 @@ def render_chart(title: str, lines: Sequence[Line], width_px: int = 640, height_
     for item in lines:
         # Markers make one- and two-epoch runs visible at all (a single point draws no line).
         marker = "o" if len(item.steps) <= 30 else None
-        ax.plot(item.steps, item.values, marker=marker, markersize=4, linewidth=1.6, label=_plain(item.label))
+        ax.plot(
+            item.steps,
+            item.values,
+            marker=marker,
+            markersize=4,
+            linewidth=1.6,
+            label=_plain(item.label),
+            color=item.color,
+        )
     if all(float(s).is_integer() for item in lines for s in item.steps):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(_plain(title), fontsize=11, loc="left")

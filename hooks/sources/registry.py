@@ -71,7 +71,7 @@ def reader(ref: SourceRef) -> Callable[[Context], Any]:
 
 
 def _builtins() -> frozenset[str]:
-    from . import builtin  # noqa: F401  (registers yaml-hooks' own sources)
+    from . import builtin, validation  # noqa: F401  (register yaml-hooks' own sources)
 
     return SOURCES.builtin
 

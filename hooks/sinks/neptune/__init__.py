@@ -1,5 +1,7 @@
 """Neptune: the default tracker. ``sink.py`` is the sink, ``runlog.py`` reads the offline runs it
-writes (for `hooks runs`, `hooks report` and the tests), ``summary.py`` puts a run into words."""
+writes (for `hooks runs`, `hooks report` and the tests; ``decode.py`` decodes, ``series.py`` keeps the
+points as columns, ``reading.py`` and ``cache.py`` go on from a cached read), ``overview.py`` is what
+`hooks runs` shows of a run, ``summary.py`` puts a run into words."""
 
 from __future__ import annotations
 

@@ -26,105 +26,64 @@ Decoding rules (last operation wins everywhere):
 * ``ConfigFloatSeries`` only sets chart min/max/unit and is ignored.
 * Anything else (artifacts, ``CopyAttribute``, ``DeleteFiles``, future types)
   is kept as an ``UnknownOp`` so nothing disappears silently.
+
+A series is a :class:`~hooks.sinks.neptune.series.Series`: a sequence of :class:`Point` kept as
+columns (``series.steps()``, ``.values()``, ``.timestamps()`` give them whole). The decoding is
+``decode.py``'s; ``reading.py`` goes on from a cached read (``read_run(..., cache=True)``), reading
+only what was written since.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
+
+from . import cache as _cache
+from .decode import FileRef, UnknownOp, data_files, opt_str
+from .reading import Read, read_state
+from .series import ImageRef, Point, Series, SeriesKind
 
 __all__ = [
     "PART_FIELD",
     "RUN_ID_FIELD",
     "RUN_NAMESPACE",
+    "STATUS_FIELD",
     "SYSTEM_NAMESPACES",
     "FileRef",
     "ImageRef",
     "Point",
     "RunLog",
+    "Series",
     "SeriesKind",
     "UnknownOp",
+    "cache_folder",
     "data_dir",
     "find_run_groups",
     "find_runs",
+    "load_metadata",
     "namespaces",
     "no_runs_message",
     "parse_iso",
     "read_run",
 ]
 
-SeriesKind = Literal["float", "string", "image"]
-
 # Namespaces Neptune fills by itself; hidden from summaries by default.
-# Written by yaml-hooks' Neptune sink: the id shared by every part of a resumed training, and
-# which part a folder is.
+# Written by yaml-hooks' Neptune sink: the id shared by every part of a resumed training, which
+# part a folder is, and how the run ended ("running" from its start, then "finished" when the sink
+# stops it normally, "failed" when the training raised or was interrupted).
 RUN_NAMESPACE = "yaml_hooks"
 RUN_ID_FIELD = f"{RUN_NAMESPACE}/run_id"
 PART_FIELD = f"{RUN_NAMESPACE}/part"
+STATUS_FIELD = f"{RUN_NAMESPACE}/status"
 
 SYSTEM_NAMESPACES: frozenset[str] = frozenset({"sys", "source_code", "monitoring", RUN_NAMESPACE})
 _RUN_ID_PATH = '["yaml_hooks","run_id"]'
 
-_DATA_FILE = re.compile(r"^data-(\d+)\.log$")
-_MAX_PROBLEMS = 100
-_SERIES_KINDS: dict[str, SeriesKind] = {
-    "LogFloats": "float",
-    "LogStrings": "string",
-    "LogImages": "image",
-}
 KIND_ORDER: tuple[SeriesKind, ...] = ("float", "string", "image")
-_CLEAR_SERIES = frozenset({"ClearFloatLog", "ClearStringLog", "ClearImageLog"})
-_ASSIGN_PLAIN = frozenset({"AssignString", "AssignInt", "AssignFloat", "AssignBool"})
-_IGNORED = frozenset({"ConfigFloatSeries"})
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """One logged image; the base64 data itself is not kept in memory."""
-
-    name: str | None
-    description: str | None
-    size: int
-
-
-@dataclass(frozen=True)
-class Point:
-    """One value of a series; ``step`` is None when the client chose none."""
-
-    step: float | None
-    value: float | str | ImageRef
-    ts: float | None
-    kind: SeriesKind
-
-
-@dataclass(frozen=True)
-class FileRef:
-    """Where an uploaded file's bytes are, checked when the run was read.
-
-    ``file_path`` is None for ``UploadFileContent`` (bytes inline in the log,
-    ``exists`` True) or when the op named no location (``exists`` False).
-    """
-
-    file_path: Path | None
-    ext: str
-    exists: bool
-    size: int | None
-
-
-@dataclass(frozen=True)
-class UnknownOp:
-    """An operation this reader does not model, kept for visibility."""
-
-    type: str
-    path: str
 
 
 @dataclass(frozen=True)
@@ -136,7 +95,7 @@ class RunLog:
     created: str | None
     name: str | None
     tags: tuple[str, ...]
-    series: dict[str, tuple[Point, ...]]
+    series: dict[str, Series]
     fields: dict[str, object]
     files: dict[str, FileRef]
     file_sets: dict[str, tuple[str, ...]]
@@ -145,6 +104,8 @@ class RunLog:
     op_count: int
     problems: tuple[str, ...]
     parts: tuple[Path, ...] = ()  # every folder of a resumed training, oldest first
+    # per folder: when its first and last operation were written (the log's "at"); None: no operation
+    spans: tuple[tuple[float, float] | None, ...] = ()
 
     @property
     def training_id(self) -> str | None:
@@ -174,7 +135,7 @@ class RunLog:
         points = self.series.get(key, ())
         return points[0].kind if points else None
 
-    def float_series(self) -> dict[str, tuple[Point, ...]]:
+    def float_series(self) -> dict[str, Series]:
         """Only the float series, for metric consumers."""
         return {k: v for k, v in self.series.items() if v and v[0].kind == "float"}
 
@@ -221,7 +182,7 @@ def find_run_groups(data_dir: Path) -> list[tuple[Path, ...]]:
 
 def _training_id(run_dir: Path, max_lines: int = 2000) -> str | None:
     """The yaml_hooks/run_id a run wrote (among its first operations), without decoding the log."""
-    files = _data_files(run_dir)
+    files = data_files(run_dir)
     if not files:
         return None
     try:
@@ -243,16 +204,16 @@ def _training_id(run_dir: Path, max_lines: int = 2000) -> str | None:
 def _is_run_dir(path: Path) -> bool:
     if not path.is_dir():
         return False
-    if not (path / "metadata.json").is_file() and not _data_files(path):
+    if not (path / "metadata.json").is_file() and not data_files(path):
         return False
     # Offline folders of models/projects share the layout; skip them.
     prefix = path.name.split("__", 1)[0] if "__" in path.name else "run"
-    ctype = _load_metadata(path).get("containerType", "run")
+    ctype = load_metadata(path).get("containerType", "run")
     return prefix == "run" and ctype == "run"
 
 
 def _created_sort_key(path: Path) -> datetime:
-    parsed = parse_iso(_load_metadata(path).get("createdAt"))
+    parsed = parse_iso(load_metadata(path).get("createdAt"))
     if parsed is not None:
         return parsed
     # No usable createdAt (run killed before metadata was written): the
@@ -274,7 +235,8 @@ def parse_iso(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _load_metadata(run_dir: Path) -> dict[str, object]:
+def load_metadata(run_dir: Path) -> dict[str, object]:
+    """A run folder's metadata.json ({} when missing or unreadable)."""
     try:
         data = json.loads((run_dir / "metadata.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -282,277 +244,73 @@ def _load_metadata(run_dir: Path) -> dict[str, object]:
     return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def _data_files(run_dir: Path) -> list[Path]:
-    """``data-N.log`` files in numeric order of N (data-2 before data-10)."""
-    found: list[tuple[int, Path]] = []
-    try:
-        entries = list(run_dir.iterdir())
-    except OSError:
-        return []
-    for entry in entries:
-        match = _DATA_FILE.match(entry.name)
-        if match and entry.is_file():
-            found.append((int(match.group(1)), entry))
-    return [p for _, p in sorted(found)]
-
-
 # --------------------------------------------------------------------------
-# Decoding
+# Decoding (decode.py; reading.py for the cache)
 
 
-def _iter_objects(run_dir: Path, problems: list[str]) -> Iterator[dict[str, object]]:
-    """Yield each operation dict, recording (not raising on) bad lines."""
-    decoder = json.JSONDecoder(strict=False)
-    files = _data_files(run_dir)
-    for index, data_file in enumerate(files):
-        is_last_file = index == len(files) - 1
-        try:
-            handle = data_file.open("r", encoding="utf-8", errors="replace", newline="\n")
-        except OSError as exc:
-            problems.append(f"{data_file.name}: cannot open ({exc.strerror})")
-            continue
-        with handle:
-            for lineno, line in enumerate(handle, 1):
-                text = line.strip()
-                if not text:
-                    continue
-                where = f"{data_file.name}:{lineno}"
-                # A last line without "\n" is the client mid-write, not damage.
-                partial = is_last_file and not line.endswith("\n")
-                yield from _decode_line(decoder, text, where, partial, problems)
-
-
-def _decode_line(
-    decoder: json.JSONDecoder, text: str, where: str, partial: bool, problems: list[str]
-) -> Iterator[dict[str, object]]:
-    pos = 0
-    # Neptune's own reader accepts several objects per line; so do we.
-    while pos < len(text):
-        try:
-            value, end = decoder.raw_decode(text, pos)
-        except ValueError:
-            reason = "incomplete last line (run still being written?)" if partial else "not valid JSON"
-            problems.append(f"{where}: {reason}")
-            return
-        pos = end
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-        if not isinstance(value, dict):
-            problems.append(f"{where}: not a JSON object")
-            continue
-        # Entries are {"obj": op, ...}; accept a bare op dict as well.
-        op = value.get("obj", value if "type" in value else None)
-        if not isinstance(op, dict):
-            problems.append(f"{where}: entry without an operation")
-            continue
-        if not isinstance(op.get("type"), str):
-            problems.append(f"{where}: operation without a type")
-            continue
-        yield op
-
-
-def _key(raw: object) -> str:
-    if isinstance(raw, str):
-        return raw
-    if isinstance(raw, (list, tuple)):
-        return "/".join(str(part) for part in raw)
-    return ""
-
-
-def _number(raw: object) -> float | None:
-    # bool is an int subclass but never a meaningful step/value here.
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return float(raw)
-    return None
-
-
-def _opt_str(raw: object) -> str | None:
-    return raw if isinstance(raw, str) else None
-
-
-def _point_value(kind: SeriesKind, raw: object) -> float | str | ImageRef | None:
-    if kind == "float":
-        return _number(raw)
-    if kind == "string":
-        return None if raw is None else raw if isinstance(raw, str) else str(raw)
-    # Images are {"data", "name", "description"}; old clients wrote a bare str.
-    data, name, description = raw, None, None
-    if isinstance(raw, dict):
-        data, name, description = raw.get("data"), raw.get("name"), raw.get("description")
-    if not isinstance(data, str):
+def cache_folder(cache: bool | Path) -> Path | None:
+    """The folder ``read_run(..., cache=)`` uses: None for False, the default one for True."""
+    if cache is False:
         return None
-    return ImageRef(_opt_str(name), _opt_str(description), _b64_size(data))
+    return _cache.default_dir() if cache is True else Path(cache)
 
 
-def _b64_size(data: str) -> int:
-    try:
-        return len(base64.b64decode(data, validate=False))
-    except (binascii.Error, ValueError):
-        return 0
-
-
-def _file_ref(run_dir: Path, op: Mapping[str, object]) -> FileRef:
-    ext = _opt_str(op.get("ext")) or ""
-    location: Path | None = None
-    tmp_name = op.get("tmp_file_name")
-    file_path = op.get("file_path")
-    if isinstance(tmp_name, str) and tmp_name:
-        location = run_dir / "upload_path" / tmp_name
-    elif isinstance(file_path, str) and file_path:
-        location = Path(file_path)
-    if location is None or not location.is_file():
-        return FileRef(location, ext or _suffix(location), False, None)
-    try:
-        size: int | None = location.stat().st_size
-    except OSError:
-        size = None
-    return FileRef(location, ext or _suffix(location), True, size)
-
-
-def _suffix(path: Path | None) -> str:
-    return path.suffix.lstrip(".") if path is not None else ""
-
-
-class _State:
-    """Mutable accumulator; frozen into a RunLog once all lines are read."""
-
-    def __init__(self, run_dir: Path) -> None:
-        self.run_dir = run_dir
-        self.series: dict[str, list[Point]] = {}
-        self.fields: dict[str, object] = {}
-        self.files: dict[str, FileRef] = {}
-        self.file_sets: dict[str, list[str]] = {}
-        self.string_sets: dict[str, set[str]] = {}
-        self.unknown: list[UnknownOp] = []
-        self.problems: list[str] = []
-        self.op_count = 0
-        self.part_keys: set[str] | None = None  # in a later part: the series it has logged so far
-
-    def apply(self, op: Mapping[str, object]) -> None:
-        op_type = str(op.get("type"))
-        key = _key(op.get("path"))
-        self.op_count += 1
-        if op_type in _ASSIGN_PLAIN:
-            if "value" in op:
-                self.fields[key] = op["value"]
-            else:
-                self.problems.append(f"{op_type} {key or '(no path)'}: no value")
-        elif op_type == "AssignDatetime":
-            millis = _number(op.get("value"))
-            # Stored as epoch milliseconds; keep the raw value if it is not a number.
-            when = None if millis is None else datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
-            self.fields[key] = op.get("value") if when is None else when
-        elif op_type in _SERIES_KINDS:
-            self._log(key, _SERIES_KINDS[op_type], op.get("values"))
-        elif op_type in _CLEAR_SERIES:
-            self.series.pop(key, None)
-        elif op_type in ("AddStrings", "RemoveStrings"):
-            values = op.get("values")
-            strings = {str(v) for v in values} if isinstance(values, list) else set()
-            current = self.string_sets.setdefault(key, set())
-            if op_type == "AddStrings":
-                current |= strings
-            else:
-                current -= strings
-        elif op_type == "ClearStringSet":
-            self.string_sets[key] = set()
-        elif op_type == "UploadFile":
-            self.files[key] = _file_ref(self.run_dir, op)
-        elif op_type == "UploadFileContent":
-            content = op.get("file_content")
-            size = _b64_size(content) if isinstance(content, str) else None
-            self.files[key] = FileRef(None, _opt_str(op.get("ext")) or "", size is not None, size)
-        elif op_type == "UploadFileSet":
-            self._file_set(key, op)
-        elif op_type == "DeleteAttribute":
-            for mapping in (self.series, self.fields, self.files, self.file_sets, self.string_sets):
-                mapping.pop(key, None)
-        elif op_type not in _IGNORED:
-            self.unknown.append(UnknownOp(op_type, key))
-
-    def _log(self, key: str, kind: SeriesKind, values: object) -> None:
-        if not isinstance(values, list):
-            self.problems.append(f"{key or '(no path)'}: log operation without values")
-            return
-        points = self.series.setdefault(key, [])
-        if self.part_keys is not None and key not in self.part_keys:
-            self.part_keys.add(key)
-            first = next((_number(v.get("step")) for v in values if isinstance(v, dict)), None)
-            if first is not None:  # the later part's points replace the earlier's from there on
-                points[:] = [p for p in points if p.step is None or p.step < first]
-        if points and points[0].kind != kind:
-            # Neptune forbids mixing types on one path; if a log does it
-            # anyway, the newer type replaces the series like an assignment.
-            points.clear()
-        bad = 0
-        for item in values:
-            raw = item if isinstance(item, dict) else {}
-            value = _point_value(kind, raw.get("value"))
-            if value is None:
-                bad += 1
-                continue
-            points.append(Point(_number(raw.get("step")), value, _number(raw.get("ts")), kind))
-        if bad:
-            self.problems.append(f"{key or '(no path)'}: {bad} unreadable {kind} value(s) skipped")
-        if not points:
-            del self.series[key]
-
-    def _file_set(self, key: str, op: Mapping[str, object]) -> None:
-        globs = op.get("file_globs")
-        new = [str(g) for g in globs] if isinstance(globs, list) else []
-        # The client writes reset as the string "True"/"False".
-        reset = op.get("reset") in (True, "True", "true")
-        current = [] if reset else self.file_sets.get(key, [])
-        self.file_sets[key] = current + [g for g in new if g not in current]
-
-    def problems_capped(self) -> tuple[str, ...]:
-        if len(self.problems) <= _MAX_PROBLEMS:
-            return tuple(self.problems)
-        extra = len(self.problems) - _MAX_PROBLEMS
-        return (*self.problems[:_MAX_PROBLEMS], f"... {extra} more problem(s) not listed")
-
-
-def read_run(path: Path | Sequence[Path]) -> RunLog:
+def read_run(path: Path | Sequence[Path], *, cache: bool | Path = False) -> RunLog:
     """Decode one run folder, or the folders of one resumed training (oldest first) as one run:
     a later part continues the earlier ones, and where it logs a series again from some step on
     (an epoch that was cut short), its points replace theirs from that step. Bad lines become
     ``problems``, never exceptions.
 
+    ``cache``: True keeps what was read in the cache folder (``cache.default_dir()``: see
+    ``cache.py``), a Path in that folder; a later read of the same run then decodes only what was
+    written since. Off by default: a library call does not write into the user's cache unasked;
+    `hooks runs` and `hooks report` turn it on.
+
     Raises FileNotFoundError only if a folder is not a directory.
     """
+    return read_run_with(path, cache)[0]
+
+
+def read_run_with(path: Path | Sequence[Path], cache: bool | Path = False) -> tuple[RunLog, Read]:
+    """``read_run``, and how it was read (``reading.Read``: for `hooks runs`' cached summaries)."""
     parts = (Path(path),) if isinstance(path, (str, os.PathLike)) else tuple(Path(p) for p in path)
     if not parts:
         raise FileNotFoundError("no run folder given")
     for part in parts:
         if not part.is_dir():
             raise FileNotFoundError(f"not a Neptune run folder: {part}")
+    read = read_state(parts, cache_folder(cache))
+    state = read.state
+    extra: list[str] = []
+    if read.pending is not None:
+        line, where = read.pending
+        problems = state.problems
+        state.problems = extra  # a problem of the unfinished line is this read's, not the cache's
+        state.apply_line(line, where, partial=True)
+        state.problems = problems
     run_dir = parts[0]
-    state = _State(run_dir)
-    for part in parts:
-        state.run_dir = part
-        state.part_keys = set() if part is not run_dir else None
-        for op in _iter_objects(part, state.problems):
-            state.apply(op)
-    metadata = _load_metadata(run_dir)
+    metadata = load_metadata(run_dir)
     if not metadata:
-        state.problems.append("metadata.json missing or unreadable")
+        extra.append("metadata.json missing or unreadable")
     name = state.fields.get("sys/name")
-    return RunLog(
+    log = RunLog(
         path=run_dir,
         metadata=metadata,
-        created=_opt_str(metadata.get("createdAt")),
+        created=opt_str(metadata.get("createdAt")),
         name=name if isinstance(name, str) else None,
         tags=tuple(sorted(state.string_sets.get("sys/tags", set()))),
-        series={k: tuple(v) for k, v in state.series.items()},
+        series=state.frozen_series(),
         fields=dict(state.fields),
-        files=dict(state.files),
+        files=state.fresh_files(),
         file_sets={k: tuple(v) for k, v in state.file_sets.items()},
         string_sets={k: tuple(sorted(v)) for k, v in state.string_sets.items()},
         unknown=tuple(state.unknown),
         op_count=state.op_count,
-        problems=state.problems_capped(),
+        problems=state.problems_capped(extra),
         parts=parts,
+        spans=tuple((span[0], span[1]) if span else None for span in state.spans),
     )
+    return log, read
 
 
 # --------------------------------------------------------------------------

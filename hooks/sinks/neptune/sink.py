@@ -15,7 +15,7 @@ from ...log import logger
 from ..files import read_regular
 from ..resume import training_identity
 from ..ultralytics import Builtin, run_name, switch_off_builtin
-from .runlog import PART_FIELD, RUN_ID_FIELD
+from .runlog import PART_FIELD, RUN_ID_FIELD, STATUS_FIELD
 
 __all__ = [
     "NeptuneSink",
@@ -120,6 +120,9 @@ class NeptuneSinkFactory:
         if identity is not None:
             run[RUN_ID_FIELD] = identity.run_id
             run[PART_FIELD] = identity.part
+        # "finished" or "failed" when the sink stops the run; still "running" in a run whose process
+        # was killed (`hooks runs` tells it from one being written by the writer's pid).
+        run[STATUS_FIELD] = "running"
         return NeptuneSink(run, kwargs["mode"])
 
 
@@ -153,6 +156,7 @@ class NeptuneSink:
         self._run = run
         self._mode = mode
         self._file = File
+        self._failed = False
 
     def append(self, path: str, value: float, step: float | None) -> None:
         if step is None:
@@ -185,10 +189,14 @@ class NeptuneSink:
     def fail(self) -> None:
         """The training raised or was interrupted: the run is marked failed, as the client marks a
         run whose script raised."""
+        self._failed = True
         self._run["sys/failed"] = True
+        self._run[STATUS_FIELD] = "failed"
 
     def stop(self) -> str:
         folder = self.folder()
+        if not self._failed:
+            self._run[STATUS_FIELD] = "finished"  # Neptune records no normal end of its own
         self._run.stop()
         if self._mode == "offline" and folder is not None:
             return f"Neptune offline run saved in {folder} (upload it later with `neptune sync`)"

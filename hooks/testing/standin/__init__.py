@@ -18,7 +18,9 @@ so ``trainer.lr`` matches a real run with the same epochs, batches and classes.
 Known differences from a real run, all deliberate: loss values are ``float`` (real: 0-d tensors),
 checkpoints are small pickles (real: ``torch.save`` archives), images are written synchronously
 (real: ``plot_images`` runs in a thread, so ``train_batch*.jpg`` can land one event late),
-``args.time``, resuming, DDP, AMP and NaN recovery are not simulated.
+every class has labels in the validation set and its per-class results (``metrics.class_result``)
+are the means spread evenly over the classes, ``args.time``, resuming, DDP, AMP and NaN recovery
+are not simulated.
 
 One module per thing it simulates: ``events`` (which events fire, in which order), ``args``
 (the training arguments), ``objects`` (device, optimizer, loader, early stopping, metrics),

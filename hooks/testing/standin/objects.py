@@ -108,6 +108,7 @@ class StandInDetMetrics:
         self.save_dir: Path | None = None
         self.task = "detect"
         self._seed = 0
+        self._validated = False
 
     @property
     def keys(self) -> list[str]:
@@ -115,6 +116,14 @@ class StandInDetMetrics:
 
     def mean_results(self) -> list[float]:
         return [self.box.mp, self.box.mr, self.box.map50, self.box.map]
+
+    def class_result(self, i: int) -> tuple[float, float, float, float]:
+        """(P, R, mAP50, mAP50-95) of class ``ap_class_index[i]``: the means spread over the classes,
+        from 0.1 below for the first to 0.1 above for the last, so that classes differ."""
+        n = len(self.ap_class_index)
+        offset = 0.0 if n < 2 else 0.2 * i / (n - 1) - 0.1
+        p, r, m50, m = (min(1.0, max(0.0, v + offset)) for v in self.mean_results())
+        return p, r, m50, m
 
     @property
     def fitness(self) -> float:
@@ -127,7 +136,8 @@ class StandInDetMetrics:
 
     @property
     def ap_class_index(self) -> list[int]:
-        return list(self.names)
+        """The classes with labels in the last validation (here: all), none before the first."""
+        return list(self.names) if self._validated else []
 
     @property
     def maps(self) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -150,6 +160,7 @@ class StandInDetMetrics:
     def update(self, precision: float, recall: float, map50: float, map50_95: float, seed: int) -> None:
         self.box = StandInBoxMetric(precision, recall, map50, map50_95, len(self.names))
         self._seed = seed
+        self._validated = True
 
 
 def curves(nc: int, precision: float, recall: float, seed: int) -> tuple[np.ndarray[Any, Any], ...]:
