@@ -82,6 +82,20 @@ def test_two_real_trainings_compared_in_chromium_hover_reads_values_and_the_slid
     assert differ["Configuration/Hyperparameters/batch"].split()[1:] == ["4", "8"]
     assert differ["Configuration/Hyperparameters/epochs"].split()[1:] == ["2", "3"]
     assert "Configuration/Hyperparameters/imgsz" not in differ and "Configuration/Hyperparameters/lr0" not in differ
+    # The final validation's confusion matrix (`full`), as numbers: the CSV's counts, a row per prediction.
+    (csv_key,) = [k for k in second.files if k.endswith("confusion_matrix.csv")]
+    csv_path = second.files[csv_key].file_path
+    assert csv_path is not None
+    lines = [line.split(",") for line in csv_path.read_text(encoding="utf-8").splitlines()]
+    matrix = page.rows["confusion-1-0"]
+    assert (
+        list(matrix)
+        == [*(line[0] for line in lines[1:]), "(total)"]
+        == ["circle", "square", "triangle", "background", "(total)"]
+    )
+    for line in lines[1:]:
+        assert matrix[line[0]].split() == line
+    assert sum(map(float, matrix["(total)"].split()[1:4])) > 0  # the validation set's instances
     box = page.rows["summary-table"]["train/box_loss"].split()
     assert box[1:3] == [fmt(first.series["train/box_loss"][-1].value), "@2"]  # type: ignore[arg-type]
     assert box[5:7] == [fmt(second.series["train/box_loss"][-1].value), "@3"]  # type: ignore[arg-type]

@@ -11,14 +11,18 @@ training (oldest first). What matches is tried in this order, so an id never los
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from ..sinks.neptune.runlog import find_run_groups, find_runs, no_runs_message, parse_iso
+from ..sinks.neptune.runlog import (
+    early_string,
+    find_run_groups,
+    find_runs,
+    load_metadata,
+    no_runs_message,
+    parse_iso,
+)
 
 __all__ = ["NotFound", "pick", "pick_many"]
-
-_NAME_PATH = '["sys","name"]'
 
 
 class NotFound(Exception):
@@ -32,40 +36,13 @@ def _matches(path: Path, spec: str) -> bool:
     return path.name.startswith(spec) or (bool(run_id) and run_id.startswith(spec))
 
 
-def _first_log(folder: Path) -> Path | None:
-    logs = sorted(folder.glob("data-*.log"), key=lambda p: int(p.stem.split("-")[1]) if p.stem[5:].isdigit() else 0)
-    return logs[0] if logs else None
-
-
-def run_name(folder: Path, max_lines: int = 2000) -> str | None:
-    """The name the client gave the run (``sys/name``, written when the run starts), read from the
-    first lines of its log without decoding the rest."""
-    first = _first_log(folder)
-    if first is None:
-        return None
-    found: str | None = None
-    try:
-        with first.open("r", encoding="utf-8", errors="replace") as handle:
-            for _, line in zip(range(max_lines), handle, strict=False):
-                if _NAME_PATH not in line.replace(" ", ""):
-                    continue
-                try:
-                    op = json.loads(line).get("obj", {})
-                except (ValueError, AttributeError):
-                    continue
-                if op.get("path") == ["sys", "name"] and isinstance(op.get("value"), str):
-                    found = str(op["value"])
-    except OSError:
-        return None
-    return found
+def run_name(folder: Path) -> str | None:
+    """The name the client gave the run (``sys/name``, written when the run starts)."""
+    return early_string(folder, "sys/name")
 
 
 def _created(folder: Path) -> str:
-    try:
-        meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return "?"
-    when = parse_iso(meta.get("createdAt") if isinstance(meta, dict) else None)
+    when = parse_iso(load_metadata(folder).get("createdAt"))
     return when.strftime("%Y-%m-%d %H:%M:%S") if when else "?"
 
 

@@ -19,6 +19,7 @@ from .charts import Line, SeriesStats, render_chart, series_stats
 from .families import Family, families, per_class_key
 from .images import data_uri
 from .markup import RunView, esc, num, sparkline, style_of, swatch
+from .matrix import confusion_tables
 
 __all__ = ["Charts", "per_class_section", "series_section", "summary_table", "system_charts"]
 
@@ -271,7 +272,8 @@ def per_class_section(views: Sequence[RunView]) -> list[str]:
                 *rows,
                 "</tbody></table>",
             ]
-    if not tables:
+    matrices = confusion_tables(views)
+    if not tables and not matrices:
         return []
-    out.append("</section>")
+    out += [*matrices, "</section>"]
     return out

@@ -62,6 +62,7 @@ __all__ = [
     "UnknownOp",
     "cache_folder",
     "data_dir",
+    "early_string",
     "find_run_groups",
     "find_runs",
     "load_metadata",
@@ -81,7 +82,6 @@ PART_FIELD = f"{RUN_NAMESPACE}/part"
 STATUS_FIELD = f"{RUN_NAMESPACE}/status"
 
 SYSTEM_NAMESPACES: frozenset[str] = frozenset({"sys", "source_code", "monitoring", RUN_NAMESPACE})
-_RUN_ID_PATH = '["yaml_hooks","run_id"]'
 
 KIND_ORDER: tuple[SeriesKind, ...] = ("float", "string", "image")
 
@@ -180,25 +180,34 @@ def find_run_groups(data_dir: Path) -> list[tuple[Path, ...]]:
     return [tuple(groups[k]) for k in newest_first]
 
 
-def _training_id(run_dir: Path, max_lines: int = 2000) -> str | None:
-    """The yaml_hooks/run_id a run wrote (among its first operations), without decoding the log."""
+def early_string(run_dir: Path, field: str, max_lines: int = 2000) -> str | None:
+    """The last string assigned to ``field`` among a run's first operations (``sys/name``,
+    ``yaml_hooks/run_id``: written when a run starts), without decoding the log."""
     files = data_files(run_dir)
     if not files:
         return None
+    path = field.split("/")
+    marker = json.dumps(path, separators=(",", ":"))
+    found: str | None = None
     try:
         with files[0].open("r", encoding="utf-8", errors="replace") as handle:
             for _, line in zip(range(max_lines), handle, strict=False):
-                if _RUN_ID_PATH not in line.replace(" ", ""):
+                if marker not in line.replace(" ", ""):
                     continue
                 try:
                     op = json.loads(line).get("obj", {})
                 except (ValueError, AttributeError):
                     continue
-                if op.get("path") == RUN_ID_FIELD.split("/") and isinstance(op.get("value"), str):
-                    return str(op["value"])
+                if op.get("path") == path and isinstance(op.get("value"), str):
+                    found = str(op["value"])
     except OSError:
         return None
-    return None
+    return found
+
+
+def _training_id(run_dir: Path) -> str | None:
+    """The yaml_hooks/run_id a run wrote, the same in every part of a resumed training."""
+    return early_string(run_dir, RUN_ID_FIELD)
 
 
 def _is_run_dir(path: Path) -> bool:
