@@ -10,8 +10,7 @@ in the same run, interleaved with the commands. The commands run in this process
 (``$YAML_HOOKS_CACHE_DIR``), first filled by one untimed run of each command; "being written": a
 few lines (12 operations) appended to the log before each timed call, so each call reads those.
 
-`hooks report` reads with the cache (``read_run(..., cache=True)``); until hooks/cli/report.py passes
-``cache=True`` itself, this row makes its ``read_run`` do so (noted in the row).
+`hooks report` and `hooks runs` read with the cache (``read_run(..., cache=True)``).
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ import json
 import os
 import statistics
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -107,24 +105,17 @@ def _cli(*argv: str) -> None:
         raise RuntimeError(f"hooks {' '.join(argv)} exited {code}: {err.getvalue()[-2000:]}")
 
 
-def _setup(b: Bench) -> tuple[SyntheticRun, str]:
-    """The synthetic run (shared by rows 13 and 14), a fresh cache folder, the report's cached read."""
+def _setup(b: Bench) -> SyntheticRun:
+    """The synthetic run (shared by rows 13 and 14) and a fresh cache folder."""
     if "report-run" in b.cache:
         return b.cache["report-run"]  # type: ignore[no-any-return]
-    import hooks.cli.report as report_cli
-    from hooks.sinks.neptune.runlog import read_run
-
     points = b.pick(500_000, 5_000)
     b.say(f"  rows 13-14: writing a synthetic run of {points:,} float points")
     run = SyntheticRun(b.fresh_dir("long-run") / ".neptune", points)
     assert run.points == points, (run.points, points)
     os.environ["YAML_HOOKS_CACHE_DIR"] = str(b.fresh_dir("yaml-hooks-cache"))
-    note = "hooks/cli/report.py reads with cache=True"
-    if report_cli.read_run is read_run:  # not passing cache=True itself yet: what it is to call
-        report_cli.read_run = partial(read_run, cache=True)  # type: ignore[assignment]
-        note = "hooks/cli/report.py's read_run given cache=True by this row (the call it is to make)"
-    b.cache["report-run"] = (run, note)
-    return run, note
+    b.cache["report-run"] = run
+    return run
 
 
 def _cold(b: Bench, call: Callable[[], object]) -> float:
@@ -145,7 +136,7 @@ def _verdict(ratio: float, target: float) -> tuple[str, bool]:
 def row13(b: Bench) -> list[Result]:
     from hooks.sinks.neptune.runlog import read_run
 
-    run, note = _setup(b)
+    run = _setup(b)
     out = b.workdir / "report.html"
     folder = str(run.folder)
     cold = _cold(b, lambda: _cli("report", folder, "-o", str(out)))
@@ -197,7 +188,6 @@ def row13(b: Bench) -> list[Result]:
                     f" of a parse); the rest is the page: {fmt(median - read, 's')}",
                     f"a run never read (empty cache: one parse, which it caches, then the page): {fmt(cold, 's')} "
                     f"(×{_ratio(cold, parse):.2f})",
-                    note,
                 ],
                 extra={"ratio": ratio, "read_s": times[reading], "cold_s": cold, "points": run.points},
             )
@@ -209,7 +199,7 @@ def row13(b: Bench) -> list[Result]:
 def row14(b: Bench) -> list[Result]:
     from hooks.sinks.neptune.runlog import read_run
 
-    run, _ = _setup(b)
+    run = _setup(b)
     where = str(run.folder.parent.parent)
     cold = _cold(b, lambda: _cli("runs", where))
     read_run(run.folder, cache=True)  # the read state cached (as by a report), not yet the listing's summary

@@ -90,6 +90,16 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunLog]:
 
 
 @pytest.fixture(scope="session")
+def per_class_detect(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A real detection training on 3 classes with `full` (10 epochs, ~30 s; tests/real_per_class_training.py):
+    per-class series, a confusion matrix, validation images at epochs 5 and 10. Its test module
+    checks the per-class numbers; the comparison report's test compares it with `trained`."""
+    from tests.test_real_per_class import train_per_class
+
+    return train_per_class("detect", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One real `mlflow server` (SQLite backend, proxied artifacts) on 127.0.0.1 for the session,
     stopped at its end. Tests that stop and restart a server start their own (tests/mlflow_server.py)."""

@@ -55,7 +55,7 @@ def printed_table(stdout: str) -> dict[str, tuple[int, int, tuple[str, ...]]]:
     return rows
 
 
-def _train(task: str, tmp_path_factory: pytest.TempPathFactory) -> Trained:
+def train_per_class(task: str, tmp_path_factory: pytest.TempPathFactory) -> Trained:
     work = tmp_path_factory.mktemp(f"per-class-{task}")
     argv = ["-m", "tests.real_per_class_training", "--workdir", str(work), "--task", task]
     result, run = train_offline([*argv, "--epochs", str(EPOCHS[task])], work)
@@ -65,7 +65,10 @@ def _train(task: str, tmp_path_factory: pytest.TempPathFactory) -> Trained:
 
 @pytest.fixture(scope="module", params=["detect", "segment"])
 def trained(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Trained:
-    return _train(request.param, tmp_path_factory)
+    if request.param == "detect":  # shared with the comparison report's test: one training, not two
+        trained: Trained = request.getfixturevalue("per_class_detect")
+        return trained
+    return train_per_class(request.param, tmp_path_factory)
 
 
 def test_the_training_learned_something_different_for_each_class(trained: Trained) -> None:

@@ -21,33 +21,16 @@ from hooks.report.html import write_report
 from hooks.report.images import image_slots, step_of
 from hooks.sinks.neptune.runlog import Point, RunLog, find_runs, read_run
 
-from .conftest import REPO, neptune_run, train_offline
+from .conftest import REPO, neptune_run
 from .test_report import Opened, Page, png
-
-EVERY_EPOCH = """\
-version: 1
-extends: full
-events:
-  on_val_end:
-    - files:
-        glob: "val_batch*.jpg"
-        to: "Validation/epoch-{epoch}/{stem}"
-        once: false
-        snapshot: true
-        when: {every: 1, final: false}
-        id: validation-images-every-5
-"""
 
 
 @pytest.fixture(scope="module")
-def pair(trained: tuple[Path, RunLog], tmp_path_factory: pytest.TempPathFactory) -> tuple[RunLog, RunLog]:
-    """The session's real training (`default`, 2 epochs, batch 4) and a second real one: `full` with
-    validation images every epoch, 3 epochs, batch 8."""
-    work = tmp_path_factory.mktemp("second-training")
-    config = work / "every-epoch.yaml"
-    config.write_text(EVERY_EPOCH, encoding="utf-8")
-    argv = ["-m", "demo.train", "--workdir", str(work), "--preset", str(config), "--epochs", "3"]
-    _, second = train_offline([*argv, "--batch", "8", "--name", "every-epoch", "--forbid-network"], work)
+def pair(trained: tuple[Path, RunLog], per_class_detect: Any) -> tuple[RunLog, RunLog]:
+    """Two real trainings: the session's `default` one (2 epochs, imgsz 64) and the `full` one of
+    tests/test_real_per_class.py (10 epochs, imgsz 128: validation images at epochs 5 and 10,
+    per-class series, a confusion matrix)."""
+    second: RunLog = per_class_detect.run
     return trained[1], second
 
 
@@ -74,14 +57,14 @@ def test_two_real_trainings_compared_in_chromium_hover_reads_values_and_the_slid
     for chart in page.data["charts"].values():
         for line in chart["lines"]:
             colours.setdefault(line["label"], set()).add(line["color"])
-    assert set(colours) == {"demo", "every-epoch"}
-    assert all(len(c) == 1 for c in colours.values()) and colours["demo"] != colours["every-epoch"]
+    assert set(colours) == {"demo", "detect"}
+    assert all(len(c) == 1 for c in colours.values()) and colours["demo"] != colours["detect"]
 
     # Only the hyperparameters that differ; last and best of both runs side by side.
     differ = page.rows["differs-table"]
-    assert differ["Configuration/Hyperparameters/batch"].split()[1:] == ["4", "8"]
-    assert differ["Configuration/Hyperparameters/epochs"].split()[1:] == ["2", "3"]
-    assert "Configuration/Hyperparameters/imgsz" not in differ and "Configuration/Hyperparameters/lr0" not in differ
+    assert differ["Configuration/Hyperparameters/imgsz"].split()[1:] == ["64", "128"]
+    assert differ["Configuration/Hyperparameters/epochs"].split()[1:] == ["2", "10"]
+    assert "Configuration/Hyperparameters/batch" not in differ and "Configuration/Hyperparameters/task" not in differ
     # The final validation's confusion matrix (`full`), as numbers: the CSV's counts, a row per prediction.
     (csv_key,) = [k for k in second.files if k.endswith("confusion_matrix.csv")]
     csv_path = second.files[csv_key].file_path
@@ -98,43 +81,50 @@ def test_two_real_trainings_compared_in_chromium_hover_reads_values_and_the_slid
     assert sum(map(float, matrix["(total)"].split()[1:4])) > 0  # the validation set's instances
     box = page.rows["summary-table"]["train/box_loss"].split()
     assert box[1:3] == [fmt(first.series["train/box_loss"][-1].value), "@2"]  # type: ignore[arg-type]
-    assert box[5:7] == [fmt(second.series["train/box_loss"][-1].value), "@3"]  # type: ignore[arg-type]
+    assert box[5:7] == [fmt(second.series["train/box_loss"][-1].value), "@10"]  # type: ignore[arg-type]
 
     opened = Opened(chromium, out)
     assert opened.page.evaluate("document.querySelectorAll('#runs-table tbody tr').length") == 2
 
-    # Hover the middle of the train/box_loss chart: the legend reads each run's exact value there.
+    # Hover the train/box_loss chart: the legend reads each run's exact value at the step under the
+    # cursor, and "–" for a run that has none there.
     chart = opened.page.locator("section[data-group='train|loss'] .plot-box", has_text="box_loss").first
     chart.scroll_into_view_if_needed()
     area = chart.locator(".u-over").bounding_box()
     assert area is not None
-    opened.page.mouse.move(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2, steps=3)
-    legend = chart.locator(".u-legend .u-series .u-value")
-    opened.page.wait_for_function("el => el.textContent !== '–'", arg=legend.first.element_handle())
-    values = legend.all_inner_texts()
-    step = float(values[0])
-    assert step == 2  # steps run 1..3: the middle is epoch 2, which both runs logged
-    for run, text in zip((first, second), values[1:3], strict=True):
-        (point,) = [p for p in run.series["train/box_loss"] if p.step == step]
-        assert isinstance(point.value, float)
-        assert float(text) == pytest.approx(point.value, rel=1e-5)
-    # Drag to zoom: the x axis narrows; double-click resets it.
     plot = chart.locator(".plot")
-    assert plot.get_attribute("data-x-range") == "1 3"
+    assert plot.get_attribute("data-x-range") == "1 10"
+    legend = chart.locator(".u-legend .u-series .u-value")
+
+    def hover(step: int) -> list[str]:
+        assert area is not None
+        x = area["x"] + area["width"] * (step - 1) / 9  # steps 1..10 across the plot
+        opened.page.mouse.move(x, area["y"] + area["height"] / 2, steps=3)
+        opened.page.wait_for_function(f"el => el.textContent === '{step}'", arg=legend.first.element_handle())
+        return legend.all_inner_texts()[1:3]
+
+    for step, logged_by in ((2, (0, 1)), (7, (1,))):  # epoch 7: only the 10-epoch run has it
+        for index, (run, text) in enumerate(zip((first, second), hover(step), strict=True)):
+            logged = [p.value for p in run.series["train/box_loss"] if p.step == step]
+            if index in logged_by:
+                assert float(text) == pytest.approx(logged[0], rel=1e-5), (step, run.name)
+            else:
+                assert logged == [] and text == "–", (step, run.name)
+    # Drag to zoom: the x axis narrows; double-click resets it.
     opened.page.mouse.move(area["x"] + 2, area["y"] + 20)
     opened.page.mouse.down()
     opened.page.mouse.move(area["x"] + area["width"] * 0.5, area["y"] + 20, steps=5)
     opened.page.mouse.up()
     low, high = map(float, str(plot.get_attribute("data-x-range")).split())
-    assert 1 <= low < high <= 2.1
+    assert 1 <= low < high <= 6
     opened.page.mouse.dblclick(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
-    assert plot.get_attribute("data-x-range") == "1 3"
+    assert plot.get_attribute("data-x-range") == "1 10"
 
-    # The validation image of every epoch, one step at a time; the first run has none of them.
+    # The validation images of epochs 5 and 10 (`full`), one step at a time; the first run has none.
     slot = opened.page.locator("figure[data-key='Validation/epoch-{step}/val_batch0_pred']")
     slider = slot.locator("input.step-slider")
-    assert slider.get_attribute("data-steps") == "[1, 2, 3]"
-    assert slot.locator(".step-label").inner_text() == "step 3"
+    assert slider.get_attribute("data-steps") == "[5, 10]"
+    assert slot.locator(".step-label").inner_text() == "step 10"
     pane = slot.locator(".pane[data-run='1']")
 
     def visible_src() -> str:
@@ -146,14 +136,14 @@ def test_two_real_trainings_compared_in_chromium_hover_reads_values_and_the_slid
         assert ref.file_path is not None
         return "data:image/jpeg;base64," + base64.b64encode(ref.file_path.read_bytes()).decode("ascii")
 
-    assert visible_src() == uploaded(3)
+    assert visible_src() == uploaded(10)
     slider.fill("0")
-    assert slot.locator(".step-label").inner_text() == "step 1" and visible_src() == uploaded(1)
+    assert slot.locator(".step-label").inner_text() == "step 5" and visible_src() == uploaded(5)
     slider.focus()
     opened.page.keyboard.press("ArrowRight")
-    assert slot.locator(".step-label").inner_text() == "step 2" and visible_src() == uploaded(2)
-    assert pane.evaluate("p => p.querySelectorAll('img').length") == 3
-    assert "no image at step 2" in slot.locator(".pane[data-run='0']").inner_text()
+    assert slot.locator(".step-label").inner_text() == "step 10" and visible_src() == uploaded(10)
+    assert pane.evaluate("p => p.querySelectorAll('img').length") == 2
+    assert "no image at step 10" in slot.locator(".pane[data-run='0']").inner_text()
 
     # Smoothing draws the smoothed line and shows the raw one beside it; log scale redraws.
     opened.page.locator("#smoothing").fill("0.8")
@@ -164,8 +154,14 @@ def test_two_real_trainings_compared_in_chromium_hover_reads_values_and_the_slid
     assert low > 0
 
     # Per-class metrics of the run that logged them (`full`), a row per class of the dataset.
-    per_class = opened.page.locator("table.per-class")
-    assert per_class.count() == 1
+    # (tests/real_per_class_training.py also logs them under train_end/ and val_end/: a table each)
+    assert opened.page.locator("table.per-class").evaluate_all("ts => ts.map(t => t.dataset.prefix)") == [
+        "metrics",
+        "train_end",
+        "val_end",
+    ]
+    per_class = opened.page.locator("table.per-class[data-prefix='metrics']")
+    assert per_class.count() == 1 and str(per_class.get_attribute("id")).startswith("per-class-1-")
     assert sorted(per_class.locator("tbody tr").evaluate_all("rows => rows.map(r => r.dataset.key)")) == [
         "circle",
         "square",

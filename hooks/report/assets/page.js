@@ -185,7 +185,13 @@
           : { label: "step", labelSize: 18 },
         { size: 64, values: ticks }
       ],
-      cursor: { drag: { x: true, y: false }, points: { size: 7 } },
+      cursor: {
+        drag: { x: true, y: false },
+        points: { size: 7 },
+        // Each line's value at the step under the cursor, "–" where it has none (uPlot would
+        // show another step's value for a line with a gap there).
+        dataIdx: function (u, seriesIdx, closestIdx) { return closestIdx; }
+      },
       legend: { live: true },
       hooks: {
         // The axes' ranges, readable from the page (and by its tests).
