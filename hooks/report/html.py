@@ -4,7 +4,7 @@
 Layout decisions (docs/report.md says the same for users):
 
 * Everything is inside the one file: images are ``data:`` URIs; the CSS, the page's script, the
-  chart data (JSON) and the vendored chart library (uPlot, ``hooks.report.assets``) are inline.
+  chart data (JSON) and the vendored chart library (uPlot; ``hooks.report.inline`` reads them) are inline.
   The file can be mailed, attached to a CI job or opened from a USB stick, and nothing beside it
   can go stale. An image over ``MAX_EMBED_BYTES`` is listed, not embedded.
 * Nothing is ever fetched: a Content-Security-Policy allows ``data:`` images and the page's own
@@ -28,9 +28,9 @@ from pathlib import Path
 
 from .._version import __version__
 from ..sinks.neptune.runlog import RunLog
-from .assets import assets, csp
 from .chartdata import MAX_SHOWN
 from .images import IMAGE_EXTS, MAX_EMBED_BYTES
+from .inline import assets, csp
 from .markup import RunView, esc, run_views
 from .sections import (
     fields_section,
