@@ -48,6 +48,7 @@ from .reading import Read, read_state
 from .series import ImageRef, Point, Series, SeriesKind
 
 __all__ = [
+    "KIND_ORDER",
     "PART_FIELD",
     "RUN_ID_FIELD",
     "RUN_NAMESPACE",
