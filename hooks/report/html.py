@@ -86,11 +86,12 @@ def render_report(runs: RunLog | Sequence[RunLog], generated: datetime | None = 
     when = (generated or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     charts = Charts(static=static)
     compare = _compare(views) if len(views) > 1 else []
+    per_class = per_class_section(views)
     body = [
         *problems(views),
         *compare,
         *series_section(charts, views),
-        *per_class_section(views),
+        *per_class,
         *images_and_files(views),
         *fields_section(views),
         *_system(charts, views),
@@ -99,7 +100,7 @@ def render_report(runs: RunLog | Sequence[RunLog], generated: datetime | None = 
     nav = [
         *([("compare", "Runs")] if compare else []),
         ("series", "Series"),
-        *([("per-class", "Per class")] if any('id="per-class"' in part for part in body) else []),
+        *([("per-class", "Per class")] if per_class else []),
         ("images", "Images"),
         ("files", "Files"),
         ("fields", "Fields"),
