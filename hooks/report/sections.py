@@ -22,6 +22,7 @@ __all__ = [
     "logs",
     "other_section",
     "problems",
+    "runs_table",
     "system_fields",
 ]
 
