@@ -24,6 +24,8 @@ from hooks.sinks.neptune.runlog import (
 )
 from hooks.sinks.neptune.summary import summarize
 
+from .conftest import neptune_run
+
 # neptune's dependencies warn about deprecated jsonschema APIs at import time.
 NEPTUNE_WARNINGS = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -75,21 +77,6 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return target
 
 
-def _init_run(**kwargs: Any) -> Any:
-    import neptune
-
-    return neptune.init_run(
-        mode="offline",
-        capture_hardware_metrics=False,
-        capture_stdout=False,
-        capture_stderr=False,
-        capture_traceback=False,
-        git_ref=False,
-        source_files=[],
-        **kwargs,
-    )
-
-
 def _write_real_run(tmp_path: Path) -> dict[str, Path]:
     """Log a little of everything with the real client; return helper paths."""
     from matplotlib.figure import Figure
@@ -100,7 +87,7 @@ def _write_real_run(tmp_path: Path) -> dict[str, Path]:
     gone = tmp_path / "gone.txt"
     gone.write_text("soon gone")
 
-    run = _init_run(name="yolo-test", tags=["exp", "yolo"])
+    run = neptune_run("yolo-test", tags=("exp", "yolo"))
     run["sys/tags"].add("extra")
     run["sys/tags"].remove("exp")
     for step, loss in ((1, 1.5), (2, 1.25), (3, 1.0)):
@@ -248,9 +235,9 @@ def test_real_run_summary(data_dir: Path, tmp_path: Path) -> None:
 
 @NEPTUNE_WARNINGS
 def test_find_runs_newest_first_with_real_client(data_dir: Path, tmp_path: Path) -> None:
-    first = _init_run(name="first")
+    first = neptune_run("first")
     first.stop()
-    second = _init_run(name="second")
+    second = neptune_run("second")
     second.stop()
     runs = find_runs(data_dir)
     assert [read_run(r).name for r in runs] == ["second", "first"]
