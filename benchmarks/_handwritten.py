@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hooks.plugin import BaseSink, BaseSinkFactory
+
 # Neptune's automatic capture switched off, like `capture: {...: false}` on the compiled side.
 QUIET: dict[str, Any] = {
     "capture_hardware_metrics": False,
@@ -35,7 +37,7 @@ SEED_PLOTS = [
 ]
 
 
-class NoopSink:
+class NoopSink(BaseSink, BaseSinkFactory):
     """A yaml-hooks Sink and SinkFactory that does nothing: what is left is the cost of deciding
     what to log. Counts calls, so both sides can be checked to do the same logging."""
 

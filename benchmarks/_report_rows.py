@@ -156,7 +156,7 @@ def _against_parse(
 
 # ===================================================================== 13: hooks report, cached
 def row13(b: Bench) -> list[Result]:
-    from hooks.sinks.neptune.runlog import read_run
+    from hooks.runs.neptune.read import read_run
 
     run = _setup(b)
     out = b.workdir / "report.html"
@@ -216,7 +216,7 @@ def row13(b: Bench) -> list[Result]:
 
 # ======================================================================= 14: hooks runs, cached
 def row14(b: Bench) -> list[Result]:
-    from hooks.sinks.neptune.runlog import read_run
+    from hooks.runs.neptune.read import read_run
 
     run = _setup(b)
     where = str(run.folder.parent.parent)

@@ -23,6 +23,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from hooks.plugin import BaseSink, BaseSinkFactory
+
 from ._handwritten import QUIET, NoopSink, SeedNeptune, SeedOnSink
 from ._harness import (
     REPO,
@@ -88,9 +90,9 @@ def _count_action_runs(config: Path, simulate: Callable[[dict[str, Any]], Any]) 
     """How many times each action kind runs (its `when` held) in one simulated training: the
     compile step is wrapped for this one untimed pass, so the timed passes are untouched."""
     import hooks
-    from hooks.actions import registry as _actions
+    from hooks.runtime import compile as _compile
 
-    original = dict(_actions.KINDS)
+    original = _compile.KINDS
     runs: Counter[str] = Counter()
 
     def counting(kind: Any) -> Any:
@@ -106,10 +108,10 @@ def _count_action_runs(config: Path, simulate: Callable[[dict[str, Any]], Any]) 
         return dataclasses.replace(kind, compile=compile_counted)
 
     try:
-        _actions.KINDS.update({name: counting(kind) for name, kind in original.items()})
+        _compile.KINDS = {name: counting(kind) for name, kind in original.items()}
         compiled = hooks.load(config, sink=NoopSink())
     finally:
-        _actions.KINDS.update(original)
+        _compile.KINDS = original
     simulate(dict(compiled))
     return runs
 
@@ -314,6 +316,80 @@ def row2(b: Bench) -> list[Result]:
     ]
 
 
+# ============================================================ 2b: the first hooks.load, fresh process
+# What a config that names neither MLflow nor a `format` must not import (issue 20).
+NOT_FOR_DEFAULT = (
+    "mlflow",
+    "urllib.request",
+    "http.client",
+    "hooks.sinks.mlflow.sink",
+    "arrow",
+    "isoduration",
+    "idna",
+    "rfc3987_syntax",
+    "neptune",
+    "matplotlib",
+    "torch",
+)
+_FIRST_LOAD = (
+    "import time; t = time.perf_counter(); import hooks; t1 = time.perf_counter(); hooks.load('default'); "
+    "t2 = time.perf_counter(); import sys; print(t1 - t, t2 - t1, "
+    f"','.join(m for m in {NOT_FOR_DEFAULT!r} if m in sys.modules) or '-')"
+)
+
+
+def row2b(b: Bench) -> list[Result]:
+    """A fresh process's first `hooks.load('default')`: the whole process against bare Python,
+    interleaved, and the load call's own time (the child measures it with perf_counter)."""
+    env = child_env()
+    inside: list[float] = []
+    imported: set[str] = set()
+
+    def first_load() -> float:
+        t = time.perf_counter()
+        out = subprocess.run(
+            [python(), "-c", _FIRST_LOAD], env=env, cwd=REPO, check=True, capture_output=True, text=True
+        ).stdout.split()
+        took = time.perf_counter() - t
+        inside.append(float(out[1]))
+        imported.update(m for m in out[2].split(",") if m != "-")
+        return took
+
+    times = alternate(
+        {"load": first_load, "pass": _cold([python(), "-c", "pass"])},
+        b.pick(30, 3),
+        warmup=1,  # the first run writes bytecode caches, as installing does
+        collect=False,
+    )
+    inside = inside[-len(times["load"]) :]  # the warm-up's sample is not one
+    call = statistics.median(inside)
+    more = statistics.median(times["load"]) - statistics.median(times["pass"])
+    ok = call <= 0.050 and not imported
+    notes = [
+        f"the load call itself, in the child: median {fmt(call, 's')} (≤ 50 ms); the whole process "
+        f"+{fmt(more, 's')} over bare Python",
+        f"imported by it, of {', '.join(NOT_FOR_DEFAULT)}: {', '.join(sorted(imported)) or 'none'}",
+    ]
+    if call > 0.050 and not b.quick:
+        code = "import hooks; hooks.load('default')"
+        notes += ["-X importtime, slowest: " + "; ".join(_importtime(["-c", code]))]
+    return [
+        Result(
+            "2b",
+            "first `hooks.load('default')`, fresh process",
+            Stats(times["load"]),
+            "the call ≤ 50 ms; nothing of MLflow or format checkers",
+            f"call {fmt(call, 's')} (≤ 50 ms), process +{fmt(more, 's')}"
+            + (f"; imports {', '.join(sorted(imported))}" if imported else ""),
+            ok,
+            baseline=Stats(times["pass"]),
+            baseline_what="`python -c pass`, fresh process",
+            notes=notes,
+            extra={"call_s": inside, "call_median_s": call, "extra_s": more, "imported": sorted(imported)},
+        )
+    ]
+
+
 # ===================================================================== 3: load a preset, warm process
 def row3(b: Bench) -> list[Result]:
     import hooks
@@ -404,7 +480,7 @@ def drawn_plots(b: Bench) -> Path:
     return folder
 
 
-class _KeptOpen:
+class _KeptOpen(BaseSink, BaseSinkFactory):
     """A SinkFactory handing out one already-open Neptune sink (yaml-hooks' own NeptuneSink class)
     whose stop() is deferred, so run start-up and shut-down stay outside the timed event."""
 
@@ -441,7 +517,7 @@ def row5(b: Bench) -> list[Result]:
     from PIL import Image
 
     import hooks
-    from hooks.sinks.neptune.runlog import read_run
+    from hooks.runs.neptune.read import read_run
     from hooks.sinks.neptune.sink import NeptuneSink
 
     quiet_neptune()
@@ -655,7 +731,7 @@ def _big_config(n: int) -> str:
 
 def row7(b: Bench) -> list[Result]:
     import hooks
-    from hooks.config.load import load_config
+    from hooks.loader.load import load_config
     from hooks.runtime.compile import compile_config
 
     sizes = (10, 100, 1000) if not b.quick else (10, 20, 50)
@@ -853,6 +929,7 @@ def row9(b: Bench) -> list[Result]:
 ROWS: dict[str, Callable[[Bench], list[Result]]] = {
     "1": row1,
     "2": row2,
+    "2b": row2b,
     "3": row3,
     "4": row4,
     "5": row5,

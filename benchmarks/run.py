@@ -3,6 +3,7 @@
     python benchmarks/run.py                 # everything (about 9 minutes on 2 cores)
     python benchmarks/run.py --quick         # tiny sizes, no real training: checks the suite runs
     python benchmarks/run.py --rows 1,5 --out /tmp/bench.json
+    python benchmarks/run.py --rows 2,2b      # `import hooks` and the first `hooks.load`, fresh processes
     python benchmarks/run.py --rows 10,11,12  # the MLflow rows: a local mlflow server, about 2 minutes
     python benchmarks/run.py --rows 13,14     # `hooks report` and `hooks runs` on a 500,000-point run
 

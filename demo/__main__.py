@@ -32,8 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     save_dir = train(workdir, preset=args.preset, epochs=args.epochs, n_train=32, mlflow=args.mlflow)
 
     from hooks.report.html import write_report
-    from hooks.sinks.neptune.runlog import find_runs, read_run
-    from hooks.sinks.neptune.summary import summarize
+    from hooks.runs.neptune.read import find_runs, read_run
+    from hooks.runs.summary import summarize
 
     runs = find_runs(workdir / ".neptune")
     if not runs:

@@ -6,8 +6,10 @@
 
 Extending it: ``hooks.register_source`` (a named source, ``package:name``, a function of a
 ``hooks.Context`` that raises ``hooks.Missing`` when there is nothing to log) and
-``hooks.register_sink`` (a tracker under `sink:`, a ``hooks.SinkType``); packages can publish
-both through the ``yaml_hooks.sources`` and ``yaml_hooks.sinks`` entry point groups.
+``hooks.register_sink`` (a tracker under `sink:`, a ``hooks.SinkType``, whose sinks subclass
+``hooks.BaseSink``) and ``hooks.register_action`` (an action kind, ``package:name``); packages
+publish them through the ``yaml_hooks.sources``, ``yaml_hooks.sinks`` and ``yaml_hooks.actions``
+entry point groups. ``hooks.plugin`` holds every type a plugin needs.
 
 The heavy parts (YAML, JSON Schema, Neptune, matplotlib) load only when used.
 """
@@ -20,16 +22,19 @@ from ._version import __version__
 from .errors import ConfigError, HooksError, Issue, Location, Missing
 
 if TYPE_CHECKING:
+    from .actions.registry import register_action
+    from .core.context import Context
     from .registry import PluginError
     from .runtime.attach import attach, load, loads
     from .runtime.compile import Callback, Compiled
-    from .runtime.context import Context
     from .runtime.session import LoggingFailed
-    from .sinks.base import Sink, SinkFactory, SinkType
+    from .sinks.base import BaseSink, BaseSinkFactory, Sink, SinkFactory, SinkType
     from .sinks.registry import register_sink
     from .sources.registry import register_source
 
 __all__ = [
+    "BaseSink",
+    "BaseSinkFactory",
     "Callback",
     "Compiled",
     "ConfigError",
@@ -47,6 +52,7 @@ __all__ = [
     "attach",
     "load",
     "loads",
+    "register_action",
     "register_sink",
     "register_source",
 ]
@@ -57,12 +63,15 @@ _LAZY = {
     "loads": ".runtime.attach",
     "Compiled": ".runtime.compile",
     "Callback": ".runtime.compile",
-    "Context": ".runtime.context",
+    "Context": ".core.context",
     "LoggingFailed": ".runtime.session",
     "PluginError": ".registry",
+    "BaseSink": ".sinks.base",
+    "BaseSinkFactory": ".sinks.base",
     "Sink": ".sinks.base",
     "SinkFactory": ".sinks.base",
     "SinkType": ".sinks.base",
+    "register_action": ".actions.registry",
     "register_sink": ".sinks.registry",
     "register_source": ".sources.registry",
 }

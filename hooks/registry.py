@@ -52,6 +52,12 @@ class Registry(Mapping[str, T], Generic[T]):
         self._entries[name] = entry
         return entry
 
+    def remove(self, name: str) -> None:
+        """Forget a package's entry (a test's, say); yaml-hooks' own stay."""
+        if name in self._builtin:
+            raise ValueError(f"the built-in {self.what} {name!r} cannot be removed")
+        self._entries.pop(name, None)
+
     @property
     def builtin(self) -> frozenset[str]:
         return frozenset(self._builtin)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hooks.config.load import load_config
 from hooks.errors import ConfigError
+from hooks.loader.load import load_config
 
 TARGET_S = 1.0
 SECRETS: Mapping[str, str] = {

@@ -10,12 +10,44 @@ from typing import Any
 
 import pytest
 
-from hooks.sinks.neptune.runlog import RunLog, find_runs, read_run
+from hooks.runs import Run as RunLog
+from hooks.runs.neptune.read import find_runs, read_run
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = Path(__file__).resolve().parent / "configs"
 REAL_TRAINING_EPOCHS = 2
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# The slow tier (`pytest -m slow`; `-m "not slow"` for a quick loop): real trainings, MLflow servers
+# and Chromium. A test is in it when it uses one of these fixtures, lives in one of these modules
+# (which train, start servers or time whole processes themselves), or is marked `slow` by hand.
+SLOW_FIXTURES = frozenset({"trained", "per_class_detect", "mlflow_server", "server", "chromium"})
+SLOW_MODULES = frozenset(
+    {
+        "test_benchmarks_smoke",
+        "test_demo_env",
+        "test_mlflow_ui",
+        "test_preset_ultralytics_mlflow",
+        "test_real_first_hour",
+        "test_real_mlflow",
+        "test_real_per_class",
+        "test_real_training",
+    }
+)
+
+
+def is_slow(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    marked = item.get_closest_marker("slow") is not None
+    return marked or bool(fixtures & SLOW_FIXTURES) or item.path.stem in SLOW_MODULES
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow tier, and run it after the quick one (a broken unit shows in a minute)."""
+    for item in items:
+        if is_slow(item):
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=is_slow)  # stable: each tier keeps its files' order
 
 
 def install_fixture_package(name: str, tmp: Path) -> Path:

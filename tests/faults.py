@@ -13,8 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hooks.plugin import BaseSink, BaseSinkFactory
 
-class BrokenSink:
+
+class BrokenSink(BaseSink):
     """Every call fails, as a full disk or a broken tracker would."""
 
     def _fail(self, *args: Any, **kwargs: Any) -> None:
@@ -26,7 +28,7 @@ class BrokenSink:
         raise OSError(28, "No space left on device")
 
 
-class BrokenTracker:
+class BrokenTracker(BaseSinkFactory):
     """A SinkFactory whose runs fail on every call (mode "calls"), or that cannot start ("start")."""
 
     def __init__(self, how: str) -> None:

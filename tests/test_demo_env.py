@@ -115,7 +115,7 @@ def test_offline_training_without_hooks(tmp_path: Path) -> None:
 def test_the_demo_learns_so_its_charts_move(tmp_path: Path) -> None:
     """Quick start 1's main job, as `scripts/demo.sh` runs it: the model learns (mAP above 0 well
     before the last epoch), the run is logged and its report written."""
-    from hooks.sinks.neptune.runlog import find_runs, read_run
+    from hooks.runs.neptune.read import find_runs, read_run
 
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("NEPTUNE_DATA_DIRECTORY", None)  # the demo keeps its run under its workdir

@@ -14,7 +14,7 @@ import pytest
 import hooks
 from hooks.config.model import SNAPSHOT_BUDGET_MB
 from hooks.errors import ConfigError
-from hooks.sinks.neptune.runlog import find_runs, read_run
+from hooks.runs.neptune.read import find_runs, read_run
 from hooks.testing import RecordingSink
 from hooks.testing.standin import StandInTrainer, simulate_training
 

@@ -26,8 +26,8 @@ import yaml
 
 from hooks.cli import main
 from hooks.cli.init import MODELINE
-from hooks.config.load import load_config
 from hooks.errors import ConfigError
+from hooks.loader.load import load_config
 
 from .conftest import FIXTURES, REPO
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from hooks.cli import main
-from hooks.config.load import load_config
 from hooks.config.presets import list_presets
 from hooks.config.read import read_text
 from hooks.errors import ConfigError
+from hooks.loader.load import load_config
 
 
 def errors(text: str, env: dict[str, str] | None = None) -> list[str]:

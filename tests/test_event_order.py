@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from hooks.cli import main
-from hooks.config.events import EVENTS, FIRING_ORDER, TRAINING_EVENTS, in_firing_order
+from hooks.core.events import EVENTS, FIRING_ORDER, TRAINING_EVENTS, in_firing_order
 from hooks.testing.standin import ALL_EVENTS, FIRED_EVENTS, UNFIRED_EVENTS, simulate_training
 
 from .conftest import REPO
@@ -38,6 +38,20 @@ def test_the_products_firing_order_is_the_order_the_stand_in_fires(tmp_path: Pat
     assert set(FIRING_ORDER[len(first) :]) == set(UNFIRED_EVENTS)
     assert len(FIRING_ORDER) == len(set(FIRING_ORDER)) == len(EVENTS) == 25
     assert set(FIRING_ORDER) == set(EVENTS)
+
+
+def test_the_events_are_written_once_in_ultralytics_order() -> None:
+    """One list of the events (hooks.core.events), in ultralytics/utils/callbacks/base.py's order;
+    the stand-in's are that list, not a copy of it."""
+    assert tuple(EVENTS) == ALL_EVENTS and FIRED_EVENTS is TRAINING_EVENTS
+    found = subprocess.run(
+        [sys.executable, "-c", "from ultralytics.utils.callbacks import base; print(' '.join(base.default_callbacks))"],
+        capture_output=True,
+        text=True,
+    )
+    if found.returncode != 0:
+        pytest.skip("ultralytics is not installed")
+    assert tuple(EVENTS) == tuple(found.stdout.split())
 
 
 def test_prediction_and_export_events_are_listed_in_the_order_they_fire() -> None:
@@ -66,7 +80,7 @@ def test_in_firing_order_sorts_events_and_keeps_unknown_names_last() -> None:
 
 def test_the_product_does_not_import_hooks_testing_for_its_order() -> None:
     code = (
-        "import sys, hooks, hooks.cli, hooks.config.events, hooks.config.show, hooks.runtime.explain\n"
+        "import sys, hooks, hooks.cli, hooks.core.events, hooks.config.show, hooks.runtime.explain\n"
         "print(sorted(m for m in sys.modules if m.startswith('hooks.testing')))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)

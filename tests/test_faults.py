@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks.sinks.neptune.runlog import find_runs, read_run
+from hooks.runs.neptune.read import find_runs, read_run
 
 from .conftest import REPO
 

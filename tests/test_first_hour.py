@@ -220,7 +220,7 @@ def test_the_parts_of_a_resumed_run_read_as_one_with_the_later_part_winning(tmp_
     """An epoch cut short in part 1 (step 3) is logged again by part 2: part 2's points count."""
     import neptune
 
-    from hooks.sinks.neptune.runlog import find_run_groups, read_run
+    from hooks.runs.neptune.read import find_run_groups, read_run
 
     quiet = {f"capture_{k}": False for k in ("stdout", "stderr", "hardware_metrics", "traceback")}
     for part, points in ((1, [(1, 1.0), (2, 2.0), (3, 99.0)]), (2, [(3, 3.0), (4, 4.0)])):

@@ -13,10 +13,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hooks.config.load import load_config
 from hooks.config.presets import list_presets
 from hooks.config.read import read_text
 from hooks.errors import ConfigError
+from hooks.loader.load import load_config
 
 EXAMPLES = int(os.environ.get("HOOKS_FUZZ_EXAMPLES", "1000"))
 FUZZ = settings(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hooks.cli import main
-from hooks.config.load import load_config
+from hooks.loader.load import load_config
 
 MODELINE = "# yaml-language-server: $schema=./hooks.schema.json"
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 import hooks
-from hooks.runtime.masking import plain
-from hooks.sinks.neptune.runlog import find_runs, read_run
+from hooks.core.masking import plain
+from hooks.runs.neptune.read import find_runs, read_run
 from hooks.testing import RecordingSink
 from hooks.testing.standin import StandInTrainer, simulate_training
 

@@ -17,9 +17,12 @@ import pytest
 
 import hooks
 from hooks.cli import main
-from hooks.sinks.mlflow.export import EXPORT_TAG, ExportResult, export_run
+from hooks.runs import SYSTEM_NAMESPACES
+from hooks.runs import Run as RunLog
+from hooks.runs.neptune.read import find_run_groups, find_runs, read_run
+from hooks.runs.replay import ReplayResult, replay
 from hooks.sinks.mlflow.names import artifact_path, key, text
-from hooks.sinks.neptune.runlog import SYSTEM_NAMESPACES, RunLog, find_run_groups, find_runs, read_run
+from hooks.sinks.mlflow.replay import MlflowTarget
 from hooks.testing.standin import simulate_training
 
 from .conftest import REPO
@@ -29,6 +32,7 @@ SYSTEM = tuple(f"{ns}/" for ns in SYSTEM_NAMESPACES)
 # MLflow's SQL store, used in this process by the tests without a server, still uses a loader
 # strategy SQLAlchemy 2.1 deprecates.
 SQLITE_IN_PROCESS = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy is deprecated:DeprecationWarning")
+EXPORT_TAG = "yaml_hooks.neptune_run"  # the tag that marks an MLflow run as a Neptune run's export
 EXPORTED = re.compile(r"exported (\w{8}) -> ([0-9a-f]{32}) \((\d+) series, (\d+) points, (\d+) files, (\d+) params\)")
 
 
@@ -58,10 +62,10 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> RunLog:
 
 
 @pytest.fixture(scope="module")
-def exported(trained: RunLog, server: MlflowServer) -> tuple[ExportResult, Any]:
-    result = export_run(trained, tracking_uri=server.uri, experiment="standin")
+def exported(trained: RunLog, server: MlflowServer) -> tuple[ReplayResult, Any]:
+    result = replay(trained, MlflowTarget(tracking_uri=server.uri, experiment="standin"))
     assert result.exported
-    return result, server.client().get_run(result.mlflow_run_id)
+    return result, server.client().get_run(result.copy_id)
 
 
 def neptune_run(name: str, **kwargs: Any) -> Any:
@@ -101,7 +105,7 @@ def runs_tagged(server: MlflowServer, experiment: str, neptune_id: str) -> list[
 
 
 def test_every_float_series_arrives_with_its_exact_steps_values_and_timestamps(
-    trained: RunLog, exported: tuple[ExportResult, Any], server: MlflowServer
+    trained: RunLog, exported: tuple[ReplayResult, Any], server: MlflowServer
 ) -> None:
     result, mlflow_run = exported
     floats = trained.float_series()
@@ -110,20 +114,20 @@ def test_every_float_series_arrives_with_its_exact_steps_values_and_timestamps(
     client = server.client()
     for path, points in floats.items():
         assert all(p.step is not None and p.ts is not None for p in points), path
-        history = client.get_metric_history(result.mlflow_run_id, key(path))
+        history = client.get_metric_history(result.copy_id, key(path))
         got = sorted((m.step, m.value, m.timestamp) for m in history)
         assert got == sorted((int(p.step), p.value, round(p.ts * 1000)) for p in points), path
-    assert [m.step for m in client.get_metric_history(result.mlflow_run_id, "metrics/mAP50B")] == [1, 2, 3, 4]
+    assert [m.step for m in client.get_metric_history(result.copy_id, "metrics/mAP50B")] == [1, 2, 3, 4]
 
 
 def test_a_name_mlflow_refuses_arrives_without_what_it_refuses(
-    trained: RunLog, exported: tuple[ExportResult, Any], server: MlflowServer
+    trained: RunLog, exported: tuple[ReplayResult, Any], server: MlflowServer
 ) -> None:
     result, mlflow_run = exported
     assert "metrics/mAP50-95(B)" in trained.series
     assert "metrics/mAP50-95B" in mlflow_run.data.metrics
     assert not [k for k in mlflow_run.data.metrics if "(" in k or ")" in k]
-    history = server.client().get_metric_history(result.mlflow_run_id, "metrics/mAP50-95B")
+    history = server.client().get_metric_history(result.copy_id, "metrics/mAP50-95B")
     assert [(m.step, m.value) for m in history] == [(p.step, p.value) for p in trained.series["metrics/mAP50-95(B)"]]
     assert mlflow_run.data.params["Configuration/Model/model/speed_PyTorchms"] == text(
         trained.fields["Configuration/Model/model/speed_PyTorch(ms)"]
@@ -131,10 +135,10 @@ def test_a_name_mlflow_refuses_arrives_without_what_it_refuses(
 
 
 def test_every_uploaded_file_arrives_as_an_artifact_with_identical_bytes(
-    trained: RunLog, exported: tuple[ExportResult, Any], server: MlflowServer, tmp_path: Path
+    trained: RunLog, exported: tuple[ReplayResult, Any], server: MlflowServer, tmp_path: Path
 ) -> None:
     result, _ = exported
-    root = download(server, result.mlflow_run_id, tmp_path / "artifacts")
+    root = download(server, result.copy_id, tmp_path / "artifacts")
     assert len(trained.files) >= 10 and all(ref.exists for ref in trained.files.values())
     expected: dict[str, Path] = {}
     for path, ref in trained.files.items():
@@ -153,7 +157,7 @@ def test_every_uploaded_file_arrives_as_an_artifact_with_identical_bytes(
 
 
 def test_fields_become_params_and_the_trackers_own_fields_tags(
-    trained: RunLog, exported: tuple[ExportResult, Any]
+    trained: RunLog, exported: tuple[ReplayResult, Any]
 ) -> None:
     result, mlflow_run = exported
     params, tags = mlflow_run.data.params, mlflow_run.data.tags
@@ -162,7 +166,7 @@ def test_fields_become_params_and_the_trackers_own_fields_tags(
     assert params == {key(k): text(v) for k, v in own.items()}
     assert params["Configuration/Hyperparameters/epochs"] == "3"
     assert params["Configuration/Hyperparameters/plots"] == "True"
-    assert result.params == len(params)
+    assert result.counts["params"] == len(params)
     # Neptune's and yaml-hooks' own fields are tags, never params.
     assert tags["yaml_hooks/run_id"] == trained.training_id and tags["yaml_hooks/part"] == "1"
     assert tags["sys/hostname"] == trained.fields["sys/hostname"]
@@ -305,11 +309,11 @@ def test_string_series_become_text_artifacts_and_points_without_steps_count_on(
     log = read_run(folder)
     assert [p.step for p in log.series["no_steps"]] == [None, None, None]
 
-    result = export_run(log, tracking_uri=server.uri, experiment="strings")
+    result = replay(log, MlflowTarget(tracking_uri=server.uri, experiment="strings"))
     assert (result.series, result.points) == (2, 6)
-    root = download(server, result.mlflow_run_id, tmp_path / "artifacts")
+    root = download(server, result.copy_id, tmp_path / "artifacts")
     assert (root / "log" / "lines.txt").read_text(encoding="utf-8") == "first\nsecond\nthird\n"
-    history = server.client().get_metric_history(result.mlflow_run_id, "no_steps")
+    history = server.client().get_metric_history(result.copy_id, "no_steps")
     assert sorted((m.step, m.value) for m in history) == [(0, 0.5), (1, 0.25), (2, 0.125)]
 
 
@@ -323,11 +327,11 @@ def test_a_field_longer_than_mlflow_takes_is_cut_and_kept_whole(
     run.stop()
     (folder,) = find_runs(neptune_dir)
 
-    result = export_run(read_run(folder), tracking_uri=server.uri, experiment="long")
-    params = server.client().get_run(result.mlflow_run_id).data.params
+    result = replay(read_run(folder), MlflowTarget(tracking_uri=server.uri, experiment="long"))
+    params = server.client().get_run(result.copy_id).data.params
     assert len(long_text) > 6000
     assert params["config/yaml"] == long_text[:5999] + "…" and params["config/short"] == "fine"
-    root = download(server, result.mlflow_run_id, tmp_path / "artifacts")
+    root = download(server, result.copy_id, tmp_path / "artifacts")
     assert (root / "params" / "config" / "yaml.txt").read_text(encoding="utf-8") == long_text
     assert (
         f"config/yaml: {len(long_text)} characters, over MLflow's 6000: cut, kept whole in params/config/yaml.txt"
@@ -342,8 +346,8 @@ def test_two_neptune_names_that_become_one_mlflow_name_stay_apart(neptune_dir: P
     run.stop()
     (folder,) = find_runs(neptune_dir)
 
-    result = export_run(read_run(folder), tracking_uri=server.uri, experiment="clash")
-    got = server.client().get_run(result.mlflow_run_id)
+    result = replay(read_run(folder), MlflowTarget(tracking_uri=server.uri, experiment="clash"))
+    got = server.client().get_run(result.copy_id)
     assert got.data.metrics == {"m/ab": 1.0, "m/ab_2": 2.0}
     assert "metric 'm/ab' and 'm/a(b)' both become 'm/ab' in MLflow: 'm/ab_2'" in result.notes
     assert got.info.run_name == "clash" and got.data.tags["mlflow.runName_2"] == ""
@@ -363,7 +367,7 @@ def test_an_image_series_is_said_not_exported(neptune_dir: Path, server: MlflowS
     log = read_run(folder)
     assert log.series_kind("samples") == "image"
 
-    result = export_run(log, tracking_uri=server.uri, experiment="images")
+    result = replay(log, MlflowTarget(tracking_uri=server.uri, experiment="images"))
     assert result.series == 1
     assert "samples: an image series (1 images) is not exported: the run reader keeps no image bytes" in result.notes
 
@@ -464,7 +468,8 @@ def test_without_mlflow_installed_the_cli_says_how_to_install_it(neptune_dir: Pa
 
 def test_the_export_modules_do_not_import_mlflow_until_an_export() -> None:
     code = (
-        "import sys, hooks.cli, hooks.cli.export, hooks.sinks.mlflow.export; "
+        "import sys, hooks.cli, hooks.cli.export, hooks.runs, hooks.runs.mlflow, hooks.runs.replay; "
+        "import hooks.sinks.replay, hooks.sinks.mlflow; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'mlflow'))"
     )
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}

@@ -15,9 +15,9 @@ import pytest
 
 import hooks
 from hooks.errors import ConfigError
+from hooks.runs.neptune.read import find_runs, read_run
 from hooks.sinks.mlflow import names
 from hooks.sinks.mlflow.spool import Spool
-from hooks.sinks.neptune.runlog import find_runs, read_run
 from hooks.testing import simulate_training
 from hooks.testing.standin import StandInTrainer
 from tests.mlflow_server import MlflowServer, free_port
@@ -113,6 +113,7 @@ def test_the_no_server_default_is_a_sqlite_file_in_the_working_folder(
     assert history(MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}"), run.info.run_id, "train/box_loss")[0][0] == 1
 
 
+@pytest.mark.slow  # starts and stops servers of its own
 def test_a_server_that_is_down_loses_nothing_and_hooks_sync_sends_it_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -145,6 +146,7 @@ def test_a_server_that_is_down_loses_nothing_and_hooks_sync_sends_it_once(
         assert len(client.get_metric_history(run.info.run_id, "metrics/mAP50B")) == 4
 
 
+@pytest.mark.slow  # starts and stops servers of its own
 def test_a_server_killed_mid_training_loses_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """The server goes away once the run has reached it; the training goes on to its end, which
     says where the rest is; with the server back on its port, `hooks sync` completes the run."""

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from hooks.sinks.mlflow.export import export_run
-from hooks.sinks.neptune.runlog import find_runs, read_run
+from hooks.runs.neptune.read import find_runs, read_run
+from hooks.runs.replay import replay
+from hooks.sinks.mlflow.replay import MlflowTarget
 
 from .browser import chromium_context
 from .mlflow_server import MlflowServer
@@ -44,14 +45,15 @@ def test_an_exported_run_shows_in_the_mlflow_ui_with_its_metrics(
     run["Configuration/Hyperparameters/lr0"] = 0.0137
     run.stop()
     (folder,) = find_runs(neptune_dir)
-    result = export_run(read_run(folder), tracking_uri=server.uri, experiment="ui")
+    target = MlflowTarget(tracking_uri=server.uri, experiment="ui")
+    result = replay(read_run(folder), target)
 
     requests: list[str] = []
     errors: list[str] = []
     page = chromium.new_page()
     page.on("request", lambda r: requests.append(r.url))
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server.uri}/#/experiments/{result.experiment_id}/runs/{result.mlflow_run_id}", wait_until="load")
+    page.goto(f"{server.uri}/#/experiments/{target.experiment_id}/runs/{result.copy_id}", wait_until="load")
     try:
         page.get_by_text("from-neptune").first.wait_for(timeout=WAIT_MS)
         metric = page.get_by_text("metrics/mAP50-95B", exact=True).first

@@ -67,7 +67,7 @@ def test_offline_run_is_written_and_located(neptune_dir: Path) -> None:
     message = sink.stop()
     assert folder is not None and folder.parent == neptune_dir / "offline"
     assert message == f"Neptune offline run saved in {folder} (upload it later with `neptune sync`)"
-    from hooks.sinks.neptune.runlog import read_run
+    from hooks.runs.neptune.read import read_run
 
     run = read_run(folder)
     assert run.fields["c/d"] == 1 and run.fields["c/e/f"] == "g"
@@ -81,7 +81,7 @@ def test_values_neptune_cannot_hold_are_written_as_text(neptune_dir: Path) -> No
     sink.assign("hp", {"project": None, "classes": [0, 2], "imgsz": (64, 64), "nested": {"x": None, "n": 3}})
     folder = sink.folder()
     sink.stop()
-    from hooks.sinks.neptune.runlog import read_run
+    from hooks.runs.neptune.read import read_run
 
     fields = read_run(folder).fields
     assert fields["hp/project"] == "" and fields["hp/classes"] == "[0, 2]" and fields["hp/imgsz"] == "(64, 64)"
@@ -107,7 +107,7 @@ def test_online_mode_that_cannot_start_falls_back_to_offline(
     assert sink.stop().startswith("Neptune offline run saved in")
     warnings = [r.getMessage() for r in caplog.records if r.name == "hooks"]
     assert len(warnings) == 1 and "could not start in async mode" in warnings[0] and "logging offline" in warnings[0]
-    from hooks.sinks.neptune.runlog import find_runs, read_run
+    from hooks.runs.neptune.read import find_runs, read_run
 
     (run,) = find_runs(neptune_dir)
     assert [(p.step, p.value) for p in read_run(run).series["kept"]] == [(1, 1.0)]
@@ -194,7 +194,7 @@ def test_an_inside_symlink_is_uploaded_as_the_file_it_leads_to(tmp_path: Path) -
 
 
 def test_a_training_that_raises_marks_its_neptune_run_failed(tmp_path: Path) -> None:
-    from hooks.sinks.neptune.runlog import find_runs, read_run
+    from hooks.runs.neptune.read import find_runs, read_run
     from hooks.testing import simulate_training
 
     quiet = "{capture: {stdout: false, stderr: false, traceback: false, hardware_metrics: false, git: false}}"
@@ -214,7 +214,7 @@ def test_a_training_that_raises_marks_its_neptune_run_failed(tmp_path: Path) -> 
 
 
 def test_a_training_that_ends_does_not_mark_its_neptune_run_failed(tmp_path: Path) -> None:
-    from hooks.sinks.neptune.runlog import find_runs, read_run
+    from hooks.runs.neptune.read import find_runs, read_run
     from hooks.testing import simulate_training
 
     quiet = "{capture: {stdout: false, stderr: false, traceback: false, hardware_metrics: false, git: false}}"

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import hooks
+from hooks.core.context import Context
 from hooks.errors import Missing
-from hooks.runtime.context import Context
 from hooks.sources.registry import BUILTIN_SOURCES, SOURCES
 from hooks.sources.validation import BACKGROUND, CONFUSION_CSV, CORNER, class_keys
 from hooks.testing import RecordingSink

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 import hooks
-from hooks.config.load import load_config
 from hooks.errors import ConfigError
+from hooks.loader.load import load_config
+from hooks.plugin import BaseSinkFactory, Builder, SinkFactory
 from hooks.testing import RecordingSink, simulate_training
 
 from .conftest import REPO, install_fixture_package
@@ -74,6 +75,33 @@ def test_a_package_trackers_options_are_checked_by_its_schema(plugin_site: Path,
     assert '"acme:stdout"' not in builtin and builtin == (REPO / "schemas" / "hooks.schema.json").read_text()
 
 
+def test_an_action_kind_from_a_package_is_checked_by_its_schema_and_runs(plugin_site: Path, tmp_path: Path) -> None:
+    (tmp_path / "team.yaml").write_text(
+        "version: 1\n"
+        "sink: {acme:stdout: {prefix: '[{args.name}]'}}\n"
+        "events:\n"
+        "  on_train_end:\n"
+        "    - acme:mark: {value: 1, to: markers/end}\n",
+        encoding="utf-8",
+    )
+    out = run_with(plugin_site, ["-c", _TRAIN], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["[run] append markers/end 1.0 2", "[run] stop"]
+    (tmp_path / "bad.yaml").write_text(
+        "version: 1\nevents:\n  on_train_end:\n    - acme:mark: {value: one, to: m}\n    - acme:mrk: {}\n",
+        encoding="utf-8",
+    )
+    bad = run_with(plugin_site, ["-m", "hooks", "validate", "bad.yaml"], tmp_path)
+    assert bad.returncode == 1
+    assert bad.stdout.splitlines()[:2] == [
+        "bad.yaml:4:26: events.on_train_end[0].acme:mark.value: must be a number, got the text 'one'",
+        "bad.yaml:5:7: events.on_train_end[1].acme:mrk: unknown action kind 'acme:mrk'; did you mean 'acme:mark'? "
+        "(kinds: acme:mark, assign, files, plots, scalars, upload; or `remove: ID`)",
+    ]
+    schema = run_with(plugin_site, ["-m", "hooks", "schema"], tmp_path).stdout
+    assert '"acme:mark"' in schema and '"#/$defs/acme:mark"' in schema
+
+
 def test_an_entry_point_may_only_register_its_own_names(plugin_site: Path, tmp_path: Path) -> None:
     (tmp_path / "rogue.yaml").write_text(
         "version: 1\nevents:\n  on_fit_epoch_end:\n    - scalars: {from: rogue:anything}\n", encoding="utf-8"
@@ -98,7 +126,7 @@ def test_plugin_names_look_like_package_colon_name() -> None:
 _RECORDERS: dict[str, RecordingSink] = {}
 
 
-class _Broken:
+class _Broken(BaseSinkFactory):
     def open(self, lookup: Callable[[str], Any]) -> Any:
         raise ConnectionError("tracker down")
 
@@ -106,7 +134,7 @@ class _Broken:
         return "a tracker that never starts"
 
 
-def _build_recorder(b: Any, options: Mapping[str, Any]) -> Any:
+def _build_recorder(b: Builder, options: Mapping[str, Any]) -> SinkFactory:
     if options.get("broken"):
         return _Broken()
     return _RECORDERS.setdefault(options["key"], RecordingSink())
@@ -155,7 +183,7 @@ def test_several_trackers_each_get_every_action_and_one_down_spoils_nothing(
     trainer = simulate_training(dict(compiled), tmp_path / "run", epochs=2)
     recorded = _RECORDERS["b"].series()["metrics/mAP50(B)"]
     assert [step for step, _ in recorded] == [1, 2, 3]
-    from hooks.sinks.neptune.runlog import find_runs, read_run
+    from hooks.runs.neptune.read import find_runs, read_run
 
     (run_dir,) = find_runs(tmp_path / "nep")
     neptune_points = [(p.step, p.value) for p in read_run(run_dir).series["metrics/mAP50(B)"]]
@@ -166,6 +194,84 @@ def test_several_trackers_each_get_every_action_and_one_down_spoils_nothing(
     simulate_training(dict(broken), tmp_path / "run2", epochs=2)
     assert any("the test:rec tracker did not start, the others go on" in r.getMessage() for r in caplog.records)
     assert len(find_runs(tmp_path / "nep")) == 2  # Neptune logged the second training all the same
+
+
+# ---------------------------------------------------------------------- the optional methods
+class _NoPrepare:  # a factory written before prepare() was in the protocol
+    def open(self, lookup: Callable[[str], Any]) -> Any:
+        return RecordingSink()
+
+    def describe(self) -> str:
+        return "no prepare"
+
+
+class _HalfSink:  # a sink without fail() and register()
+    def append(self, path: str, value: float, step: float | None) -> None: ...
+    def assign(self, path: str, value: Any) -> None: ...
+    def upload(self, path: str, file: Path, *, snapshot: bool = False) -> None: ...
+    def upload_figure(self, path: str, figure: Any) -> None: ...
+    def flush(self) -> None: ...
+    def stop(self) -> str:
+        return ""
+
+
+class _OpensHalfSinks(BaseSinkFactory):
+    def open(self, lookup: Callable[[str], Any]) -> Any:
+        return _HalfSink()
+
+    def describe(self) -> str:
+        return "half sinks"
+
+
+hooks.register_sink(hooks.SinkType("test:noprepare", {"type": "object"}, lambda b, o: _NoPrepare()))
+hooks.register_sink(hooks.SinkType("test:half", {"type": "object"}, lambda b, o: _OpensHalfSinks()))
+
+
+def test_a_factory_or_sink_without_the_optional_methods_is_said_before_the_training(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(ConfigError) as e:
+        load_config(_write(tmp_path / "c.yaml", "sink: {test:noprepare: {}}\n"))
+    assert str(e.value) == (
+        f"{tmp_path / 'c.yaml'}:2:24: sink.test:noprepare: the tracker test:noprepare built a factory that is not a "
+        "SinkFactory: _NoPrepare has no prepare(); subclass hooks.BaseSinkFactory, which has the no-op defaults "
+        "of the optional ones"
+    )
+    with pytest.raises(TypeError, match=r"sink= is not a SinkFactory: _NoPrepare has no prepare\(\)"):
+        hooks.load(_write(tmp_path / "d.yaml", ""), sink=_NoPrepare())  # type: ignore[arg-type]
+    text = "sink: {test:half: {}}\nevents: {on_train_end: [{assign: {from: hyperparameters, to: hp}}]}\n"
+    compiled = hooks.load(_write(tmp_path / "e.yaml", text))
+    simulate_training(dict(compiled), tmp_path / "run", epochs=1, write_files=False)
+    assert any(
+        "the tracker did not start, nothing will be logged: the sink 'half sinks' opened is not a Sink: "
+        "_HalfSink has no fail(), register(); subclass hooks.BaseSink" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_the_recording_sink_records_the_optional_calls_too(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    sink = RecordingSink()
+    compiled = hooks.loads(
+        "version: 1\nevents: {on_train_end: [{upload: {from: best, to: w/best.pt, register: yolo}}]}\n", sink=sink
+    )
+    trainer = simulate_training(dict(compiled), tmp_path / "run", epochs=1)
+    ops = [r.op for r in sink.records]
+    assert ops[0] == "prepare" and ops[-3:] == ["upload", "register", "stop"]
+    (register,) = sink.of("register")
+    assert (register.path, register.value, register.model) == ("w/best.pt", Path(trainer.best).resolve(), "yolo")
+    assert any("this tracker has no model registry" in r.getMessage() for r in caplog.records)
+    session = compiled.session
+    session.sink(session.context("on_pretrain_routine_start", "trainer", trainer))
+    session.stop(failed=True)
+    assert [r.op for r in sink.records][-2:] == ["fail", "stop"]
+
+
+def test_no_optional_method_of_a_sink_is_looked_up_with_getattr() -> None:
+    for path in sorted((REPO / "hooks").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("getattr", "hasattr"):
+                names = [a.value for a in node.args[1:2] if isinstance(a, ast.Constant)]
+                assert names not in (["prepare"], ["fail"], ["register"]), (path, node.lineno)
 
 
 # ---------------------------------------------------------------------- Neptune stays in its folder
@@ -194,7 +300,10 @@ _MAY_NAME_NEPTUNE = {
     "hooks/report/html.py",
     "hooks/report/sections.py",
     "hooks/cli/export.py",  # moves Neptune offline runs into MLflow
-    "hooks/sinks/mlflow/export.py",
+    "hooks/runs/registry.py",  # the readers, one line per tracker
+    "hooks/runs/pick.py",  # the stores a command looks in: $NEPTUNE_DATA_DIRECTORY
+    "hooks/runs/summary.py",  # a run in words names its tracker
+    "hooks/report/markup.py",  # the page names each run's tracker
 }
 
 
@@ -202,7 +311,7 @@ def test_no_module_outside_the_neptune_sink_imports_neptune_or_knows_its_convent
     checked = 0
     for path in sorted((REPO / "hooks").rglob("*.py")):
         rel = path.relative_to(REPO).as_posix()
-        if rel.startswith("hooks/sinks/neptune/"):
+        if rel.startswith(("hooks/sinks/neptune/", "hooks/runs/neptune/")):  # the sink, and the reader
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         checked += 1

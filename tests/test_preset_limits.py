@@ -19,13 +19,13 @@ import pytest
 import hooks
 from hooks.config import resolve as resolve_module
 from hooks.config.builder import PRESET_PATHS
-from hooks.config.interpolate import preset_env
-from hooks.config.load import load_config
 from hooks.config.presets import list_presets
 from hooks.config.read import MAX_BYTES, Document, read_text
 from hooks.config.resolve import MAX_ACTIONS, MAX_CHAIN, merge
 from hooks.errors import ConfigError
-from hooks.sinks.neptune.runlog import find_runs, read_run
+from hooks.loader.load import load_config
+from hooks.loader.schema import preset_env
+from hooks.runs.neptune.read import find_runs, read_run
 from hooks.testing import simulate_training
 
 from .conftest import REPO

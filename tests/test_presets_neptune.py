@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 import hooks
-from hooks.sinks.neptune.runlog import SYSTEM_NAMESPACES, RunLog, find_runs, read_run
+from hooks.runs import SYSTEM_NAMESPACES
+from hooks.runs import Run as RunLog
+from hooks.runs.neptune.read import find_runs, read_run
 from hooks.sinks.neptune.sink import NeptuneSinkFactory
 from hooks.testing.standin import simulate_training
 

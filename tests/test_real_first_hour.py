@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from hooks.sinks.neptune.runlog import RunLog, find_run_groups, find_runs, read_run
+from hooks.runs import Run as RunLog
+from hooks.runs.neptune.read import find_run_groups, find_runs, read_run
 
 from .conftest import REPO
 

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hooks.runs import Run as RunLog
+from hooks.runs.neptune.read import find_runs, read_run
 from hooks.sinks.mlflow import names
-from hooks.sinks.neptune.runlog import RunLog, find_runs, read_run
 from tests.conftest import REPO
 from tests.mlflow_server import MlflowServer
 from tests.reference_mlflow import SCRUBBED_ENV, MlflowRecord, read_mlflow_run, sqlite_uri

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from hooks.sinks.neptune.runlog import RunLog
+from hooks.runs import Run as RunLog
 from hooks.sources.validation import BACKGROUND, CORNER
 
 from .conftest import train_offline

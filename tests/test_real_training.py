@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks.sinks.neptune.runlog import RunLog
+from hooks.runs import Run as RunLog
 
 from .conftest import REAL_TRAINING_EPOCHS as EPOCHS
 from .conftest import train_offline

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 import hooks
-from hooks.sinks.neptune.runlog import RunLog, find_runs, read_run
+from hooks.runs import Run as RunLog
+from hooks.runs.neptune.read import find_runs, read_run
 from hooks.testing import RecordingSink, simulate_training
 
 QUIET = (

@@ -23,7 +23,9 @@ from hooks.cli import main
 from hooks.report.charts import series_stats
 from hooks.report.families import families
 from hooks.report.html import write_report
-from hooks.sinks.neptune.runlog import SYSTEM_NAMESPACES, RunLog, find_runs, read_run
+from hooks.runs import SYSTEM_NAMESPACES
+from hooks.runs import Run as RunLog
+from hooks.runs.neptune.read import find_runs, read_run
 
 from .conftest import neptune_run
 
@@ -397,7 +399,7 @@ def test_hooks_runs_lists_newest_first_with_counts(
         *("series", "files", "fields"),
     ]
     rows = [line.split() for line in lines[1:-2]]
-    assert lines[-1].startswith("(+N): kept by Neptune and yaml-hooks themselves, under ")
+    assert lines[-1].startswith("(+N): kept by the tracker and yaml-hooks themselves, under ")
     assert lines[-2].startswith("ended: not written by yaml-hooks")  # plain Neptune runs, stopped
     assert [r[3] for r in rows] == ["third", "second", "first"]
     assert [r[4] for r in rows] == ["third,yolo", "second,yolo", "first,yolo"]

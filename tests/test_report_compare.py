@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ from hooks.report.chartdata import MAX_SHOWN, shown
 from hooks.report.families import families, per_class_key
 from hooks.report.html import write_report
 from hooks.report.images import image_slots, step_of
-from hooks.sinks.neptune.runlog import Point, RunLog, find_runs, read_run
+from hooks.runs import FileRef, Point, Run, Series
+from hooks.runs import Run as RunLog
+from hooks.runs.neptune.read import find_runs, read_run
 
 from .conftest import REPO, neptune_run
 from .test_report import Opened, Page, png
@@ -363,3 +366,65 @@ def test_only_differing_fields_are_compared_and_per_class_series_are_a_table(tmp
     charted = {line["label"] for chart in page.data["charts"].values() for line in chart["lines"]}
     assert charted == {"a", "b"}  # the one chart: tri/angle's series, a line per run
     assert "metrics/per_class/tri/angle|metric" in page.groups
+
+
+# --------------------------------------------------------------------------
+# What the audit found unnoticed: the bold "better" best, the confusion matrix's totals
+
+
+def _run(name: str, series: dict[str, list[tuple[float, float]]], files: dict[str, FileRef] | None = None) -> Run:
+    return Run(
+        tracker="neptune",
+        id=f"{name}0000000",
+        location=f"/runs/{name}",
+        created="2026-01-02T03:04:05+00:00",
+        name=name,
+        tags=(),
+        series={k: Series.of([Point(s, v, None, "float") for s, v in pts]) for k, pts in series.items()},
+        fields={},
+        files=files or {},
+    )
+
+
+def _cell_classes(text: str, table: str, key: str) -> list[str]:
+    """The class of every <td> of the row ``key`` of table ``table``, in order."""
+    body = re.search(rf'<table id="{table}".*?</table>', text, re.S)
+    assert body is not None
+    row = re.search(rf'<tr data-key="{re.escape(key)}">(.*?)</tr>', body.group(0), re.S)
+    assert row is not None, key
+    return re.findall(r'<td(?: class="([^"]*)")?', row.group(1))
+
+
+def test_the_bold_better_best_is_the_lower_loss_and_the_higher_metric(tmp_path: Path) -> None:
+    # A loss: the lower best wins (a's 0.4, though a's last value is the higher one).
+    # A metric: the higher best wins (b's 0.65).
+    a = _run(
+        "a", {"train/box_loss": [(1, 0.9), (2, 0.4), (3, 0.6)], "metrics/mAP50(B)": [(1, 0.2), (2, 0.5), (3, 0.45)]}
+    )
+    b = _run(
+        "b", {"train/box_loss": [(1, 0.8), (2, 0.7), (3, 0.5)], "metrics/mAP50(B)": [(1, 0.3), (2, 0.65), (3, 0.6)]}
+    )
+    text = write_report([a, b], tmp_path / "compare.html").read_text(encoding="utf-8")
+    better = "num better"
+    # cells: series, a's last, a's best, b's last, b's best
+    assert _cell_classes(text, "summary-table", "train/box_loss") == ["", "num", better, "num", "num"]
+    assert _cell_classes(text, "summary-table", "metrics/mAP50(B)") == ["", "num", "num", "num", better]
+    rows = Page(text).rows["summary-table"]
+    assert rows["train/box_loss"].split() == ["train/box_loss", "0.6", "@3", "0.4", "@2", "0.5", "@3", "0.5", "@3"]
+    assert rows["metrics/mAP50(B)"].split()[7:9] == ["0.65", "@2"]
+
+
+def test_the_confusion_matrix_total_row_sums_each_true_class_column(tmp_path: Path) -> None:
+    csv_path = tmp_path / "confusion_matrix.csv"
+    csv_path.write_text(
+        "predicted \\ true,circle,square,background\ncircle,5,1,2\nsquare,0,7,3\nbackground,4,0,0\n", encoding="utf-8"
+    )
+    ref = FileRef(csv_path, "csv", True, csv_path.stat().st_size)
+    run = _run("a", {"train/box_loss": [(1, 0.5)]}, {"Validation/confusion_matrix": ref})
+    page = Page(write_report([run], tmp_path / "report.html").read_text(encoding="utf-8"))
+    matrix = page.rows["confusion-0-0"]
+    lines = [line.split(",") for line in csv_path.read_text(encoding="utf-8").splitlines()]
+    column_sums = [str(sum(int(line[i]) for line in lines[1:])) for i in (1, 2, 3)]
+    assert column_sums == ["9", "8", "5"]  # the row sums would be 8, 10, 4
+    assert matrix["(total)"].split() == ["total", *column_sums]
+    assert matrix["square"].split() == ["square", "0", "7", "3"]

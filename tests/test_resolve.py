@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hooks.config.load import load_config
 from hooks.errors import ConfigError
+from hooks.loader.load import load_config
 
 
 def write(path: Path, text: str) -> Path:

@@ -1,4 +1,4 @@
-"""Tests for hooks.sinks.neptune.runlog: real Neptune offline runs and hand-written logs."""
+"""Tests for the Neptune reader (hooks.runs.neptune): real Neptune offline runs and hand-written logs."""
 
 from __future__ import annotations
 
@@ -13,16 +13,9 @@ from typing import Any
 
 import pytest
 
-from hooks.sinks.neptune.runlog import (
-    FileRef,
-    ImageRef,
-    Point,
-    UnknownOp,
-    find_runs,
-    namespaces,
-    read_run,
-)
-from hooks.sinks.neptune.summary import summarize
+from hooks.runs import FileRef, ImageRef, Point, UnknownOp, namespaces
+from hooks.runs.neptune.read import find_runs, read_run
+from hooks.runs.summary import summarize
 
 from .conftest import neptune_run
 
@@ -517,20 +510,21 @@ def test_read_run_rejects_missing_folder(tmp_path: Path) -> None:
 
 
 def test_module_imports_nothing_heavy() -> None:
-    spec = importlib.util.find_spec("hooks.sinks.neptune.runlog")
+    spec = importlib.util.find_spec("hooks.runs.neptune.read")
     assert spec is not None and spec.origin is not None
-    # Load the module and its siblings with empty stand-ins for the packages above them, so that no
+    folder = Path(spec.origin).parent  # hooks/runs/neptune
+    # Load the reader and what it imports with empty stand-ins for the packages above them, so that no
     # package __init__ can mask what they import.
     code = (
         "import pathlib, sys, types\n"
-        f"folder = pathlib.Path({spec.origin!r}).parent\n"
-        "for name, path in (('hooks', folder.parents[1]), ('hooks.sinks', folder.parent)):\n"
+        f"root = pathlib.Path({str(folder.parents[1])!r})\n"
+        "for name, path in (('hooks', root), ('hooks.runs', root / 'runs'),\n"
+        "                   ('hooks.runs.neptune', root / 'runs' / 'neptune'), ('hooks.sinks', root / 'sinks'),\n"
+        "                   ('hooks.sinks.neptune', root / 'sinks' / 'neptune')):\n"
         "    sys.modules[name] = types.ModuleType(name)\n"
         "    sys.modules[name].__path__ = [str(path)]\n"
-        "sys.modules['hooks.sinks.neptune'] = types.ModuleType('hooks.sinks.neptune')\n"
-        "sys.modules['hooks.sinks.neptune'].__path__ = [str(folder)]\n"
-        "import hooks.sinks.neptune.runlog\n"
-        "print(sorted(m for m in ('neptune', 'matplotlib', 'numpy', 'yaml') if m in sys.modules))\n"
+        "import hooks.runs.neptune.read, hooks.runs.neptune.overview\n"
+        "print(sorted(m for m in ('neptune', 'matplotlib', 'numpy', 'yaml', 'mlflow') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

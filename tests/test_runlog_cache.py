@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 
-from hooks.sinks.neptune import cache as cache_mod
-from hooks.sinks.neptune.decode import State
-from hooks.sinks.neptune.reading import Read
-from hooks.sinks.neptune.runlog import Point, RunLog, Series, find_runs, read_run, read_run_with
+from hooks.runs import Point, Series
+from hooks.runs import Run as RunLog
+from hooks.runs import cache as cache_mod
+from hooks.runs.neptune.decode import State
+from hooks.runs.neptune.read import find_runs, read_run, read_run_with
+from hooks.runs.neptune.reading import Read
 
 from .conftest import neptune_run
 
@@ -265,6 +267,47 @@ def test_a_resumed_trainings_folders_are_cached_as_one_run(tmp_path: Path, decod
     alone, read = cached_read(one, folder)
     assert read.how == "parsed" and [p.step for p in alone.series["m"]] == [1.0, 2.0, 3.0, 4.0]
     assert cached_read(parts, folder)[1].how == "cached"
+
+
+def test_a_file_added_to_the_first_part_of_a_resumed_training_is_seen_by_a_cached_read(
+    tmp_path: Path, decoded: Decoded
+) -> None:
+    """The cache goes on from the last part only: what is added to an earlier part (a line appended
+    to its log, or a new data file) must make the read start again, not be passed over."""
+
+    def run_id(part: int) -> str:
+        return _line(_op("AssignString", "yaml_hooks/run_id", value="t"), 1) + _line(
+            _op("AssignInt", "yaml_hooks/part", value=part), 2
+        )
+
+    one = _run_dir(tmp_path, "run__one__1__x", run_id(1) + _points("m", 3, 2))
+    two = _run_dir(tmp_path, "run__two__2__x", run_id(2) + _points("m", 5, 2))
+    folder = tmp_path / "cache"
+    parts = (one, two)
+    log, read = cached_read(parts, folder)
+    assert read.how == "parsed" and log.files == {}
+    assert cached_read(parts, folder)[1].how == "cached"
+
+    weights = tmp_path / "best.pt"
+    weights.write_bytes(b"0123456789")
+    upload = _op("UploadFile", "weights/best", ext="pt", file_path=str(weights), tmp_file_name=None)
+    with (one / "data-1.log").open("a") as handle:  # part 1's log grows
+        handle.write(_line(upload, 5))
+    log, read = cached_read(parts, folder)
+    assert sorted(log.files) == ["weights/best"]
+    assert (log.files["weights/best"].file_path, log.files["weights/best"].size) == (weights, 10)
+    assert read.how == "parsed"
+
+    plot = tmp_path / "results.png"
+    plot.write_bytes(b"png")
+    upload = _op("UploadFile", "plots/results", ext="png", file_path=str(plot), tmp_file_name=None)
+    (one / "data-6.log").write_text(_line(upload, 6))  # part 1 gets a second data file
+    log, read = cached_read(parts, folder)
+    assert sorted(log.files) == ["plots/results", "weights/best"]
+    assert (log.files["plots/results"].file_path, log.files["plots/results"].size) == (plot, 3)
+    assert read.how == "parsed"
+    assert [p.step for p in log.series["m"]] == [3.0, 4.0, 5.0, 6.0]
+    same(log, read_run(parts))
 
 
 # ---------------------------------------------------------------------------- the cache's own state

@@ -13,9 +13,9 @@ import pytest
 
 from hooks.cli import main
 from hooks.cli.runs import LEGEND
-from hooks.sinks.neptune.overview import overview_of
-from hooks.sinks.neptune.runlog import SYSTEM_NAMESPACES, find_runs, read_run
-from hooks.sinks.neptune.summary import count_cell, split_count
+from hooks.runs import SYSTEM_NAMESPACES, overview_of
+from hooks.runs.neptune.read import find_runs, read_run
+from hooks.runs.summary import count_cell, split_count
 
 from .conftest import neptune_run
 
@@ -80,7 +80,9 @@ def test_a_run_with_only_neptunes_fields_shows_them_apart_not_zero(
         ]
     assert cells["bare"][0] == "1 (+1)" and cells["bare"][2].startswith("0 (+")  # not a bare "0"
     assert out.splitlines()[-1] == LEGEND
-    assert LEGEND.startswith("(+N): kept by Neptune and yaml-hooks themselves, under monitoring/, source_code/, sys/")
+    assert LEGEND.startswith(
+        "(+N): kept by the tracker and yaml-hooks themselves, under mlflow/, monitoring/, source_code/, sys/"
+    )
 
     # `hooks report` lists every field: the training's under Fields, Neptune's own under System, the two
     # numbers of `hooks runs`
@@ -101,7 +103,6 @@ def test_a_run_with_only_neptunes_fields_shows_them_apart_not_zero(
 def test_the_legend_is_left_out_when_no_run_has_entries_of_their_own(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hooks.cli import runs as runs_cli
 
     offline_run("plain", {"Configuration/name": "x"})
     capsys.readouterr()
@@ -114,7 +115,9 @@ def test_the_legend_is_left_out_when_no_run_has_entries_of_their_own(
     bare = dataclasses.replace(
         run, fields=mine(run.fields), series=mine(run.series), files=mine(run.files), file_sets={}
     )
-    monkeypatch.setattr(runs_cli, "read_overview", lambda parts, cache=False: overview_of(bare))
+    from hooks.runs.neptune import READER
+
+    monkeypatch.setattr(type(READER), "overview", lambda self, ref, cache=False: overview_of(bare))
     assert main(["runs", str(tmp_path / ".neptune")]) == 0
     out = capsys.readouterr().out
     assert LEGEND not in out and table(out)["plain"] == ["1", "0", "1"]

@@ -20,9 +20,10 @@ import pytest
 import hooks
 from hooks.cli import main
 from hooks.cli.runs import ENDED, LEGEND, duration_cell
-from hooks.sinks.neptune import overview as overview_mod
-from hooks.sinks.neptune.decode import State
-from hooks.sinks.neptune.runlog import find_runs, read_run
+from hooks.runs.neptune import overview as overview_mod
+from hooks.runs.neptune import status as status_mod
+from hooks.runs.neptune.decode import State
+from hooks.runs.neptune.read import find_runs, read_run
 from hooks.testing import simulate_training
 
 from .conftest import neptune_run
@@ -252,15 +253,15 @@ def test_a_run_whose_pid_now_belongs_to_a_later_process_is_not_running(tmp_path:
     if not os.path.isdir("/proc/self/fd"):
         pytest.skip("needs Linux's /proc")
     folder = _hand_run(tmp_path, "dddd", status="running", created="2000-01-01T00:00:00+00:00")
-    assert overview_mod._started_after(os.getpid(), folder)  # this process started long after 2000
+    assert status_mod._started_after(os.getpid(), folder)  # this process started long after 2000
     fresh = _hand_run(tmp_path, "eeee", status="running", created="2100-01-01T00:00:00+00:00")
-    assert not overview_mod._started_after(os.getpid(), fresh)
+    assert not status_mod._started_after(os.getpid(), fresh)
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         reused = _hand_run(tmp_path, "ffff", status="running", pid=sleeper.pid)
-        assert overview_mod._pid_alive(sleeper.pid)  # alive, but it holds none of the run's files
+        assert status_mod._pid_alive(sleeper.pid)  # alive, but it holds none of the run's files
         overview = overview_mod.read_overview((reused,))
-        assert overview_mod.status(overview) == "killed"
+        assert overview.status == "killed"
     finally:
         sleeper.kill()
         sleeper.wait()

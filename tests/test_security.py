@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 import hooks
-from hooks.config.load import load_config
-from hooks.config.paths import follow, parse_path
+from hooks.core.paths import follow, parse_path
 from hooks.errors import ConfigError, UnsafePath
+from hooks.loader.load import load_config
 from hooks.testing import RecordingSink
 from hooks.testing.standin import StandInTrainer
 
@@ -142,7 +142,7 @@ TEMPLATE_ATTACKS = [
 
 # Each refused at load time by the schema's pattern for `from:` (a named source or
 # trainer|validator|predictor|exporter followed by plain names), before any code looks at it: the
-# run-time checker (hooks.config.paths.follow) never sees these; the tests below it give it paths
+# run-time checker (hooks.core.paths.follow) never sees these; the tests below it give it paths
 # that pass the pattern.
 SOURCE_ATTACKS = [
     ("trainer._private", PRIVATE),

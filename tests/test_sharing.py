@@ -17,8 +17,8 @@ import yaml
 
 import hooks
 from hooks.cli import main
-from hooks.config.load import load_config
 from hooks.errors import ConfigError
+from hooks.loader.load import load_config
 
 from .conftest import REPO, install_fixture_package
 

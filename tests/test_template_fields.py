@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hooks.config import ultralytics_args
 from hooks.config.builder import CONTEXT_HEADS, FILE_HEADS
-from hooks.config.load import load_config
 from hooks.config.read import read_text
-from hooks.config.suggest import closest, distance
-from hooks.config.ultralytics_args import DEFAULT_ARGS, RUNTIME_ARGS, training_args
+from hooks.core import ultralytics_args
+from hooks.core.suggest import closest, distance
+from hooks.core.ultralytics_args import DEFAULT_ARGS, RUNTIME_ARGS, training_args
 from hooks.errors import ConfigError
+from hooks.loader.load import load_config
 
 ARGS_HINT = "(Ultralytics' training arguments: `yolo cfg` prints them)"
 FILE_HINT = "(file fields: name, path, stem, suffix)"

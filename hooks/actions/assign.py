@@ -6,21 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, Any, Final, final
 
+from ..core.context import Context
+from ..core.masking import MASKED, plain, secret_name, secret_path
 from ..errors import Missing
-from ..runtime.context import Context
-from ..runtime.masking import MASKED, plain, secret_name, secret_path
-from ..sources.registry import reader
-from .base import ActionKind, Run, field, source_words
+from .base import ActionKind, Run, Session, field, reader, source_words
 
 if TYPE_CHECKING:
     from ..config.builder import Builder
     from ..config.model import ActionSpec, SourceRef
-    from ..config.templates import Template
-    from ..runtime.session import Session
+    from ..core.templates import Template
 
-__all__ = ["KIND", "MASKED", "Assign", "plain"]
+__all__ = ["EXAMPLE", "KIND", "MASKED", "SCHEMA", "Assign", "plain"]
 
 
 @final
@@ -66,4 +64,29 @@ def explain(spec: ActionSpec) -> str:
     return f"write {source_words(o.source)} {where}"
 
 
-KIND = ActionKind("assign", build, compile, explain)
+# `assign:` in the config's JSON Schema ("#/$defs/…" refers to the whole schema's definitions),
+# and the example the schema shows of it.
+SCHEMA: Final[dict[str, Any]] = {
+    "title": "assign",
+    "description": "Write a mapping (or one value) under a namespace, replacing what was there.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["from"],
+    "properties": {
+        "from": {"$ref": "#/$defs/mappingSource"},
+        "to": {
+            "$ref": "#/$defs/fieldPath",
+            "title": "Namespace",
+            "description": (
+                "Where the mapping's keys go. Left out: they are top-level fields (MLflow: params named by the "
+                "keys alone)."
+            ),
+        },
+        "when": {"$ref": "#/$defs/when"},
+        "id": {"$ref": "#/$defs/id"},
+    },
+    "examples": [{"from": "hyperparameters", "to": "Configuration/Hyperparameters"}],
+}
+EXAMPLE: Final[dict[str, Any]] = {"from": "hyperparameters", "to": "Configuration/Hyperparameters"}
+
+KIND = ActionKind("assign", build, compile, explain, schema=SCHEMA, example=EXAMPLE)

@@ -3,24 +3,27 @@ and explain steps use (file fields, folders, filters, field paths)."""
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, Any, Protocol, final
 
+from ..core.context import Context, FileFields
+from ..core.paths import follow
 from ..errors import Missing
-from ..runtime.context import Context, FileFields
 
 if TYPE_CHECKING:
     from ..config.builder import Builder
     from ..config.model import ActionSpec, SourceRef
-    from ..config.templates import Template
-    from ..runtime.session import Session
+    from ..core.templates import Template
+    from ..sinks.base import Sink
 
 __all__ = [
     "ActionKind",
     "Run",
+    "Session",
     "field",
     "field_path",
     "filter_words",
@@ -28,19 +31,47 @@ __all__ = [
     "join",
     "matcher",
     "patterns",
+    "reader",
     "run_folders",
     "set_file",
     "source_words",
 ]
 
-Run = Callable[[Context, "Session"], None]
+
+class Session(Protocol):
+    """What a compiled action may ask of the training's session (``hooks.runtime.session.Session``
+    is the one): the open sink, per-action memory, and the warnings and bookkeeping of uploads."""
+
+    def sink(self, ctx: Context) -> Sink: ...
+
+    def cache(self, spec: ActionSpec) -> dict[str, Any]: ...
+
+    def warn_once(self, spec: ActionSpec, key: str, message: str) -> None: ...
+
+    def look(self, spec: ActionSpec, folder: Path) -> None: ...
+
+    def upload(
+        self,
+        ctx: Context,
+        spec: ActionSpec,
+        path: str,
+        file: Path,
+        *,
+        snapshot: bool = False,
+        figure: Any = None,
+        register: str | None = None,
+    ) -> None: ...
+
+
+Run = Callable[[Context, Session], None]
 """A compiled action: called with the event's context and the training's session."""
 
 
 @final
 @dataclass(frozen=True, slots=True)
 class ActionKind:
-    """One action kind: the YAML key, and how its body is built, compiled and put into words."""
+    """One action kind: the YAML key, how its body is built, compiled and put into words, and its
+    piece of the JSON Schema. A package registers its own as ``package:name`` (``register_action``)."""
 
     name: str
     build: Callable[[Builder, Mapping[str, Any]], Any]  # the kind's frozen options, or None on errors
@@ -51,6 +82,19 @@ class ActionKind:
     looks_for: Callable[[ActionSpec], str] | None = None
     # Whether an action of the kind would upload a file of this name (found where it looks).
     would_take: Callable[[ActionSpec, str], bool] | None = None
+    # `kind:` in the config's JSON Schema (its options, a closed object schema; "#/$defs/…" refers to
+    # the whole schema's definitions: when, id, fieldPath, mappingSource, …), and an example of it.
+    schema: Mapping[str, Any] = dataclasses.field(kw_only=True)
+    example: Mapping[str, Any] | None = dataclasses.field(default=None, kw_only=True)
+
+
+def reader(ref: SourceRef) -> Callable[[Context], Any]:
+    """The function that reads a `from:` on an event: the named source's own, or a walk down an
+    attribute path, worked out once so the compiled action calls it with no indirection."""
+    if ref.named is not None:
+        return ref.named.read
+    head, parts, text = ref.head, ref.parts, ref.text
+    return lambda ctx: follow(ctx.lookup(head), parts, text)
 
 
 def set_file(ctx: Context, path: Path, folder: Path | None) -> None:

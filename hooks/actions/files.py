@@ -10,21 +10,20 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, Any, Final, final
 
 from ..config.confine import inside
-from ..config.events import BATCH_EVENTS
+from ..core.context import Context
+from ..core.events import BATCH_EVENTS
 from ..errors import Missing
-from ..runtime.context import Context
-from .base import ActionKind, Run, field, folder_of, set_file
+from .base import ActionKind, Run, Session, field, folder_of, set_file
 
 if TYPE_CHECKING:
     from ..config.builder import Builder
     from ..config.model import ActionSpec
-    from ..config.templates import Template
-    from ..runtime.session import Session
+    from ..core.templates import Template
 
-__all__ = ["KIND", "Files"]
+__all__ = ["EXAMPLE", "KIND", "SCHEMA", "Files"]
 
 
 @final
@@ -294,4 +293,49 @@ def would_take(spec: ActionSpec, name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in o.globs)
 
 
-KIND = ActionKind("files", build, compile, explain, looks_for, would_take)
+# `files:` in the config's JSON Schema ("#/$defs/…" refers to the whole schema's definitions),
+# and the example the schema shows of it.
+SCHEMA: Final[dict[str, Any]] = {
+    "title": "files",
+    "description": "Upload every file matching the globs under the root folder, each file once per run.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["glob", "to"],
+    "properties": {
+        "glob": {
+            "$ref": "#/$defs/patterns",
+            "title": "Glob",
+            "description": "Patterns relative to the root folder (no '..', not absolute).",
+        },
+        "root": {"$ref": "#/$defs/root"},
+        "to": {
+            "$ref": "#/$defs/fieldPath",
+            "title": "Field",
+            "description": "Where each file goes; {stem}, {name}, {suffix}, {file.path} name the file.",
+        },
+        "once": {
+            "type": "boolean",
+            "title": "Once",
+            "description": (
+                "true (default): each file is uploaded once per run. false: again every time the action runs."
+            ),
+            "default": True,
+        },
+        "snapshot": {
+            "type": "boolean",
+            "title": "Snapshot",
+            "description": (
+                "true: upload a copy of the file's bytes as they are now (for files Ultralytics overwrites, "
+                "uploaded more than once to different fields). false (default): upload the file; offline mode "
+                "records its path and reads it later."
+            ),
+            "default": False,
+        },
+        "when": {"$ref": "#/$defs/when"},
+        "id": {"$ref": "#/$defs/id"},
+    },
+    "examples": [{"glob": "train_batch*.jpg", "to": "Mosaic/{stem}"}],
+}
+EXAMPLE: Final[dict[str, Any]] = {"glob": "train_batch*.jpg", "to": "Mosaic/{stem}"}
+
+KIND = ActionKind("files", build, compile, explain, looks_for, would_take, schema=SCHEMA, example=EXAMPLE)

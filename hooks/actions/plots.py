@@ -6,18 +6,19 @@ import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, final
+from typing import TYPE_CHECKING, Any, Final, Literal, final
 
 from ..config.confine import inside
-from ..runtime.context import Context
-from ..sources.registry import reader
+from ..core.context import Context
 from .base import (
     ActionKind,
     Run,
+    Session,
     field,
     filter_words,
     folder_of,
     matcher,
+    reader,
     run_folders,
     set_file,
     source_words,
@@ -26,10 +27,9 @@ from .base import (
 if TYPE_CHECKING:
     from ..config.builder import Builder
     from ..config.model import ActionSpec, SourceRef
-    from ..config.templates import Template
-    from ..runtime.session import Session
+    from ..core.templates import Template
 
-__all__ = ["KIND", "Plots"]
+__all__ = ["EXAMPLE", "KIND", "SCHEMA", "Plots"]
 
 
 @final
@@ -129,4 +129,51 @@ def would_take(spec: ActionSpec, name: str) -> bool:
     return o.source is not None or any(fnmatch.fnmatchcase(name, p) for p in o.files)
 
 
-KIND = ActionKind("plots", build, compile, explain, looks_for, would_take)
+# `plots:` in the config's JSON Schema ("#/$defs/…" refers to the whole schema's definitions),
+# and the example the schema shows of it.
+SCHEMA: Final[dict[str, Any]] = {
+    "title": "plots",
+    "description": (
+        "Upload plot images: a list of files or a registry, filtered by include and exclude, as the file itself or "
+        "re-drawn as a matplotlib figure."
+    ),
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["to"],
+    "properties": {
+        "from": {"$ref": "#/$defs/filesSource"},
+        "files": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "minItems": 1,
+            "title": "Files",
+            "description": "File names relative to the root folder; missing ones are skipped.",
+        },
+        "root": {"$ref": "#/$defs/root"},
+        "include": {
+            "$ref": "#/$defs/patterns",
+            "title": "Include",
+            "description": "Only files whose name matches one of these globs.",
+        },
+        "exclude": {
+            "$ref": "#/$defs/patterns",
+            "title": "Exclude",
+            "description": "Skip files whose name matches one of these globs.",
+        },
+        "to": {"$ref": "#/$defs/fieldPath", "title": "Field"},
+        "render": {
+            "title": "Render",
+            "description": (
+                "file: upload the image as it is (lossless, fast; default). figure: re-draw it into a matplotlib "
+                "figure first (the original integration's way)."
+            ),
+            "enum": ["file", "figure"],
+        },
+        "when": {"$ref": "#/$defs/when"},
+        "id": {"$ref": "#/$defs/id"},
+    },
+    "examples": [{"from": "plot_registry", "exclude": ["*batch*"], "to": "Plots/{stem}"}],
+}
+EXAMPLE: Final[dict[str, Any]] = {"from": "plot_registry", "exclude": ["*batch*"], "to": "Plots/{stem}"}
+
+KIND = ActionKind("plots", build, compile, explain, looks_for, would_take, schema=SCHEMA, example=EXAMPLE)

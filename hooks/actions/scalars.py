@@ -6,22 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, final
+from typing import TYPE_CHECKING, Any, Final, Literal, final
 
-from ..config.events import BATCH_EVENTS
+from ..core.context import Context
+from ..core.events import BATCH_EVENTS
+from ..core.masking import secret_name, secret_path
 from ..errors import Missing
-from ..runtime.context import Context
-from ..runtime.masking import secret_name, secret_path
-from ..sources.registry import reader
-from .base import ActionKind, Run, field, filter_words, join, matcher, source_words
+from .base import ActionKind, Run, Session, field, filter_words, join, matcher, reader, source_words
 
 if TYPE_CHECKING:
     from ..config.builder import Builder
     from ..config.model import ActionSpec, SourceRef
-    from ..config.templates import Template
-    from ..runtime.session import Session
+    from ..core.templates import Template
 
-__all__ = ["KIND", "Scalars"]
+__all__ = ["EXAMPLE", "KIND", "SCHEMA", "Scalars"]
 
 # event: the event's step; epoch: the 1-based epoch; epoch0: the 0-based epoch (trainer.epoch), as
 # Ultralytics' own tracker callbacks count; auto: the tracker's own counter.
@@ -160,4 +158,50 @@ def explain(spec: ActionSpec) -> str:
     return f"append {source_words(o.source)} as series{where}{prefix}{filt}, {step}"
 
 
-KIND = ActionKind("scalars", build, compile, explain)
+# `scalars:` in the config's JSON Schema ("#/$defs/…" refers to the whole schema's definitions),
+# and the example the schema shows of it.
+SCHEMA: Final[dict[str, Any]] = {
+    "title": "scalars",
+    "description": (
+        "Append numbers as series at the event's step (the 1-based epoch on epoch events, the global batch on "
+        "batch events; docs/format.md, Steps). The source yields a mapping of names to numbers (each becomes a "
+        "series) or one number (then `to` names it)."
+    ),
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["from"],
+    "properties": {
+        "from": {"$ref": "#/$defs/mappingSource"},
+        "to": {
+            "$ref": "#/$defs/fieldPath",
+            "title": "Namespace",
+            "description": "Namespace the series go under (or the series itself when the source is one number).",
+        },
+        "prefix": {"type": "string", "title": "Prefix", "description": "Text put before every name, as is."},
+        "include": {
+            "$ref": "#/$defs/patterns",
+            "title": "Include",
+            "description": "Only names matching one of these globs.",
+        },
+        "exclude": {
+            "$ref": "#/$defs/patterns",
+            "title": "Exclude",
+            "description": "Skip names matching one of these globs.",
+        },
+        "step": {
+            "title": "Step",
+            "description": (
+                "event: the event's step (default: the 1-based epoch on epoch events, the global batch on batch "
+                "events); epoch: the 1-based epoch; epoch0: the 0-based epoch (trainer.epoch), as Ultralytics' own "
+                "tracker callbacks count; auto: the tracker's own counter."
+            ),
+            "enum": ["event", "epoch", "epoch0", "auto"],
+        },
+        "when": {"$ref": "#/$defs/when"},
+        "id": {"$ref": "#/$defs/id"},
+    },
+    "examples": [{"from": "train_losses"}, {"from": "trainer.fitness", "to": "fitness"}],
+}
+EXAMPLE: Final[dict[str, Any]] = {"from": "train_losses"}
+
+KIND = ActionKind("scalars", build, compile, explain, schema=SCHEMA, example=EXAMPLE)

@@ -5,21 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, Any, Final, final
 
 from ..config.confine import inside
+from ..core.context import Context
 from ..errors import Missing
-from ..runtime.context import Context
-from ..sources.registry import reader
-from .base import ActionKind, Run, field, folder_of, run_folders, set_file, source_words
+from .base import ActionKind, Run, Session, field, folder_of, reader, run_folders, set_file, source_words
 
 if TYPE_CHECKING:
     from ..config.builder import Builder
     from ..config.model import ActionSpec, SourceRef
-    from ..config.templates import Template
-    from ..runtime.session import Session
+    from ..core.templates import Template
 
-__all__ = ["KIND", "Upload"]
+__all__ = ["EXAMPLE", "KIND", "SCHEMA", "Upload"]
 
 
 @final
@@ -84,4 +82,50 @@ def explain(spec: ActionSpec) -> str:
     return f"upload {what} to {o.to.text} (a warning if it does not exist){registered}"
 
 
-KIND = ActionKind("upload", build, compile, explain)
+# `upload:` in the config's JSON Schema ("#/$defs/…" refers to the whole schema's definitions),
+# and the example the schema shows of it.
+SCHEMA: Final[dict[str, Any]] = {
+    "title": "upload",
+    "description": (
+        "Upload one file: a named file (best, last) or a path under the root folder. A missing file is a warning."
+    ),
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["to"],
+    "properties": {
+        "from": {"$ref": "#/$defs/fileSource"},
+        "path": {
+            "type": "string",
+            "minLength": 1,
+            "title": "Path",
+            "description": "A file relative to the root folder, such as results.csv.",
+        },
+        "root": {"$ref": "#/$defs/root"},
+        "to": {
+            "$ref": "#/$defs/fieldPath",
+            "title": "Field",
+            "description": "{file.name}, {stem}, … name the file.",
+        },
+        "register": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 256,
+            "pattern": "^[^/\\\\:%]+$",
+            "title": "Register as",
+            "description": (
+                "MLflow: the uploaded file also becomes a new version of this registered model (made if new). "
+                "Trackers without a model registry keep the file only (hooks explain says so)."
+            ),
+            "examples": ["yolo-detector"],
+        },
+        "when": {"$ref": "#/$defs/when"},
+        "id": {"$ref": "#/$defs/id"},
+    },
+    "examples": [
+        {"from": "best", "to": "weights/{args.name}/{file.name}"},
+        {"path": "results.csv", "to": "Results/results.csv"},
+    ],
+}
+EXAMPLE: Final[dict[str, Any]] = {"from": "best", "to": "weights/{args.name}/{file.name}"}
+
+KIND = ActionKind("upload", build, compile, explain, schema=SCHEMA, example=EXAMPLE)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..config.events import EVENTS, FIRING_ORDER
-from ..config.load import load_config
+from ..core.events import EVENTS, FIRING_ORDER
+from ..loader.load import load_config
 from ..runtime.explain import explain_config
 
 HELP = "say in plain words what a config logs, event by event"

@@ -1,16 +1,20 @@
-"""hooks export [RUN | --latest | --all] --to mlflow: replay Neptune offline runs into MLflow, once each."""
+"""hooks export [RUN | --latest | --all] --to TRACKER: replay runs into another tracker, once each.
+
+A run is read with its tracker's reader (a Neptune offline folder, ``--dir``; an MLflow store,
+``--from-tracking-uri``) and written again through the target tracker's replay sink
+(``hooks.runs.replay``); nothing here is specific to a pair of trackers."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from ..sinks.neptune.runlog import data_dir, find_run_groups, no_runs_message, read_run
-from .pick import NotFound, pick
-from .runs import short_id
+from ..runs import NotFound, RunRef, find_all, pick, read, stores
+from ..runs.pick import no_runs
 
-HELP = "replay a Neptune offline run into MLflow: its series, files and fields, once"
+HELP = "replay a run into another tracker (MLflow by default): its series, files and fields, once"
 
 _EPILOG = (
     "Each run is exported once per experiment: the MLflow run carries the tag yaml_hooks.neptune_run (the Neptune "
@@ -39,7 +43,18 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         help="the Neptune data folder RUN, --latest and --all look in "
         "(default: $NEPTUNE_DATA_DIRECTORY, else ./.neptune)",
     )
-    p.add_argument("--to", choices=("mlflow",), default="mlflow", help="the tracker to export to (default: mlflow)")
+    p.add_argument(
+        "--from-tracking-uri",
+        metavar="URI",
+        help="an MLflow tracking server or database whose runs RUN, --latest and --all may also name "
+        "(never $MLFLOW_TRACKING_URI: that is where runs go)",
+    )
+    p.add_argument(
+        "--to",
+        metavar="TRACKER",
+        default="mlflow",
+        help="the tracker to export to: mlflow, or a package's tracker that can take a replay (default: mlflow)",
+    )
     p.add_argument(
         "--tracking-uri",
         metavar="URI",
@@ -51,39 +66,37 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..sinks.mlflow.export import export_run
+    from ..runs.replay import replay
+    from ..sinks.replay import replay_target
 
-    where = data_dir(args.dir)
+    # --tracking-uri and $MLFLOW_TRACKING_URI say where runs go, never where they are read from.
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    looked = stores(args.dir, args.from_tracking_uri, env)
     try:
         # --all: oldest first, so the MLflow list (newest first) shows them in the order they ran.
-        groups = list(reversed(find_run_groups(where))) if args.all else [pick(args.run, where, "export")]
+        refs: list[RunRef] = list(reversed(find_all(looked)[0])) if args.all else [pick(args.run, looked, "export")]
     except NotFound as e:
         print(e, file=sys.stderr)
         return 1
-    if not groups:
-        print(no_runs_message(where), file=sys.stderr)
+    if not refs:
+        print(no_runs(looked), file=sys.stderr)
         return 1
-    for parts in groups:
-        log = read_run(parts)
-        result = export_run(log, tracking_uri=args.tracking_uri, experiment=args.experiment, force=args.force)
+    target = replay_target(args.to, {"tracking_uri": args.tracking_uri, "experiment": args.experiment})
+    for ref in refs:
+        log = read(ref)
+        result = replay(log, target, force=args.force)
         if result.exported:
             print(
-                f"exported {short_id(log)} -> {result.mlflow_run_id} ({result.series} series, {result.points} points, "
-                f"{result.files} files, {result.params} params)"
+                f"exported {log.short_id} -> {result.copy_id} ({result.series} series, {result.points} points, "
+                f"{result.files} files, {result.counts.get('params', result.fields)} params)"
             )
         else:
-            print(
-                f"{short_id(log)} already exported as {result.mlflow_run_id} in experiment {result.experiment!r} "
-                "(--force replaces it)"
-            )
+            print(f"{log.short_id} already exported as {result.copy_id} in {target.place()} (--force replaces it)")
         for old in result.replaced:
             print(f"  replaced {old} (deleted)")
         for missing in result.missing:
             print(f"  missing: {missing}")
         for note in result.notes:
             print(f"  note: {note}")
-    where_to = result.tracking_uri
-    if where_to.startswith(("http://", "https://")):  # a server: where its UI shows the runs
-        where_to = f"{where_to.rstrip('/')}/#/experiments/{result.experiment_id}"
-    print(f"MLflow: experiment {result.experiment!r} (id {result.experiment_id}) at {where_to}")
+    print(target.where())
     return 0

@@ -49,7 +49,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 def schema_text() -> str:
     """The schema file's text: exactly what `hooks schema` prints (this yaml-hooks' schema with the
     trackers of the installed packages), so `hooks schema > hooks.schema.json` refreshes it."""
-    from ..config.validate import full_schema
+    from ..loader.schema import full_schema
 
     return json.dumps(full_schema(plugins=True), indent=2, ensure_ascii=False) + "\n"
 
@@ -64,7 +64,7 @@ def _is_ours(text: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config.load import load_config
+    from ..loader.load import load_config
 
     target = Path(args.path)
     if target.exists() and not args.force:

@@ -1,5 +1,7 @@
-"""hooks report [RUN …] [--latest] [-o OUT.html] [--static]: one self-contained HTML file showing an
-offline run, or comparing several side by side."""
+"""hooks report [RUN …] [--latest] [--dir DIR] [--tracking-uri URI] [-o OUT.html] [--static]: one
+self-contained HTML file showing a run, or comparing several side by side, of one tracker or
+several (a Neptune offline run beside an MLflow run). RUN is looked for in every store the command
+or the environment names (``hooks.runs.pick``)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..sinks.neptune.runlog import RunLog, data_dir, read_run
-from .pick import NotFound, pick, pick_many
+from ..runs import NotFound, Run, StoreError, pick, pick_many, read, stores
 
-HELP = "write one self-contained HTML report of Neptune offline runs: one run, or several compared"
+HELP = "write one self-contained HTML report of runs (Neptune offline, MLflow): one run, or several compared"
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
@@ -20,14 +21,20 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         metavar="RUN",
         nargs="*",
         default=[],
-        help="a run folder, the start of a run id or folder name as `hooks runs` lists it, or a run name; "
-        "several runs: one page comparing them (default: the newest run)",
+        help="a run folder, the start of a run id or folder name as `hooks runs` lists it, or a run name, "
+        "in the Neptune folder or the MLflow store; several runs: one page comparing them (default: the newest run)",
     )
     which.add_argument("--latest", action="store_true", help="the newest run (the default without RUN)")
     p.add_argument(
         "--dir",
         type=Path,
         help="the Neptune data folder RUN and --latest look in (default: $NEPTUNE_DATA_DIRECTORY, else ./.neptune)",
+    )
+    p.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        help="the MLflow tracking server or store RUN and --latest look in too, e.g. http://mlflow:5000 or "
+        "sqlite:///mlflow.db (default: $MLFLOW_TRACKING_URI when set)",
     )
     p.add_argument(
         "-o",
@@ -42,12 +49,10 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     )
 
 
-def default_output(logs: list[RunLog]) -> Path:
-    from .runs import short_id
-
+def default_output(logs: list[Run]) -> Path:
     if len(logs) == 1:
-        return Path(f"hooks-report-{short_id(logs[0])}.html")
-    ids = "-".join(short_id(log) for log in logs[:3])
+        return Path(f"hooks-report-{logs[0].short_id}.html")
+    ids = "-".join(log.short_id for log in logs[:3])
     more = f"-and-{len(logs) - 3}-more" if len(logs) > 3 else ""
     return Path(f"hooks-compare-{ids}{more}.html")
 
@@ -55,13 +60,13 @@ def default_output(logs: list[RunLog]) -> Path:
 def run(args: argparse.Namespace) -> int:
     from ..report.html import write_report
 
-    where = data_dir(args.dir)
+    looked = stores(args.dir, args.tracking_uri)
     try:
-        groups = pick_many(args.run, where) if args.run else [pick(None, where)]
-    except NotFound as e:
+        refs = pick_many(args.run, looked) if args.run else [pick(None, looked)]
+        logs = [read(ref, cache=True) for ref in refs]  # a run read before costs little
+    except (NotFound, StoreError) as e:
         print(e, file=sys.stderr)
         return 1
-    logs = [read_run(parts, cache=True) for parts in groups]  # a run read before costs little
     out = args.output or default_output(logs)
     try:
         written = write_report(logs, out, static=args.static)
@@ -71,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     for log in logs:
         if log.problems:
             print(
-                f"hooks: {log.path.name} was read with {len(log.problems)} problem(s); the report lists them",
+                f"hooks: {log.path.name if log.path else log.short_id} was read with {len(log.problems)} problem(s); "
+                "the report lists them",
                 file=sys.stderr,
             )
     print(written)

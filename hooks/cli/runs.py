@@ -1,10 +1,13 @@
-"""hooks runs [DIR] [--metric KEY] [--sort COLUMN] [--reverse]: the Neptune offline runs under a data
-folder, newest first (a resumed training, written in several folders, is one run), with their
-status, duration, epochs and best value of a metric.
+"""hooks runs [DIR] [--tracking-uri URI] [--metric KEY] [--sort COLUMN] [--reverse]: the runs of every
+store the command or the environment names (``hooks.runs.pick.stores``: a Neptune data folder, an
+MLflow tracking server or SQLite store), newest first (a resumed training is one run), with their
+status, duration, epochs and best value of a metric. A ``tracker`` column is added when the rows
+come from more than one tracker.
 
-What a listing shows of a run is kept in the cache (``hooks.sinks.neptune.cache``) beside what was
-read of it: listing again reads nothing of a run whose files are unchanged, and only what was
-added to one still being written. The first listing of a run reads it once.
+What a listing shows of a run is kept in the cache (``hooks.runs.cache``) beside what was read of
+it: listing again reads nothing of a Neptune run whose files are unchanged, and only what was
+added to one still being written; an MLflow run that ended is read again only when its latest
+metric values change. The first listing of a run reads it once.
 """
 
 from __future__ import annotations
@@ -15,18 +18,11 @@ from datetime import timezone
 from pathlib import Path
 
 from ..report.charts import best_rule
-from ..sinks.neptune.overview import STATUSES, Overview, read_overview, status
-from ..sinks.neptune.runlog import (
-    SYSTEM_NAMESPACES,
-    RunLog,
-    data_dir,
-    find_run_groups,
-    no_runs_message,
-    parse_iso,
-)
-from ..sinks.neptune.summary import count_cell
+from ..runs import STATUSES, SYSTEM_NAMESPACES, Overview, Run, Store, StoreError, parse_iso, reader
+from ..runs.pick import find_all, no_runs, stores
+from ..runs.summary import count_cell
 
-HELP = "list the Neptune offline runs under a data folder, newest first"
+HELP = "list the runs of a Neptune data folder and an MLflow store, newest first"
 
 DEFAULT_METRIC = "metrics/mAP50-95(B)"
 SORTS = ("created", "name", "status", "duration", "epochs", "best")
@@ -40,6 +36,12 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         type=Path,
         help="the Neptune data folder, a folder holding .neptune, or an offline/ folder "
         "(default: $NEPTUNE_DATA_DIRECTORY, else ./.neptune)",
+    )
+    p.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        help="an MLflow tracking server or store to list too, e.g. http://mlflow:5000 or sqlite:///mlflow.db "
+        "(default: $MLFLOW_TRACKING_URI when set); its runs are listed beside the Neptune ones",
     )
     p.add_argument(
         "--metric",
@@ -60,8 +62,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.epilog = (
         "status: finished (yaml-hooks stopped the run), failed (the training raised or was interrupted), running "
         "(its process still writes it), killed (written by yaml-hooks, stopped by nothing: the process died), "
-        "ended (written by another program, no longer written to). duration: from the first to the last "
-        "operation written, added up over a resumed training's folders. epochs: the highest step of the series "
+        "ended (written by another program, no longer written to); an MLflow run's is MLflow's own. duration: from "
+        "the first to the last operation written, added up over a resumed training's folders (MLflow: the run's start "
+        "to its end). epochs: the highest step of the series "
         "directly under train/ (the training losses, logged once an epoch). What a run showed is kept in "
         "$YAML_HOOKS_CACHE_DIR (else $XDG_CACHE_HOME/yaml-hooks, else ~/.cache/yaml-hooks): listing again reads "
         "only what changed."
@@ -73,11 +76,11 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in text)
 
 
-# Each count is what the training logged, then "(+N)" for what Neptune and yaml-hooks keep of their
-# own (sys/ …) when a run has any: `hooks report` lists both, so a run whose training assigned
+# Each count is what the training logged, then "(+N)" for what the tracker and yaml-hooks keep of
+# their own (sys/, mlflow/ …) when a run has any: `hooks report` lists both, so a run whose training assigned
 # nothing shows "0 (+9)", not "0".
 LEGEND = (
-    "(+N): kept by Neptune and yaml-hooks themselves, under "
+    "(+N): kept by the tracker and yaml-hooks themselves, under "
     + ", ".join(f"{ns}/" for ns in sorted(SYSTEM_NAMESPACES))
     + "; `hooks report` lists them too"
 )
@@ -87,9 +90,8 @@ ENDED = (
 )
 
 
-def short_id(run: RunLog | Overview) -> str:
-    folder = run.parts[0] if isinstance(run, Overview) else run.path
-    return (run.run_id or folder.name)[:8]
+def short_id(run: Run | Overview) -> str:
+    return run.short_id
 
 
 def duration_cell(seconds: float | None) -> str:
@@ -109,16 +111,16 @@ class _Row:
 
     def __init__(self, overview: Overview, metric: str) -> None:
         self.overview = overview
-        self.status = status(overview)
+        self.status = overview.status
         self.rule = best_rule(metric)
-        self.best = overview.best(metric, self.rule)
+        self.best = overview.best(reader(overview.tracker).series_key(metric), self.rule)
 
     def cells(self) -> tuple[str, ...]:
         o = self.overview
         created = parse_iso(o.created)
-        name = _printable(o.name or "-") + (f" ({len(o.parts)} parts: resumed)" if len(o.parts) > 1 else "")
+        name = _printable(o.name or "-") + (f" ({o.parts} parts: resumed)" if o.parts > 1 else "")
         return (
-            short_id(o),
+            o.short_id,
             created.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if created else "-",
             name,
             _printable(",".join(o.tags) or "-"),
@@ -158,24 +160,46 @@ def _sorted(rows: list[_Row], column: str, reverse: bool) -> list[_Row]:
 
 
 def run(args: argparse.Namespace) -> int:
-    where = data_dir(args.dir)
-    found = find_run_groups(where)  # the parts of a resumed training are one run
-    if not found:
-        print(no_runs_message(where), file=sys.stderr)
+    looked = stores(args.dir, args.tracking_uri)
+    found, empty, errors = find_all(looked)  # the parts of a resumed training are one run
+    for error in errors:  # a store that could not be read; the others are still listed
+        print(error, file=sys.stderr)
+    overviews: list[Overview] = []
+    failed: set[Store] = set()
+    for ref in found:
+        if ref.store in failed:
+            continue
+        try:
+            overviews.append(reader(ref.store.tracker).overview(ref, cache=True))
+        except StoreError as e:  # a server that stopped answering meanwhile: its other runs are passed over
+            failed.add(ref.store)
+            errors.append(e)
+            print(e, file=sys.stderr)
+    if not overviews:
+        if not errors:
+            print(no_runs(looked), file=sys.stderr)
         return 1
-    rows = _sorted([_Row(read_overview(parts, cache=True), args.metric) for parts in found], args.sort, args.reverse)
+    for store in empty:
+        if store.named:
+            print(f"hooks: no run in {store.shown} ({store.tracker})", file=sys.stderr)
+    rows = _sorted([_Row(o, args.metric) for o in overviews], args.sort, args.reverse)
+    several = len({o.tracker for o in overviews}) > 1
     metric = _printable(args.metric)
     columns = ("id", "created (UTC)", "name", "tags", "status", "duration", "epochs", f"best {metric}")
     table = [(*columns, "series", "files", "fields"), *(r.cells() for r in rows)]
-    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     numeric = {5, 6, 7, 8, 9, 10}  # duration, epochs, best and the counts
+    if several:  # which tracker each run is of, once the rows are of more than one
+        table = [(head, *r) for head, r in zip(("tracker", *(r.overview.tracker for r in rows)), table, strict=True)]
+        numeric = {i + 1 for i in numeric}
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     for r in table:
         cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
         print("  ".join(cells).rstrip())
     if rows and best_rule(args.metric) is None:
-        print(f"best: {metric} has no best value (a learning rate, or Neptune's own); the column shows -")
+        print(f"best: {metric} has no best value (a learning rate, or a tracker's own); the column shows -")
     if any(r.status == "ended" for r in rows):
         print(ENDED)
-    if any("(+" in cell for r in table[1:] for cell in r[8:]):
+    counts = slice(9, None) if several else slice(8, None)
+    if any("(+" in cell for r in table[1:] for cell in r[counts]):
         print(LEGEND)
-    return 0
+    return 1 if errors else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..config.validate import full_schema
+from ..loader.schema import full_schema
 
 HELP = "print the JSON Schema of the config format"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..config.load import load_config, load_document
 from ..config.show import provenance, show_yaml
+from ..loader.load import load_config, load_document
 
 HELP = "print the fully resolved config, each line annotated with the file and line it came from"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..config.load import load_config
 from ..errors import ConfigError
+from ..loader.load import load_config
 
 HELP = "check configs; print every error as FILE:LINE:COL: path: message"
 

@@ -1,5 +1,7 @@
 """What building an action or a sink may ask of the config: templates, sources, folders and
-patterns checked with their errors recorded at the option's file, line and column."""
+patterns checked with their errors recorded at the option's file, line and column. A kind's or a
+tracker's ``build`` receives a Builder (``hooks.plugin`` exports it for a plugin's types); the named
+sources it checks `from:` against are handed in by the build step, which knows the registry."""
 
 from __future__ import annotations
 
@@ -7,20 +9,19 @@ import os
 from collections.abc import Callable, Collection, Mapping
 from typing import Final
 
+from ..core.context import FILE_SHORTHANDS, Source, SourceKind
+from ..core.events import OBJECT_HEADS
+from ..core.fields import args_problem, missing_on_event
+from ..core.masking import SECRET_KEYS
+from ..core.paths import parse_path
+from ..core.suggest import did_you_mean
+from ..core.templates import Template, TemplateError, parse_template
 from ..errors import Issue
 from ..registry import PluginError
-from ..runtime.context import FILE_SHORTHANDS
-from ..runtime.masking import SECRET_KEYS
-from ..sources.registry import SOURCES, SourceKind
 from .broken import Broken
 from .confine import check_glob, check_name, check_relative
-from .events import OBJECT_HEADS
-from .fields import args_problem, missing_on_event
 from .model import SourceRef
-from .paths import parse_path
 from .read import Document, YPath
-from .suggest import did_you_mean
-from .templates import Template, TemplateError, parse_template
 
 __all__ = ["CONTEXT_HEADS", "FILE_HEADS", "PRESET_PATHS", "SECRET_KEYS", "Builder"]
 
@@ -75,8 +76,11 @@ class Builder:
         chains: Mapping[str, tuple[str, ...]],
         issues: list[Issue],
         broken: Broken | None = None,
+        *,
+        sources: Mapping[str, Source],
     ) -> None:
         self.doc = doc
+        self.sources = sources  # the named sources, by name (a registry that loads plugins on lookup)
         self.chains = chains
         self.issues = issues
         self.broken = broken or Broken()
@@ -141,11 +145,11 @@ class Builder:
                 return None
             return SourceRef(text, None, parts[0], parts[1:])
         try:
-            named = SOURCES.get(text)
+            named = self.sources.get(text)
         except PluginError as e:
             self.fail(rel, str(e))
             return None
-        fitting = sorted(n for n, s in SOURCES.items() if s.kind in kinds)
+        fitting = sorted(n for n, s in self.sources.items() if s.kind in kinds)
         if named is None:
             self.fail(
                 rel,

@@ -1,39 +1,33 @@
 """Stage 3: replace ``${VAR}`` and ``${VAR:-default}`` in every string with the environment's value.
 
 Only the loaded file reads the environment freely. A value that comes from a preset it extends
-(a teammate's file, an installed package's) may read only ``preset_env()`` and the names the loaded
-file lists in `allow_env:`: otherwise a preset could write ``${AWS_SECRET_ACCESS_KEY}`` into a
-run's description and read it back from the tracker."""
+(a teammate's file, an installed package's) may read only the variables the built-in trackers
+name (``SinkType.env``, handed in as ``preset_env``) and the names the loaded file lists in
+`allow_env:`: otherwise a preset could write ``${AWS_SECRET_ACCESS_KEY}`` into a run's description
+and read it back from the tracker."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
 from ..errors import ConfigError, Issue
 from .read import Document, YPath
 
-__all__ = ["interpolate", "preset_env", "substitute"]
-
-
-def preset_env() -> tuple[str, ...]:
-    """The environment variables a preset may always read: where the run goes, nothing secret
-    (each built-in tracker lists its own: ``SinkType.env``)."""
-    from ..sinks.registry import SINKS
-
-    return tuple(name for tracker, sink in SINKS.items() if tracker in SINKS.builtin for name in sink.env)
-
+__all__ = ["interpolate", "substitute"]
 
 # $${ is an escaped, literal ${.
 _VAR: Final = re.compile(r"\$(\$)?\{([^}]*)\}")
 _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def interpolate(doc: Document, env: Mapping[str, str], allow_env: Collection[str] = ()) -> Document:
+def interpolate(
+    doc: Document, env: Mapping[str, str], allow_env: Collection[str] = (), *, preset_env: Sequence[str] = ()
+) -> Document:
     """Return a copy of ``doc`` with environment references replaced; every problem is reported."""
-    merged, issues, _ = substitute(doc, env, allow_env=allow_env)
+    merged, issues, _ = substitute(doc, env, allow_env=allow_env, preset_env=preset_env)
     if issues:
         raise ConfigError(issues)
     return merged
@@ -45,16 +39,18 @@ def substitute(
     chains: Mapping[str, tuple[str, ...]] | None = None,
     *,
     allow_env: Collection[str] = (),
+    preset_env: Sequence[str] = (),
 ) -> tuple[Document, list[Issue], list[YPath]]:
     """``doc`` with environment references replaced, every problem found, and the paths of the
     values that had one. Such a value becomes "" so the later stages can go on: they leave it
     out (it is reported once, here).
 
     A value located in a file other than ``doc.file`` (a preset the loaded file extends) may read
-    only ``preset_env()`` and ``allow_env``; any other reference, ``${VAR:-default}`` included, is an
-    error at the preset's line that never says the variable's value."""
+    only ``preset_env`` (the variables the built-in trackers name: where the run goes, nothing
+    secret; ``hooks.loader.schema.preset_env()``) and ``allow_env``; any other reference,
+    ``${VAR:-default}`` included, is an error at the preset's line that never says the variable's value."""
     chains = chains or {}
-    always = preset_env()
+    always = tuple(preset_env)
     readable = {*always, *allow_env}
     issues: list[Issue] = []
     bad: list[YPath] = []

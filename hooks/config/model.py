@@ -1,18 +1,17 @@
-"""Stage 5's output: the config as frozen value objects. Nothing downstream sees a dict."""
+"""The parts of a built config as frozen value objects: an action (``ActionSpec``), its `when`, its
+`from:`. The whole (``hooks.loader.build.Config``) is the build step's; nothing downstream sees a dict."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, final
 
 from ..errors import Location
 
 if TYPE_CHECKING:
-    from ..sinks.base import SinkFactory
-    from ..sources.registry import Source
+    from ..core.context import Source
 
-__all__ = ["SNAPSHOT_BUDGET_MB", "ActionSpec", "Config", "SourceRef", "When"]
+__all__ = ["SNAPSHOT_BUDGET_MB", "ActionSpec", "SourceRef", "When"]
 
 SNAPSHOT_BUDGET_MB: Final = 1024  # bytes copied by `snapshot: true` per run, in MiB, unless the config says
 
@@ -21,7 +20,7 @@ SNAPSHOT_BUDGET_MB: Final = 1024  # bytes copied by `snapshot: true` per run, in
 @dataclass(frozen=True, slots=True)
 class SourceRef:
     """A `from:`: either a named source or an attribute path such as ``trainer.metrics``
-    (``hooks.sources.registry.reader`` turns it into the function that reads it)."""
+    (``hooks.actions.base.reader`` turns it into the function that reads it)."""
 
     text: str
     named: Source | None
@@ -59,15 +58,3 @@ class ActionSpec:
     def label(self) -> str:
         where = f" ({self.location})" if self.location else ""
         return f"events.{self.event}[{self.index}] {self.kind}{where}"
-
-
-@final
-@dataclass(frozen=True)
-class Config:
-    file: str
-    description: str
-    strict: bool
-    sink: SinkFactory
-    events: Mapping[str, tuple[ActionSpec, ...]]
-    # The most a run copies for `snapshot: true` (`snapshot_budget_mb:` of the loaded config).
-    snapshot_budget: int = SNAPSHOT_BUDGET_MB << 20

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, final
 
+from ..core.suggest import did_you_mean
 from ..errors import ConfigError, Issue, Location
 from .presets import find_preset, list_presets, looks_like_path, shown_name
 from .read import Document, TooLarge, YPath, read_file
-from .suggest import did_you_mean
 
 __all__ = ["LOADED_ONLY", "MAX_ACTIONS", "MAX_CHAIN", "MAX_FILES", "MAX_VALUES", "Resolved", "resolve", "resolve_ref"]
 
@@ -299,15 +299,13 @@ def merge(base: Document, over: Document, issues: list[Issue] | None = None) -> 
     """Deep-merge ``over`` onto ``base``: mappings merge, ``over`` wins on everything else, and an
     event's action list appends ``over``'s actions (one with an ``id`` already there replaces it).
     A `remove` of an id that is not there is added to ``issues`` and skipped (raised without it)."""
-    values: dict[YPath, Location] = {}
-    keys: dict[YPath, Location] = {}
-    found: list[Issue] = []
-    data = _merge(base, over, (), (), (), values, keys, found)
-    if found and issues is None:
-        raise ConfigError(found)
+    m = _Merge(base, over)
+    data = m.value(())
+    if m.issues and issues is None:
+        raise ConfigError(m.issues)
     if issues is not None:
-        issues.extend(found)
-    return Document(over.file, over.path, data, values, keys)
+        issues.extend(m.issues)
+    return Document(over.file, over.path, data, m.values, m.keys)
 
 
 def _copy(doc: Document, src: YPath, dst: YPath, values: dict[YPath, Location], keys: dict[YPath, Location]) -> None:
@@ -334,42 +332,6 @@ def _get(data: Any, path: YPath) -> Any:
     return data
 
 
-def _merge(
-    base: Document,
-    over: Document,
-    bpath: YPath,
-    opath: YPath,
-    dst: YPath,
-    values: dict[YPath, Location],
-    keys: dict[YPath, Location],
-    issues: list[Issue],
-) -> Any:
-    b = _get(base.data, bpath)
-    o = _get(over.data, opath)
-    if isinstance(b, dict) and isinstance(o, dict):
-        out: dict[str, Any] = {}
-        if dst in over.values:
-            values[dst] = over.values[dst]
-        # The parent's order, its values replaced in place, then the child's new keys.
-        for k in b:
-            if k in o:
-                out[k] = _merge(base, over, (*bpath, k), (*opath, k), (*dst, k), values, keys, issues)
-                if (*opath, k) in over.keys:
-                    keys[(*dst, k)] = over.keys[(*opath, k)]
-            else:
-                out[k] = b[k]
-                _copy(base, (*bpath, k), (*dst, k), values, keys)
-        for k in o:
-            if k not in b:
-                out[k] = o[k]
-                _copy(over, (*opath, k), (*dst, k), values, keys)
-        return out
-    if len(dst) == 2 and dst[0] == "events" and isinstance(b, list) and isinstance(o, list):
-        return _merge_actions(base, over, bpath, opath, dst, values, keys, issues)
-    _copy(over, opath, dst, values, keys)
-    return o
-
-
 REMOVE: Final = "remove"  # `- remove: ID` drops the parent's action with that id
 _REMOVED: Final = object()
 
@@ -382,57 +344,91 @@ def _action_id(action: Any) -> str | None:
     return None
 
 
-def _merge_actions(
-    base: Document,
-    over: Document,
-    bpath: YPath,
-    opath: YPath,
-    dst: YPath,
-    values: dict[YPath, Location],
-    keys: dict[YPath, Location],
-    issues: list[Issue],
-) -> list[Any]:
-    b: list[Any] = _get(base.data, bpath)
-    o: list[Any] = _get(over.data, opath)
-    if not o:
-        # An empty list switches the event off, whatever the parents did there.
-        _copy(over, opath, dst, values, keys)
-        return []
-    out: list[Any] = []
-    sources: list[tuple[Document, YPath]] = []
-    index = {}
-    for i, action in enumerate(b):
-        aid = _action_id(action)
-        if aid is not None:
-            index[aid] = len(out)
-        out.append(action)
-        sources.append((base, (*bpath, i)))
-    for i, action in enumerate(o):
-        if isinstance(action, dict) and len(action) == 1 and isinstance(action.get(REMOVE), str):
-            target = action[REMOVE]
-            if target in index:
-                out[index[target]] = _REMOVED
-            else:
-                known = [k for k in index if out[index[k]] is not _REMOVED]
-                issues.append(
-                    Issue(
-                        over.where((*opath, i, REMOVE)),
-                        (*dst, i, REMOVE),
-                        f"nothing to remove: no action with id '{target}' in this event of the configs this one "
-                        f"extends{did_you_mean(target, known)} (ids there: {', '.join(known) or 'none'})",
-                    )
-                )
-            continue
-        aid = _action_id(action)
-        if aid is not None and aid in index:
-            out[index[aid]] = action
-            sources[index[aid]] = (over, (*opath, i))
-        else:
+@final
+class _Merge:
+    """One merge of ``over`` onto ``base``. A value sits at the same path in both documents and in
+    the result, except an event's actions, which are numbered anew: ``values`` and ``keys`` are
+    the result's locations, each copied from the document its value came from."""
+
+    __slots__ = ("base", "issues", "keys", "over", "values")
+
+    def __init__(self, base: Document, over: Document) -> None:
+        self.base = base
+        self.over = over
+        self.values: dict[YPath, Location] = {}
+        self.keys: dict[YPath, Location] = {}
+        self.issues: list[Issue] = []
+
+    def value(self, path: YPath) -> Any:
+        b = _get(self.base.data, path)
+        o = _get(self.over.data, path)
+        if isinstance(b, dict) and isinstance(o, dict):
+            out: dict[str, Any] = {}
+            self._own_location(path)
+            # The parent's order, its values replaced in place, then the child's new keys.
+            for k in b:
+                if k in o:
+                    out[k] = self.value((*path, k))
+                    if (*path, k) in self.over.keys:
+                        self.keys[(*path, k)] = self.over.keys[(*path, k)]
+                else:
+                    out[k] = b[k]
+                    _copy(self.base, (*path, k), (*path, k), self.values, self.keys)
+            for k in o:
+                if k not in b:
+                    out[k] = o[k]
+                    _copy(self.over, (*path, k), (*path, k), self.values, self.keys)
+            return out
+        if len(path) == 2 and path[0] == "events" and isinstance(b, list) and isinstance(o, list):
+            return self.actions(path, b, o)
+        _copy(self.over, path, path, self.values, self.keys)
+        return o
+
+    def actions(self, path: YPath, b: list[Any], o: list[Any]) -> list[Any]:
+        """An event's actions: the parent's, replaced by id or removed, then the child's new ones."""
+        if not o:
+            # An empty list switches the event off, whatever the parents did there.
+            _copy(self.over, path, path, self.values, self.keys)
+            return []
+        out: list[Any] = []
+        sources: list[tuple[Document, YPath]] = []
+        index = {}
+        for i, action in enumerate(b):
+            aid = _action_id(action)
+            if aid is not None:
+                index[aid] = len(out)
             out.append(action)
-            sources.append((over, (*opath, i)))
-    if dst in over.values:
-        values[dst] = over.values[dst]
-    kept = [(action, source) for action, source in zip(out, sources, strict=True) if action is not _REMOVED]
-    for j, (_, (doc, src)) in enumerate(kept):
-        _copy(doc, src, (*dst, j), values, keys)
-    return [action for action, _ in kept]
+            sources.append((self.base, (*path, i)))
+        for i, action in enumerate(o):
+            if isinstance(action, dict) and len(action) == 1 and isinstance(action.get(REMOVE), str):
+                target = action[REMOVE]
+                if target in index:
+                    out[index[target]] = _REMOVED
+                else:
+                    known = [k for k in index if out[index[k]] is not _REMOVED]
+                    self.issues.append(
+                        Issue(
+                            self.over.where((*path, i, REMOVE)),
+                            (*path, i, REMOVE),
+                            f"nothing to remove: no action with id '{target}' in this event of the configs this one "
+                            f"extends{did_you_mean(target, known)} (ids there: {', '.join(known) or 'none'})",
+                        )
+                    )
+                continue
+            aid = _action_id(action)
+            if aid is not None and aid in index:
+                out[index[aid]] = action
+                sources[index[aid]] = (self.over, (*path, i))
+            else:
+                out.append(action)
+                sources.append((self.over, (*path, i)))
+        self._own_location(path)
+        kept = [(action, source) for action, source in zip(out, sources, strict=True) if action is not _REMOVED]
+        for j, (_, (doc, src)) in enumerate(kept):
+            _copy(doc, src, (*path, j), self.values, self.keys)
+        return [action for action, _ in kept]
+
+    def _own_location(self, path: YPath) -> None:
+        """A mapping or list both documents have is where ``over`` has it."""
+        if path in self.over.values:
+            self.values[path] = self.over.values[path]

@@ -27,7 +27,7 @@ _ALIGN_MAX = 72  # comments line up at this column at most; longer lines keep th
 
 def show_yaml(doc: Document, files: list[str] | None = None) -> str:
     """Block-style YAML of ``doc.data``, a ``# file:line`` comment on every line."""
-    from .events import in_firing_order
+    from ..core.events import in_firing_order
 
     rows: list[tuple[str, str]] = []
 

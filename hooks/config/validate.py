@@ -1,21 +1,33 @@
-"""Stage 4: check the merged document against schemas/hooks.schema.json and report every error."""
+"""Stage 4: check the merged document against the JSON Schema and report every error.
+
+The schema (every registered tracker, action kind and named source) is the caller's: this stage
+knows no registry. ``hooks.loader.schema.known()`` gathers it."""
 
 from __future__ import annotations
 
-import copy
 import functools
-import json
 import re
-from collections.abc import Iterable, Mapping
-from importlib import resources
-from typing import Any, Final
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, final
 
+from ..core.suggest import did_you_mean
 from ..errors import ConfigError, Issue
 from .broken import Broken
 from .read import Document, YPath
-from .suggest import did_you_mean
 
-__all__ = ["check", "full_schema", "load_schema", "validate"]
+__all__ = ["Known", "check", "validate"]
+
+
+@final
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: its validator is cached on it
+class Known:
+    """What checking a document needs from the registries, as plain data: the JSON Schema a config
+    is checked against, and the kind of each named source (to say why one was refused)."""
+
+    schema: Mapping[str, Any]
+    source_kinds: Mapping[str, str] = field(default_factory=dict)
+
 
 _TYPE_WORDS: Final = {
     "object": "a mapping",
@@ -47,85 +59,75 @@ def _kind_of(value: Any) -> str:
     return f"the text {value!r}"
 
 
-@functools.cache
-def load_schema() -> dict[str, Any]:
-    """The JSON Schema shipped in the package (the same file as ``schemas/hooks.schema.json``):
-    yaml-hooks' own trackers under `sink`."""
-    text = (resources.files("hooks") / "schemas" / "hooks.schema.json").read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
-def full_schema(*, plugins: bool = True) -> dict[str, Any]:
-    """The schema a config is checked against: `sink` allows every registered tracker, each with
-    the options schema it registered (``plugins``: those of every installed package too; without
-    them it is the shipped ``schemas/hooks.schema.json``, which a test keeps equal)."""
-    from ..sinks.registry import SINKS
-
-    if plugins:
-        SINKS.load_plugins()
-    return _schema_for(tuple(n for n in SINKS if plugins or n in SINKS.builtin))
-
-
-def _schema_for(sinks: tuple[str, ...]) -> dict[str, Any]:
-    from ..sinks.registry import SINKS
-
-    schema = copy.deepcopy(load_schema())
-    schema["properties"]["sink"]["properties"] = {name: switchable(SINKS[name].schema) for name in sinks}
-    return schema
-
-
-def switchable(options: Mapping[str, Any]) -> dict[str, Any]:
-    """A tracker's schema under `sink:`: its options, or `false`, which switches off a tracker that
-    a config this one extends names (`sink: {neptune: false, mlflow: {}}`)."""
-    return {
-        "title": options.get("title", ""),
-        "description": f"{options.get('description', '')} false: not this tracker (one a parent config names).",
-        "if": {"const": False},
-        "else": dict(options),
-    }
-
-
-def _validator() -> Any:
-    from ..sinks.registry import SINKS
-
-    return _validator_for(tuple(SINKS))
-
-
 @functools.lru_cache(maxsize=8)
-def _validator_for(sinks: tuple[str, ...]) -> Any:
-    # Keyed by the registered trackers: one registered later gets a validator that knows it.
-    return _import_jsonschema().Draft202012Validator(_schema_for(sinks))
+def _validator_for(known: Known) -> Any:
+    # One per Known: the loader makes a new one when a tracker is registered later.
+    return _import_jsonschema().Draft202012Validator(known.schema)
+
+
+# The modules jsonschema's optional format checkers import when it is imported (jsonschema/_format.py):
+# arrow (through isoduration), idna, the rfc3987 grammars (rfc3987_syntax builds one for about 1 s)…
+# A config is validated without a FormatChecker, so `format` is an annotation and no checker is ever
+# used; importing them cost a third of a first `hooks.load`.
+FORMAT_CHECKER_MODULES: Final = (
+    "fqdn",
+    "idna",
+    "isoduration",
+    "jsonpointer",
+    "rfc3339_validator",
+    "rfc3986_validator",
+    "rfc3987",
+    "rfc3987_syntax",
+    "uri_template",
+    "webcolors",
+)
 
 
 def _import_jsonschema() -> Any:
-    """jsonschema, without the `iri` format checker's rfc3987_syntax, which builds a grammar at
-    import (about 1 s, on the training's critical path when a config is attached). Neptune's
-    dependencies install it; the schema uses no `format`, so nothing here needs it."""
+    """jsonschema, without its format checkers' modules (FORMAT_CHECKER_MODULES): each is made to
+    fail fast while jsonschema is imported, and is importable again afterwards."""
     import sys
 
-    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+    if "jsonschema" in sys.modules:
         import jsonschema
 
         return jsonschema
-    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes its import fail fast
+    saved = {name: sys.modules.get(name) for name in FORMAT_CHECKER_MODULES}
+    for name in FORMAT_CHECKER_MODULES:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes its import fail fast
     try:
         import jsonschema
+    except ImportError:  # a jsonschema that needs one of them: with all of them, then
+        for name in [m for m in sys.modules if m == "jsonschema" or m.startswith("jsonschema.")]:
+            del sys.modules[name]
     finally:
-        del sys.modules["rfc3987_syntax"]
+        for name, module in saved.items():
+            if module is None:
+                del sys.modules[name]
+            else:
+                sys.modules[name] = module
+    import jsonschema
+
     return jsonschema
 
 
-def validate(doc: Document, chains: Mapping[str, tuple[str, ...]] | None = None) -> None:
+def validate(doc: Document, known: Known, chains: Mapping[str, tuple[str, ...]] | None = None) -> None:
     """Raise ConfigError listing every schema violation, each at its file, line and column."""
-    issues, _ = check(doc, chains)
+    issues, _ = check(doc, known, chains)
     if issues:
         raise ConfigError(issues)
 
 
-def check(doc: Document, chains: Mapping[str, tuple[str, ...]] | None = None) -> tuple[list[Issue], Broken]:
+def check(
+    doc: Document,
+    known: Known,
+    chains: Mapping[str, tuple[str, ...]] | None = None,
+    *,
+    refused: Sequence[Issue] = (),
+) -> tuple[list[Issue], Broken]:
     """Every schema violation, each at its file, line and column, and the paths they make unusable
-    (building leaves those out). A document that is not a mapping raises: nothing else is checkable."""
+    (building leaves those out). A document that is not a mapping raises: nothing else is checkable.
+    ``refused``: the trackers the caller could not load (a plugin's), reported with the rest."""
     chains = chains or {}
     if not isinstance(doc.data, dict):
         raise ConfigError(
@@ -138,16 +140,15 @@ def check(doc: Document, chains: Mapping[str, tuple[str, ...]] | None = None) ->
                 )
             ]
         )
-    plugins = list(_load_plugin_sinks(doc))
-    misplaced = dict(_misplaced_options(doc))
-    issues: list[Issue] = [*plugins, *misplaced.values()]
-    paths: list[YPath] = [*misplaced, *(i.path for i in plugins)]
-    for error in _validator().iter_errors(doc.data):
+    misplaced = dict(_misplaced_options(doc, known.schema))
+    issues: list[Issue] = [*refused, *misplaced.values()]
+    paths: list[YPath] = [*misplaced, *(i.path for i in refused)]
+    for error in _validator_for(known).iter_errors(doc.data):
         at: YPath = tuple(error.absolute_path)
         if any(at[: len(p)] == p for p in misplaced):
             continue  # said once, as "indent it"
         paths.extend(_broken_paths(error, at))
-        issues.extend(_translate(error, doc))
+        issues.extend(_translate(error, doc, known))
     unique = {(str(i), i.path): i for i in issues}
     located = [
         Issue(i.location, i.path, i.message, chains.get(i.location.file, ()) if i.location else ())
@@ -167,7 +168,7 @@ def _broken_paths(error: Any, at: YPath) -> list[YPath]:
     return [at]
 
 
-def _misplaced_options(doc: Document) -> Iterable[tuple[YPath, Issue]]:
+def _misplaced_options(doc: Document, schema: Mapping[str, Any]) -> Iterable[tuple[YPath, Issue]]:
     """Actions whose options sit beside their kind instead of under it::
 
         - scalars:
@@ -177,8 +178,8 @@ def _misplaced_options(doc: Document) -> Iterable[tuple[YPath, Issue]]:
     events = doc.data.get("events")
     if not isinstance(events, dict):
         return
-    defs = load_schema()["$defs"]
-    kinds = [k for k in load_schema()["$defs"]["action"]["properties"] if k != "remove"]
+    defs = schema["$defs"]
+    kinds = [k for k in defs["action"]["properties"] if k != "remove"]
     for event, actions in events.items():
         for index, action in enumerate(actions if isinstance(actions, list) else ()):
             if not isinstance(action, dict) or len(action) < 2:
@@ -206,20 +207,6 @@ def _misplaced_options(doc: Document) -> Iterable[tuple[YPath, Issue]]:
             yield at, Issue(doc.where((*at, others[0]), key=True), at, message)
 
 
-def _load_plugin_sinks(doc: Document) -> Iterable[Issue]:
-    """Import the packages of the `package:name` trackers the config names, so the schema knows them."""
-    from ..registry import PluginError
-    from ..sinks.registry import SINKS
-
-    sink = doc.data.get("sink")
-    for name in sink if isinstance(sink, dict) else ():
-        if isinstance(name, str) and ":" in name:
-            try:
-                SINKS.get(name)
-            except PluginError as e:
-                yield Issue(doc.where(("sink", name)), ("sink", name), str(e))
-
-
 def _enum_choices(schema: Mapping[str, Any], root: Mapping[str, Any]) -> list[str]:
     """Every string a (sub)schema explicitly allows, for "did you mean"."""
     out: list[str] = []
@@ -237,42 +224,40 @@ def _enum_choices(schema: Mapping[str, Any], root: Mapping[str, Any]) -> list[st
     return out
 
 
-def _source_hint(text: str) -> str:
+def _source_hint(text: str, known: Known) -> str:
     """Say why a plausible source was refused: a private name, or a source of another kind."""
     if text.startswith("_") or "._" in text:
         return "; names starting with '_' are private and cannot be read from a config"
-    from ..sources.registry import SOURCES
-
-    named = SOURCES.get(text)
-    if named is not None:
-        return f"; '{text}' gives {named.kind} data, which this action cannot use"
+    kind = known.source_kinds.get(text)
+    if kind is not None:
+        return f"; '{text}' gives {kind} data, which this action cannot use"
     return ""
 
 
-def _allows(schema: Mapping[str, Any], kind: str) -> bool:
+def _allows(schema: Mapping[str, Any], kind: str, root: Mapping[str, Any]) -> bool:
     """Whether a (sub)schema accepts some value of JSON type ``kind``."""
     if "$ref" in schema:
-        target: Any = load_schema()
+        target: Any = root
         for part in str(schema["$ref"]).removeprefix("#/").split("/"):
             target = target[part]
-        if _allows(target, kind):
+        if _allows(target, kind, root):
             return True
     want = schema.get("type")
     if want == kind or (isinstance(want, list) and kind in want):
         return True
-    return any(_allows(sub, kind) for key in ("anyOf", "oneOf") for sub in schema.get(key, []))
+    return any(_allows(sub, kind, root) for key in ("anyOf", "oneOf") for sub in schema.get(key, []))
 
 
-def _quoted_number(instance: Any, path: YPath, schema: Mapping[str, Any]) -> str | None:
+def _quoted_number(instance: Any, path: YPath, schema: Mapping[str, Any], root: Mapping[str, Any]) -> str | None:
     """For a number written in quotes where a whole number is wanted (`every: "2"`): say so."""
-    if not isinstance(instance, str) or not _WHOLE.fullmatch(instance.strip()) or not _allows(schema, "integer"):
+    if not isinstance(instance, str) or not _WHOLE.fullmatch(instance.strip()) or not _allows(schema, "integer", root):
         return None
     number = int(instance.strip())
     key = f"{path[-1]}: " if path and isinstance(path[-1], str) else ""
     return f"{instance!r} is text; write a whole number without quotes: {key}{number}"
 
 
-def _translate(error: Any, doc: Document) -> Iterable[Issue]:
+def _translate(error: Any, doc: Document, known: Known) -> Iterable[Issue]:
     path: YPath = tuple(error.absolute_path)
     kw = error.validator
     schema: Mapping[str, Any] = error.schema
@@ -309,7 +294,7 @@ def _translate(error: Any, doc: Document) -> Iterable[Issue]:
                 example = " at the top: `version: 1`" if path == () and key == "version" else ""
                 yield Issue(where, path, f"missing required key '{key}'; add it{example}")
         return
-    quoted = _quoted_number(instance, path, schema)
+    quoted = _quoted_number(instance, path, schema, known.schema)
     if quoted is not None and kw in ("type", "anyOf", "oneOf"):
         yield Issue(where, path, quoted)
         return
@@ -326,8 +311,7 @@ def _translate(error: Any, doc: Document) -> Iterable[Issue]:
         return
     custom = schema.get("errorMessage")
     if kw in ("enum", "const", "anyOf", "oneOf", "pattern") or custom:
-        root = load_schema()
-        choices = _enum_choices(schema, root)
+        choices = _enum_choices(schema, known.schema)
         if kw == "enum" and not custom:
             custom = "must be one of " + ", ".join(str(v) for v in error.validator_value)
         if kw == "pattern" and not custom:
@@ -337,11 +321,11 @@ def _translate(error: Any, doc: Document) -> Iterable[Issue]:
 
             inner = best_match(error.context)
             if inner is not None:
-                yield from _translate(inner, doc)
+                yield from _translate(inner, doc, known)
                 return
         hint = did_you_mean(instance, choices) if isinstance(instance, str) and choices else ""
         if isinstance(instance, str):
-            hint += _source_hint(instance)
+            hint += _source_hint(instance, known)
         shown = repr(instance) if isinstance(instance, (str, int, float)) else _kind_of(instance)
         yield Issue(where, path, f"{shown} is not allowed: {custom or error.message}{hint}")
         return

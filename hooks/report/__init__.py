@@ -1,1 +1,2 @@
-"""`hooks report`: one self-contained HTML page of one Neptune offline run, or of several side by side."""
+"""`hooks report`: one self-contained HTML page of one run (Neptune offline, MLflow), or of several side by
+side, of one tracker or several."""

@@ -14,8 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..sinks.neptune.runlog import Point
-from ..sinks.neptune.series import Series
+from ..runs.series import Point, Series
 
 __all__ = ["MAX_SHOWN", "Shown", "shown"]
 

@@ -17,8 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..sinks.neptune.runlog import Point
-from ..sinks.neptune.series import finite_range
+from ..runs.series import Point, finite_range
 from .chartdata import xy
 from .families import series_kind
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from ..sinks.neptune.runlog import SYSTEM_NAMESPACES
+from ..runs.model import SYSTEM_NAMESPACES
 
 __all__ = ["Family", "FamilyKind", "PerClassKey", "families", "per_class_key", "series_kind"]
 

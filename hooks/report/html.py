@@ -1,4 +1,4 @@
-"""One self-contained HTML file that shows one Neptune offline run, or compares several
+"""One self-contained HTML file that shows one run (of any tracker hooks.runs reads), or compares several
 (``hooks report RUN [RUN …]``).
 
 Layout decisions (docs/report.md says the same for users):
@@ -27,11 +27,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .._version import __version__
-from ..sinks.neptune.runlog import RunLog
+from ..runs.model import Run
+from .align import aligned
 from .chartdata import MAX_SHOWN
 from .images import IMAGE_EXTS, MAX_EMBED_BYTES
 from .inline import assets, csp
-from .markup import RunView, esc, run_views
+from .markup import RunView, esc, run_kind, run_kinds, run_views, where_read
 from .sections import (
     fields_section,
     header,
@@ -74,13 +75,13 @@ def _system(charts: Charts, views: Sequence[RunView]) -> list[str]:
     if captured:
         body += ['<h3 id="logs">Logs</h3>', *captured]
     if not body:
-        body = ['<p class="empty">Nothing kept by Neptune itself.</p>']
+        body = ['<p class="empty">Nothing kept by the tracker itself.</p>']
     return ['<section id="system">', "<h2>System and logs</h2>", *body, "</section>"]
 
 
-def render_report(runs: RunLog | Sequence[RunLog], generated: datetime | None = None, *, static: bool = False) -> str:
+def render_report(runs: Run | Sequence[Run], generated: datetime | None = None, *, static: bool = False) -> str:
     """The report as one HTML string; reads the runs' image files to embed them."""
-    views = run_views([runs] if isinstance(runs, RunLog) else list(runs))
+    views = run_views(aligned([runs] if isinstance(runs, Run) else list(runs)))
     if not views:
         raise ValueError("no run to report")
     when = (generated or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -112,10 +113,10 @@ def render_report(runs: RunLog | Sequence[RunLog], generated: datetime | None = 
     scripts = [kit.page_js] + ([kit.uplot_js] if charts.specs else [])
     data = _json_block({"charts": charts.specs}) if charts.specs else ""
     if len(views) == 1:
-        title = f"{views[0].run.name or '(unnamed run)'} · Neptune offline run"
+        title = f"{views[0].run.name or '(unnamed run)'} · {run_kind(views[0].run)}"
     else:
-        title = " vs ".join(v.label for v in views) + " · Neptune offline runs"
-    sources = ", ".join(f"<code>{esc(v.run.path)}</code>" for v in views)
+        title = " vs ".join(v.label for v in views) + " · " + run_kinds([v.run for v in views])
+    sources = ", ".join(f"<code>{esc(where_read(v.run))}</code>" for v in views)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -145,7 +146,7 @@ def render_report(runs: RunLog | Sequence[RunLog], generated: datetime | None = 
     return "\n".join(parts) + "\n"
 
 
-def write_report(runs: RunLog | Sequence[RunLog], out: Path, *, static: bool = False) -> Path:
+def write_report(runs: Run | Sequence[Run], out: Path, *, static: bool = False) -> Path:
     """Write the report to ``out`` (parent folders created); return its absolute path."""
     out = Path(out).resolve()
     text = render_report(runs, static=static)

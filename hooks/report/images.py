@@ -18,8 +18,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..sinks.neptune.runlog import SYSTEM_NAMESPACES, FileRef, RunLog
-from ..sinks.neptune.summary import fmt_size
+from ..runs.model import SYSTEM_NAMESPACES, FileRef, Run
+from ..runs.summary import fmt_size
 
 __all__ = ["IMAGE_EXTS", "MAX_EMBED_BYTES", "Image", "ImageSlot", "Other", "data_uri", "image_slots"]
 
@@ -68,12 +68,15 @@ def classify(key: str, ref: FileRef) -> Image | Other:
     ext = (ref.ext or (ref.file_path.suffix.lstrip(".") if ref.file_path else "")).lower()
     if ext not in IMAGE_EXTS:
         return Other(key, ref, "")
-    if ref.file_path is None or not ref.exists:
+    if not ref.exists or (ref.file_path is None and ref.fetch is None):
         return Image(key, ref, None)
     if ref.size is not None and ref.size > MAX_EMBED_BYTES:
         return Other(key, ref, f"image too large to embed (over {fmt_size(MAX_EMBED_BYTES)})")
+    local = ref.local()  # a file kept by a server: fetched now
+    if local is None:
+        return Image(key, ref, None)
     try:
-        data = ref.file_path.read_bytes()
+        data = local.read_bytes()
     except OSError:
         # Deleted between reading the log and writing the report, or not readable.
         return Image(key, ref, None)
@@ -112,7 +115,7 @@ class ImageSlot:
         return sorted(found, key=lambda s: -1 if s is None else s)
 
 
-def image_slots(runs: Sequence[RunLog]) -> tuple[list[ImageSlot], list[tuple[int, Other]]]:
+def image_slots(runs: Sequence[Run]) -> tuple[list[ImageSlot], list[tuple[int, Other]]]:
     """Every uploaded image of ``runs`` in slots (sorted by namespace, Neptune's own last, then
     key), and the other files with the index of their run."""
     slots: dict[str, ImageSlot] = {}

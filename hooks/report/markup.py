@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..sinks.neptune.runlog import RunLog
+from ..runs.model import Run
 
 __all__ = ["DASHES", "PALETTE", "RunView", "esc", "num", "run_views", "sparkline", "swatch"]
 
@@ -53,19 +53,19 @@ class RunView:
     """One run as the page shows it: its index, label and colour."""
 
     index: int
-    run: RunLog
+    run: Run
     label: str
     color: str
 
 
-def run_views(runs: Sequence[RunLog]) -> list[RunView]:
+def run_views(runs: Sequence[Run]) -> list[RunView]:
     """Labels are run names; a name two runs share gets the start of each id."""
-    names = [run.name or (run.run_id or run.path.name)[:8] for run in runs]
+    names = [run.name or run.short_id for run in runs]
     views = []
     for index, (run, name) in enumerate(zip(runs, names, strict=True)):
         label = name
         if names.count(name) > 1:
-            label = f"{name} ({(run.run_id or run.path.name)[:8]})"
+            label = f"{name} ({run.short_id})"
         views.append(RunView(index, run, label, style_of(index)[0]))
     return views
 
@@ -95,3 +95,22 @@ def sparkline(values: Sequence[float], color: str, width: int = 64, height: int 
         f'aria-label="{esc(f"from {num(finite[0][1])} to {num(finite[-1][1])}")}">'
         f'<polyline fill="none" stroke="{esc(color)}" stroke-width="1.3" points="{points}"/></svg>'
     )
+
+
+# What a run is called on the page, by its tracker ("Neptune offline run", "MLflow run").
+_KINDS = {"neptune": "Neptune offline run", "mlflow": "MLflow run"}
+
+
+def run_kind(run: Run) -> str:
+    return _KINDS.get(run.tracker, f"{run.tracker} run")
+
+
+def run_kinds(runs: Sequence[Run]) -> str:
+    """``"Neptune offline runs"``, or ``"Neptune offline and MLflow runs"`` for a mixed comparison."""
+    kinds = list(dict.fromkeys(run_kind(r).removesuffix(" run") for r in runs))
+    return (" and ".join(kinds) if len(kinds) < 3 else ", ".join(kinds[:-1]) + " and " + kinds[-1]) + " runs"
+
+
+def where_read(run: Run) -> str:
+    """Where a run was read: its folder, or its store (credentials masked) and run id."""
+    return str(run.path) if run.path is not None else f"{run.location} run {run.id or '?'}"

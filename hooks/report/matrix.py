@@ -13,7 +13,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..sinks.neptune.runlog import FileRef
+from ..runs.model import FileRef
 from .markup import RunView, esc, num, swatch
 
 __all__ = ["MAX_MATRIX_BYTES", "Matrix", "confusion_tables", "read_matrix"]
@@ -30,12 +30,15 @@ class Matrix:
 
 def read_matrix(ref: FileRef) -> Matrix | None:
     """The matrix in ``ref``, or None when it is not a readable confusion-matrix CSV."""
-    if ref.ext.lower() != "csv" or not ref.exists or ref.file_path is None:
+    if ref.ext.lower() != "csv" or not ref.exists or (ref.file_path is None and ref.fetch is None):
         return None
     if ref.size is not None and ref.size > MAX_MATRIX_BYTES:
         return None
+    local = ref.local()  # a file kept by a server: fetched now
+    if local is None:
+        return None
     try:
-        text = ref.file_path.read_text(encoding="utf-8")
+        text = local.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     lines = list(csv.reader(io.StringIO(text)))

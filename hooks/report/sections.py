@@ -8,10 +8,10 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from ..sinks.neptune.runlog import SYSTEM_NAMESPACES, ImageRef, parse_iso
-from ..sinks.neptune.summary import fmt_size
+from ..runs.model import SYSTEM_NAMESPACES, ImageRef, parse_iso
+from ..runs.summary import fmt_size
 from .images import STEP_MARK, Image, ImageSlot, Other, image_slots
-from .markup import RunView, esc, num, swatch
+from .markup import RunView, esc, num, run_kind, run_kinds, swatch, where_read
 
 __all__ = [
     "LOG_LIMIT",
@@ -48,7 +48,7 @@ def header(views: Sequence[RunView], nav: Sequence[tuple[str, str]]) -> list[str
         return [
             "<header>",
             f"<h1>{len(views)} runs compared</h1>",
-            '<p class="sub">Neptune offline runs: '
+            f'<p class="sub">{esc(run_kinds([v.run for v in views]))}: '
             + " · ".join(f"{swatch(v.color)}{esc(v.label)}" for v in views)
             + "</p>",
             f"<nav>{links}</nav>",
@@ -66,16 +66,16 @@ def header(views: Sequence[RunView], nav: Sequence[tuple[str, str]]) -> list[str
         ("client", esc(run.client or "–")),
         ("python", esc(meta.get("pythonVersion", "–"))),
         ("os", esc(meta.get("os", "–"))),
-        ("folder", f"<code>{esc(run.path)}</code>"),
+        ("folder" if run.path is not None else "store", f"<code>{esc(where_read(run))}</code>"),
         *(
             [
                 (
                     "resumed",
-                    esc(f"{len(run.parts)} parts, read as one run: ")
-                    + ", ".join(f"<code>{esc(p.name)}</code>" for p in run.parts),
+                    esc(f"{run.part_count} parts, read as one run")
+                    + (": " + ", ".join(f"<code>{esc(p.name)}</code>" for p in run.parts) if run.parts else ""),
                 )
             ]
-            if len(run.parts) > 1
+            if run.part_count > 1
             else []
         ),
         ("log", esc(f"{run.op_count} operations, {len(run.problems)} problem(s)")),
@@ -83,7 +83,7 @@ def header(views: Sequence[RunView], nav: Sequence[tuple[str, str]]) -> list[str
     return [
         "<header>",
         f"<h1>{esc(run.name or '(unnamed run)')}{_failed(view)}</h1>",
-        '<p class="sub">Neptune offline run</p>',
+        f'<p class="sub">{esc(run_kind(run))}</p>',
         '<dl class="meta">',
         *(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows),
         "</dl>",
@@ -114,13 +114,13 @@ def runs_table(views: Sequence[RunView]) -> list[str]:
     rows = []
     for view in views:
         run = view.run
-        parts = f"{len(run.parts)} (resumed)" if len(run.parts) > 1 else "1"
+        parts = f"{run.part_count} (resumed)" if run.part_count > 1 else "1"
         rows.append(
             f'<tr data-key="{view.index}"><td>{swatch(view.color)}{esc(view.label)}{_failed(view)}</td>'
             f"<td><code>{esc(run.run_id or '–')}</code></td><td>{esc(_created(view))}</td>"
             f"<td>{''.join(f'<span class=tag>{esc(t)}</span>' for t in run.tags) or '–'}</td>"
             f'<td class="num">{parts}</td><td class="num">{run.op_count} / {len(run.problems)}</td>'
-            f"<td><code>{esc(run.path)}</code></td></tr>"
+            f"<td><code>{esc(where_read(run))}</code></td></tr>"
         )
     return [
         '<table id="runs-table"><thead><tr><th>run</th><th>id</th><th>created</th><th>tags</th><th>parts</th>'
@@ -201,7 +201,7 @@ def _pane(view: RunView, slot: ImageSlot, steps: list[int | None], compare: bool
             what = f"no image at step {step}" if step is not None else "not in this run"
             items.append(f'<div class="absent"{stepped}>{esc(what)}</div>')
         elif image.uri is None:
-            where = esc(image.ref.file_path) if image.ref.file_path else "(no path recorded)"
+            where = esc(image.ref.file_path or image.ref.source or "(no path recorded)")
             items.append(f'<div class="placeholder"{stepped} title="{where}">missing</div>')
         else:
             items.append(f'<img class="thumb zoom"{stepped} src="{image.uri}" alt="{esc(image.key)}">')
@@ -220,7 +220,7 @@ def _slot(views: Sequence[RunView], slot: ImageSlot) -> str:
     if lone is not None and lone.ref.size is not None and not missing:
         caption += f' <span class="step">{fmt_size(lone.ref.size)}</span>'
     if lone is not None and missing:
-        caption += f"<br><code>{esc(lone.ref.file_path or '(no path recorded)')}</code>"
+        caption += f"<br><code>{esc(lone.ref.file_path or lone.ref.source or '(no path recorded)')}</code>"
     slider = ""
     if len(steps) > 1:
         labels = [s if s is not None else "–" for s in steps]
@@ -268,7 +268,9 @@ def _files(views: Sequence[RunView], others: list[tuple[int, Other]]) -> list[st
     ordered = sorted(others, key=lambda io: (_system(io[1].key), io[1].key.lower(), io[0]))
     for index, item in ordered:
         ref = item.ref
-        if ref.file_path is None:
+        if ref.file_path is None and ref.source:
+            where = ref.source
+        elif ref.file_path is None:
             where = "(stored in the operation log)" if ref.exists else "(no path recorded)"
         else:
             where = str(ref.file_path)
@@ -351,7 +353,7 @@ def system_fields(views: Sequence[RunView]) -> list[str]:
     if not keys:
         return []
     return [
-        "<h3>Fields kept by Neptune and yaml-hooks</h3>",
+        "<h3>Fields kept by the tracker and yaml-hooks</h3>",
         *_fields_table(views, keys, "system-fields"),
     ]
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..sinks.neptune.runlog import SYSTEM_NAMESPACES, Point
+from ..runs.model import SYSTEM_NAMESPACES, Point
 from .chartdata import shown, xy
 from .charts import Line, SeriesStats, render_chart, series_stats
 from .families import Family, families, per_class_key

@@ -6,9 +6,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ..config.load import ConfigRef, load_config
 from ..config.read import read_text
 from ..errors import ConfigError, Issue
+from ..loader.load import ConfigRef, load_config
 from ..log import logger
 from ..sinks.base import SinkFactory
 from .compile import Compiled, compile_config

@@ -7,10 +7,11 @@ from typing import Any, final
 
 from ..actions.base import Run
 from ..actions.registry import KINDS
-from ..config.events import END_EVENTS, EVENTS
-from ..config.model import ActionSpec, Config, When
+from ..config.model import ActionSpec, When
+from ..core.context import Context
+from ..core.events import END_EVENTS, EVENTS
 from ..errors import Missing
-from .context import Context
+from ..loader.build import Config
 from .session import LoggingFailed, Session
 from .valplots import DRAWN_NAMES, PlotSwitch
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ..actions.registry import KINDS
-from ..config.events import EVENTS, FIRING_ORDER
-from ..config.model import Config, When
+from ..config.model import When
+from ..core.events import EVENTS, FIRING_ORDER
+from ..loader.build import Config
 
 __all__ = ["explain_config", "explain_when"]
 

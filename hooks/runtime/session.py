@@ -8,13 +8,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..config.events import BATCH_EVENTS
 from ..config.model import SNAPSHOT_BUDGET_MB, ActionSpec
+from ..core.context import Context
+from ..core.events import BATCH_EVENTS
 from ..errors import HooksError
 from ..log import logger
-from ..sinks.base import Sink, SinkFactory
+from ..sinks.base import Sink, SinkFactory, open_sink
 from ..sinks.null import NullSink
-from .context import Context
 
 __all__ = ["LoggingFailed", "Session", "is_main_process"]
 
@@ -117,9 +117,7 @@ class Session:
     def _begin_training(self, trainer: Any) -> None:
         if self._sink is not None:
             self.stop()  # an earlier training (or validation) that never reached its end event
-        prepare = getattr(self.factory, "prepare", None)
-        if prepare is not None:
-            prepare(trainer)  # the tracker's own business with a new trainer
+        self.factory.prepare(trainer)  # the tracker's own business with a new trainer
         self.trainer = trainer
         self.training = True
         self.train_epoch = None
@@ -141,7 +139,7 @@ class Session:
     def sink(self, ctx: Context) -> Sink:
         if self._sink is None:
             try:
-                self._sink = self.factory.open(ctx.lookup)
+                self._sink = open_sink(self.factory, ctx.lookup)
             except Exception as e:  # the tracker is optional to the training, never fatal
                 if self.strict:
                     raise LoggingFailed(f"{self.config_file}: the tracker did not start: {e}") from e
@@ -212,12 +210,8 @@ class Session:
         else:
             sink.upload(path, file, snapshot=snapshot)
         self.uploads[id(spec)] = self.uploads.get(id(spec), 0) + 1
-        if register:
-            mark = getattr(sink, "register", None)
-            if mark is None:
-                self.warn_once(spec, "register", "this tracker has no model registry; the file is uploaded only")
-            else:
-                mark(path, file, register)
+        if register and not sink.register(path, file, register):
+            self.warn_once(spec, "register", "this tracker has no model registry; the file is uploaded only")
 
     def _within_budget(self, spec: ActionSpec, path: str, file: Path) -> bool:
         """Whether a snapshot of ``file`` fits in what is left of the run's budget; once one does
@@ -290,9 +284,8 @@ class Session:
             )
         if sink is not None:
             try:
-                mark = getattr(sink, "fail", None) if failed else None
-                if mark is not None:
-                    mark()
+                if failed:
+                    sink.fail()
                 where = sink.stop()
                 if where:
                     logger.info("%s", where)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from ..config.model import ActionSpec
-from .context import Context
+from ..core.context import Context
 
 __all__ = ["DRAWN_NAMES", "PLOT_WAIT_S", "PlotSwitch", "wait_for_drawing"]
 

@@ -1,18 +1,33 @@
-"""The seam between actions and a tracker. Actions only ever call a Sink's six methods with plain
+"""The seam between actions and a tracker. Actions only ever call a Sink's methods with plain
 values; how a tracker stores them (what it cannot hold, how it names fields) is its sink's
-business. A tracker is a SinkType registered under its key in `sink:`."""
+business. A tracker is a SinkType registered under its key in `sink:`.
+
+Every method yaml-hooks may call is in the protocols; the optional ones (``Sink.fail``,
+``Sink.register``, ``SinkFactory.prepare``) have no-op defaults in ``BaseSink`` and
+``BaseSinkFactory``, which a tracker's classes subclass (nothing is looked up with getattr)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, final
+from typing import TYPE_CHECKING, Any, Final, Protocol, final
 
 if TYPE_CHECKING:
     from ..config.builder import Builder
+    from .replay import ReplayTarget
 
-__all__ = ["Sink", "SinkFactory", "SinkType"]
+__all__ = [
+    "FACTORY_METHODS",
+    "SINK_METHODS",
+    "BaseSink",
+    "BaseSinkFactory",
+    "Sink",
+    "SinkFactory",
+    "SinkType",
+    "missing_methods",
+    "open_sink",
+]
 
 
 class Sink(Protocol):
@@ -37,22 +52,79 @@ class Sink(Protocol):
         """Make everything logged so far durable."""
 
     def stop(self) -> str:
-        """Close the run; return a sentence telling the user where its data is. A sink may also
-        have ``fail()``, called just before ``stop()`` when the training raised or was interrupted,
-        and ``register(path, file, model)``: the file just uploaded to ``path`` is a new version of
-        a registered model (a tracker with a model registry)."""
+        """Close the run; return a sentence telling the user where its data is."""
+
+    def fail(self) -> None:
+        """Called just before ``stop()`` when the training raised or was interrupted (a tracker that
+        records a run's status marks it failed). ``BaseSink``'s does nothing."""
+
+    def register(self, path: str, file: Path, model: str) -> bool:
+        """The file just uploaded to ``path`` is a new version of the registered model ``model``.
+        Return whether the tracker has a model registry: ``BaseSink``'s has none, does nothing and
+        returns False (the action then warns once that the file is uploaded only)."""
 
 
 class SinkFactory(Protocol):
-    """Opens a Sink when the first event logs; must be picklable (it travels to DDP workers).
-    It may also have ``prepare(trainer)``, called once per training before anything is logged
-    (to switch off a tracker's own Ultralytics callbacks, say)."""
+    """Opens a Sink when the first event logs; must be picklable (it travels to DDP workers)."""
 
     def open(self, lookup: Callable[[str], Any]) -> Sink:
         """Open a run; ``lookup`` gives the template heads (args, trainer, …) for its name and tags."""
 
     def describe(self) -> str:
         """One line for `hooks explain`."""
+
+    def prepare(self, trainer: Any) -> None:
+        """Called once per training, before anything is logged (to switch off a tracker's own
+        Ultralytics callbacks, say). ``BaseSinkFactory``'s does nothing."""
+
+
+class BaseSink:
+    """The no-op defaults of a Sink's optional methods: subclass it and write the six others."""
+
+    __slots__ = ()
+
+    def fail(self) -> None:
+        """Nothing to mark: the tracker keeps no run status."""
+
+    def register(self, path: str, file: Path, model: str) -> bool:
+        """No model registry: nothing done."""
+        return False
+
+
+class BaseSinkFactory:
+    """The no-op default of a SinkFactory's optional method: subclass it and write open and describe."""
+
+    __slots__ = ()
+
+    def prepare(self, trainer: Any) -> None:
+        """Nothing to do before a training."""
+
+
+SINK_METHODS: Final = ("append", "assign", "upload", "upload_figure", "flush", "stop", "fail", "register")
+FACTORY_METHODS: Final = ("open", "describe", "prepare")
+
+
+def missing_methods(obj: object, names: tuple[str, ...]) -> str | None:
+    """What ``obj`` lacks of a protocol's methods, in words, or None. A plugin's factory is checked
+    once when it is built and its sink when opened: a missing method is said then, not met in the
+    middle of a training."""
+    missing = [f"{name}()" for name in names if not callable(getattr(obj, name, None))]
+    if not missing:
+        return None
+    base = "hooks.BaseSinkFactory" if names == FACTORY_METHODS else "hooks.BaseSink"
+    return (
+        f"{type(obj).__name__} has no {', '.join(missing)}; subclass {base}, which has the no-op "
+        "defaults of the optional ones"
+    )
+
+
+def open_sink(factory: SinkFactory, lookup: Callable[[str], Any]) -> Sink:
+    """``factory.open(lookup)``, checked to be a whole Sink (TypeError otherwise)."""
+    sink = factory.open(lookup)
+    problem = missing_methods(sink, SINK_METHODS)
+    if problem:
+        raise TypeError(f"the sink {factory.describe()!r} opened is not a Sink: {problem}")
+    return sink
 
 
 @final
@@ -64,3 +136,6 @@ class SinkType:
     schema: Mapping[str, Any]  # JSON Schema of its options (an object schema, closed)
     build: Callable[[Builder, Mapping[str, Any]], SinkFactory]  # options → factory; errors via Builder.fail
     env: tuple[str, ...] = ()  # environment variables a preset may read for it (a built-in tracker's only)
+    # `hooks export --to NAME`: the command line's options → a target that takes a finished run again
+    # (``hooks.sinks.replay``); None: this tracker cannot take a replay.
+    replay: Callable[[Mapping[str, Any]], ReplayTarget] | None = None

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any, final
 
 from ..log import logger
-from .base import Sink, SinkFactory
+from .base import BaseSink, BaseSinkFactory, Sink, SinkFactory, open_sink
 
 __all__ = ["FanOutFactory", "FanOutSink"]
 
 
 @final
 @dataclass(frozen=True)
-class FanOutFactory:
+class FanOutFactory(BaseSinkFactory):
     factories: tuple[tuple[str, SinkFactory], ...]  # (the name under `sink:`, its factory)
 
     def describe(self) -> str:
@@ -24,16 +24,14 @@ class FanOutFactory:
 
     def prepare(self, trainer: Any) -> None:
         for _, factory in self.factories:
-            prepare = getattr(factory, "prepare", None)
-            if prepare is not None:
-                prepare(trainer)
+            factory.prepare(trainer)
 
     def open(self, lookup: Callable[[str], Any]) -> Sink:
         sinks: list[tuple[str, Sink]] = []
         errors: list[str] = []
         for name, factory in self.factories:
             try:
-                sinks.append((name, factory.open(lookup)))
+                sinks.append((name, open_sink(factory, lookup)))
             except Exception as e:  # one tracker down never takes the others with it
                 errors.append(f"{name}: {e}")
                 logger.warning("the %s tracker did not start, the others go on: %s", name, e)
@@ -43,7 +41,9 @@ class FanOutFactory:
 
 
 @final
-class FanOutSink:
+class FanOutSink(BaseSink):
+    __slots__ = ("_sinks",)
+
     def __init__(self, sinks: tuple[tuple[str, Sink], ...]) -> None:
         self._sinks = sinks
 
@@ -74,15 +74,16 @@ class FanOutSink:
     def flush(self) -> None:
         self._each(lambda s: s.flush())
 
-    def register(self, path: str, file: Path, model: str) -> None:
-        """A new version of a registered model, in each tracker that has a model registry."""
-        self._each(lambda s: getattr(s, "register", lambda *a: None)(path, file, model))
+    def register(self, path: str, file: Path, model: str) -> bool:
+        """A new version of a registered model, in each tracker that has a model registry; whether
+        one of them has."""
+        has: list[bool] = []
+        self._each(lambda s: has.append(s.register(path, file, model)))
+        return any(has)
 
     def fail(self) -> None:
         for _, sink in self._sinks:
-            mark = getattr(sink, "fail", None)
-            if mark is not None:
-                mark()
+            sink.fail()
 
     def stop(self) -> str:
         said: list[str] = []

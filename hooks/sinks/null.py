@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any, final
 
+from .base import BaseSink
+
 __all__ = ["NullSink"]
 
 
 @final
-class NullSink:
+class NullSink(BaseSink):
+    __slots__ = ()
+
     def append(self, path: str, value: float, step: float | None) -> None: ...
     def assign(self, path: str, value: Any) -> None: ...
     def upload(self, path: str, file: Any, *, snapshot: bool = False) -> None: ...

@@ -1,6 +1,10 @@
 """The trackers, keyed by their name under `sink:`. This module lists yaml-hooks' own (a new
 built-in tracker is a folder beside ``neptune/`` plus a line here); packages add theirs as
-``package:name`` with ``hooks.register_sink`` or the ``yaml_hooks.sinks`` entry point group."""
+``package:name`` with ``hooks.register_sink`` or the ``yaml_hooks.sinks`` entry point group.
+
+A line here imports only the tracker's folder, which holds its schema and ``build``: the full
+schema needs no more. Its sink's module (and the tracker's client) is imported by ``build``, the
+first time a config names the tracker."""
 
 from __future__ import annotations
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, final
 
-from ..config.events import EVENTS
+from ..core.events import EVENTS
+from ..core.masking import scalar_text
 from ..errors import Missing
 from ..log import logger
-from ..runtime.masking import scalar_text
 
 __all__ = ["Builtin", "run_name", "run_object", "standalone", "switch_off_builtin"]
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..core.context import Context
 from ..errors import Missing
-from ..runtime.context import Context
 from .registry import SOURCES, Source, SourceKind
 
 __all__: list[str] = []

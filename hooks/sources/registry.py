@@ -6,37 +6,13 @@ imported the first time a config names one of them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal, final
+from collections.abc import Callable, Iterable
+from typing import Any, Final
 
-from ..config.paths import follow
+from ..core.context import Context, Source, SourceKind
 from ..registry import PLUGIN_NAME, Registry
-from ..runtime.context import Context
 
-if TYPE_CHECKING:
-    from ..config.model import SourceRef
-
-__all__ = [
-    "BUILTIN_SOURCES",
-    "SOURCES",
-    "Source",
-    "SourceKind",
-    "reader",
-    "register_source",
-]
-
-SourceKind = Literal["mapping", "file", "files"]
-
-
-@final
-@dataclass(frozen=True, slots=True)
-class Source:
-    name: str
-    kind: SourceKind  # mapping: names to values; file: one path; files: several paths
-    description: str
-    read: Callable[[Context], Any]
-
+__all__ = ["BUILTIN_SOURCES", "SOURCES", "Source", "SourceKind", "register_source", "source_schemas"]
 
 SOURCES: Final[Registry[Source]] = Registry("source", "yaml_hooks.sources")
 
@@ -61,13 +37,46 @@ def register_source(name: str, kind: SourceKind, description: str) -> Callable[[
     return deco
 
 
-def reader(ref: SourceRef) -> Callable[[Context], Any]:
-    """The function that reads a `from:` on an event: the named source's own, or a walk down an
-    attribute path, worked out once so the compiled action calls it with no indirection."""
-    if ref.named is not None:
-        return ref.named.read
-    head, parts, text = ref.head, ref.parts, ref.text
-    return lambda ctx: follow(ctx.lookup(head), parts, text)
+# Each kind of source in the config's JSON Schema: its definition's name, and its description and
+# error message, which name its sources. A named source's piece of the schema is its name, in its
+# kind's list (a plugin's `package:name` matches "pluginSource" instead).
+_KIND_SCHEMAS: Final[dict[SourceKind, tuple[str, str, str]]] = {
+    "mapping": (
+        "mappingSource",
+        "A named source ({names}, or a plugin's 'package:name') or an attribute path such as trainer.metrics "
+        "or validator.speed.",
+        "must be a named source ({names}), a plugin source 'package:name', or an attribute path such as "
+        "trainer.metrics",
+    ),
+    "file": (
+        "fileSource",
+        "A named file ({names}) or an attribute path to a file such as trainer.best.",
+        "must be a named file ({names}), a plugin source 'package:name', or an attribute path such as trainer.best",
+    ),
+    "files": (
+        "filesSource",
+        "A named list of files: {names} (the plots the trainer and its validator registered).",
+        "must be {names}, a plugin source 'package:name', or an attribute path",
+    ),
+}
+
+
+def source_schemas(sources: Iterable[Source]) -> dict[str, dict[str, Any]]:
+    """The definitions of the kinds of sources in the JSON Schema (mappingSource, fileSource,
+    filesSource), each listing ``sources`` of its kind, in their order."""
+    listed = list(sources)
+    out: dict[str, dict[str, Any]] = {}
+    for kind, (name, description, message) in _KIND_SCHEMAS.items():
+        names = [s.name for s in listed if s.kind == kind]
+        shown = ", ".join(names)
+        out[name] = {
+            "title": "Source",
+            "description": description.replace("{names}", shown),
+            "type": "string",
+            "anyOf": [{"enum": names}, {"$ref": "#/$defs/pluginSource"}, {"$ref": "#/$defs/attributePath"}],
+            "errorMessage": message.replace("{names}", shown),
+        }
+    return out
 
 
 def _builtins() -> frozenset[str]:

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from ..core.context import Context
 from ..errors import Missing
-from ..runtime.context import Context
 from .builtin import _builtin
 
 __all__ = ["BACKGROUND", "CONFUSION_CSV", "CORNER", "class_keys", "write_confusion_csv"]

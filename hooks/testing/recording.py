@@ -7,21 +7,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..sinks.base import BaseSink, BaseSinkFactory
+
 __all__ = ["Record", "RecordingSink"]
 
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    op: str  # append, assign, upload, upload_figure, flush, stop
+    op: str  # prepare, append, assign, upload, upload_figure, register, flush, fail, stop
     path: str = ""
-    value: Any = None
+    value: Any = None  # the value; the file (upload, register); the figure's size (upload_figure)
     step: float | None = None
     snapshot: bool = False
+    model: str | None = None  # register: the registered model's name
 
 
 @dataclass
-class RecordingSink:
-    """A Sink and its own SinkFactory: ``hooks.load(cfg, sink=RecordingSink())`` logs into ``records``."""
+class RecordingSink(BaseSink, BaseSinkFactory):
+    """A Sink and its own SinkFactory: ``hooks.load(cfg, sink=RecordingSink())`` logs into ``records``,
+    every call yaml-hooks makes, the optional ones too (``prepare`` at each training, ``fail``,
+    ``register``; it has no model registry, so an upload's `register:` still warns once)."""
 
     records: list[Record] = field(default_factory=list)
     opened: int = 0
@@ -33,6 +38,9 @@ class RecordingSink:
 
     def describe(self) -> str:
         return "a RecordingSink (in memory, for tests)"
+
+    def prepare(self, trainer: Any) -> None:
+        self.records.append(Record("prepare"))
 
     # Sink
     def append(self, path: str, value: float, step: float | None) -> None:
@@ -48,8 +56,15 @@ class RecordingSink:
         size = tuple(int(v) for v in figure.get_size_inches() * figure.dpi)
         self.records.append(Record("upload_figure", path, size))
 
+    def register(self, path: str, file: Path, model: str) -> bool:
+        self.records.append(Record("register", path, Path(file), model=model))
+        return False
+
     def flush(self) -> None:
         self.records.append(Record("flush"))
+
+    def fail(self) -> None:
+        self.records.append(Record("fail"))
 
     def stop(self) -> str:
         self.records.append(Record("stop"))

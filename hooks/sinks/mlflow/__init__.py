@@ -1,7 +1,8 @@
 """MLflow: a tracker teams run themselves (the `mlflow` extra: ``pip install 'yaml-hooks[mlflow]'``).
-``sink.py`` is the sink, ``sender.py`` talks to the server from a background thread, ``spool.py``
-keeps what is not sent yet on disk, ``names.py`` maps field paths to MLflow names, ``export.py``
-moves Neptune offline runs into MLflow."""
+This module is its registration (the options' schema and ``build``) and stays light: ``sink.py`` is
+the sink, imported the first time a config names the tracker (with ``sender.py``, which talks to the
+server from a background thread, and urllib); ``spool.py`` keeps what is not sent yet on disk,
+``names.py`` maps field paths to MLflow names."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from ..base import SinkType
-from .sink import MlflowSinkFactory
 
 if TYPE_CHECKING:
     from ...config.builder import Builder
+    from ..replay import ReplayTarget
+    from .sink import MlflowSinkFactory
 
 __all__ = ["SCHEMA", "SINK"]
 
@@ -80,6 +82,8 @@ SCHEMA: Final[dict[str, Any]] = {
 
 
 def build(b: Builder, options: Mapping[str, Any]) -> MlflowSinkFactory:
+    from .sink import MlflowSinkFactory  # the sink's module only when a config names this tracker
+
     def t(key: str) -> Any:
         return b.template(options.get(key), (key,))
 
@@ -107,4 +111,11 @@ def build(b: Builder, options: Mapping[str, Any]) -> MlflowSinkFactory:
     )
 
 
-SINK: Final = SinkType("mlflow", SCHEMA, build, env=("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME"))
+def replay(options: Mapping[str, Any]) -> ReplayTarget:
+    """`hooks export --to mlflow`'s target (``replay.py``, imported only for an export)."""
+    from .replay import replay_target
+
+    return replay_target(options)
+
+
+SINK: Final = SinkType("mlflow", SCHEMA, build, env=("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME"), replay=replay)

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, final
 
-from ...config.templates import Template
+from ...core.templates import Template
 from ...errors import Missing
 from ...log import logger
+from ..base import BaseSink, BaseSinkFactory
 from ..files import read_regular
 from ..resume import training_identity
 from ..ultralytics import Builtin, run_name, run_object, switch_off_builtin
@@ -50,7 +51,7 @@ def tracking_uri(configured: str | None) -> str:
 
 @final
 @dataclass(frozen=True)
-class MlflowSinkFactory:
+class MlflowSinkFactory(BaseSinkFactory):
     """What `sink.mlflow` configures. Holds no client state, so it pickles for DDP workers."""
 
     tracking_uri: str | None
@@ -122,7 +123,7 @@ class MlflowSinkFactory:
 
 
 @final
-class MlflowSink:
+class MlflowSink(BaseSink):
     """An MLflow run being written: calls become operations, sent by a background thread."""
 
     def __init__(self, spool: Spool, assign_as: str = "params", drain_seconds: float = 30.0) -> None:
@@ -210,10 +211,11 @@ class MlflowSink:
         figure.savefig(blob, format="png")
         self._worker.queue.append(("a", folder, name, str(blob), True))
 
-    def register(self, path: str, file: Path, model: str) -> None:
+    def register(self, path: str, file: Path, model: str) -> bool:
         """The artifact ``path`` became (the file uploaded there) is a new version of ``model``."""
         folder, name = names.artifact_path(path, file.suffix)
         self._worker.queue.append(("r", f"{folder}/{name}" if folder else name, model))
+        return True
 
     def flush(self) -> None:
         """Nothing to do on the training thread: the background thread writes the spool every

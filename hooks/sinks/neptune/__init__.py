@@ -1,7 +1,6 @@
-"""Neptune: the default tracker. ``sink.py`` is the sink, ``runlog.py`` reads the offline runs it
-writes (for `hooks runs`, `hooks report` and the tests; ``decode.py`` decodes, ``series.py`` keeps the
-points as columns, ``reading.py`` and ``cache.py`` go on from a cached read), ``overview.py`` is what
-`hooks runs` shows of a run, ``summary.py`` puts a run into words."""
+"""Neptune: the default tracker. This module is its registration (the options' schema and ``build``)
+and stays light; ``sink.py`` is the sink, imported the first time a config names the tracker, and
+``fields.py`` names the fields it writes of its own (the run readers are in ``hooks.runs``)."""
 
 from __future__ import annotations
 
@@ -9,10 +8,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from ..base import SinkType
-from .sink import NeptuneSinkFactory
 
 if TYPE_CHECKING:
     from ...config.builder import Builder
+    from .sink import NeptuneSinkFactory
 
 __all__ = ["SCHEMA", "SINK"]
 
@@ -69,6 +68,8 @@ SCHEMA: Final[dict[str, Any]] = {
 
 
 def build(b: Builder, options: Mapping[str, Any]) -> NeptuneSinkFactory:
+    from .sink import NeptuneSinkFactory  # the sink's module only when a config names this tracker
+
     def t(key: str) -> Any:
         return b.template(options.get(key), (key,))
 

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, final
 
-from ...config.templates import Template
+from ...core.templates import Template
 from ...log import logger
+from ..base import BaseSink, BaseSinkFactory
 from ..files import read_regular
 from ..resume import training_identity
 from ..ultralytics import Builtin, run_name, switch_off_builtin
-from .runlog import PART_FIELD, RUN_ID_FIELD, STATUS_FIELD
+from .fields import PART_FIELD, RUN_ID_FIELD, STATUS_FIELD
 
 __all__ = [
     "NeptuneSink",
@@ -47,7 +48,7 @@ def effective_mode(configured: str | None, env: Mapping[str, str] | None = None)
 
 @final
 @dataclass(frozen=True)
-class NeptuneSinkFactory:
+class NeptuneSinkFactory(BaseSinkFactory):
     """What `sink.neptune` configures. Holds no client state, so it pickles for DDP workers."""
 
     project: Template | None
@@ -147,7 +148,7 @@ def _first_line(error: Exception) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-class NeptuneSink:
+class NeptuneSink(BaseSink):
     """An open ``neptune.Run``."""
 
     def __init__(self, run: Any, mode: str) -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Final
+
+from ...core.ultralytics_args import installed_defaults
 
 Callback = Callable[[Any], None]
 
@@ -88,36 +87,13 @@ _DEFAULTS_CACHE: dict[str, dict[str, Any]] = {}
 def default_args(use_ultralytics: bool = True) -> dict[str, Any]:
     """Return a fresh dict of the default training args.
 
-    With ``use_ultralytics`` the real defaults are used when ultralytics is installed: from
-    ``ultralytics.cfg.get_cfg()`` if ultralytics is already imported, otherwise by reading its
-    ``cfg/default.yaml`` directly, because importing ultralytics costs over a second (it imports
-    torch). Without ultralytics (or PyYAML) the built-in fallback holds the main defaults.
+    With ``use_ultralytics`` the real defaults are used when ultralytics is installed: those
+    ``hooks.core.ultralytics_args.installed_defaults`` finds (``ultralytics.cfg`` if imported, else
+    its ``cfg/default.yaml`` read directly, because importing ultralytics costs over a second).
+    Without ultralytics (or PyYAML) the built-in fallback holds the main defaults.
     """
     key = "ultralytics" if use_ultralytics else "fallback"
     if key not in _DEFAULTS_CACHE:
-        found = _ultralytics_defaults() if use_ultralytics else None
+        found = installed_defaults() if use_ultralytics else None
         _DEFAULTS_CACHE[key] = found if found is not None else dict(_FALLBACK_DEFAULTS)
     return copy.deepcopy(_DEFAULTS_CACHE[key])
-
-
-def _ultralytics_defaults() -> dict[str, Any] | None:
-    cfg_module = sys.modules.get("ultralytics.cfg")
-    if cfg_module is not None:
-        return dict(vars(cfg_module.get_cfg()))
-    try:
-        spec = importlib.util.find_spec("ultralytics")
-    except (ImportError, ValueError):  # a module blocked with sys.modules[...] = None raises ValueError
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "cfg" / "default.yaml"
-    try:
-        import yaml
-
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except Exception:  # any failure here just means "use the fallback"
-        return None
-    if not isinstance(loaded, dict):
-        return None
-    # ultralytics' YAML.load turns the string "none" into None; mirror that.
-    return {str(k): (None if isinstance(v, str) and v.lower() == "none" else v) for k, v in loaded.items()}

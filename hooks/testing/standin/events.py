@@ -30,64 +30,24 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from typing import Any, Final
 
+from ...core.events import BATCH_EVENTS as ANY_BATCH_EVENTS
+from ...core.events import EVENTS, TRAINING_EVENTS
+
 Callback = Callable[[Any], None]
 
 MIRRORED_ULTRALYTICS_VERSION: Final = "8.4.190"
 
-# ultralytics/utils/callbacks/base.py, in its order.
-ALL_EVENTS: Final[tuple[str, ...]] = (
-    "on_pretrain_routine_start",
-    "on_pretrain_routine_end",
-    "on_train_start",
-    "on_train_epoch_start",
-    "on_train_batch_start",
-    "optimizer_step",
-    "on_before_zero_grad",
-    "on_train_batch_end",
-    "on_train_epoch_end",
-    "on_fit_epoch_end",
-    "on_model_save",
-    "on_train_end",
-    "on_params_update",
-    "teardown",
-    "on_val_start",
-    "on_val_batch_start",
-    "on_val_batch_end",
-    "on_val_end",
-    "on_predict_start",
-    "on_predict_batch_start",
-    "on_predict_postprocess_end",
-    "on_predict_batch_end",
-    "on_predict_end",
-    "on_export_start",
-    "on_export_end",
-)
+# ultralytics/utils/callbacks/base.py, in its order: yaml-hooks' own list (hooks.core.events).
+ALL_EVENTS: Final[tuple[str, ...]] = tuple(EVENTS)
 
 # The events a training fires, in first-firing order. base.py marks optimizer_step,
 # on_before_zero_grad and on_params_update "reserved, not called by default": the trainer's
 # optimizer_step() is a method, not a callback event. Predict/export events need a predictor or
 # exporter, which a training never builds.
-FIRED_EVENTS: Final[tuple[str, ...]] = (
-    "on_pretrain_routine_start",
-    "on_pretrain_routine_end",
-    "on_train_start",
-    "on_train_epoch_start",
-    "on_train_batch_start",
-    "on_train_batch_end",
-    "on_train_epoch_end",
-    "on_val_start",
-    "on_val_batch_start",
-    "on_val_batch_end",
-    "on_val_end",
-    "on_model_save",
-    "on_fit_epoch_end",
-    "on_train_end",
-    "teardown",
-)
+FIRED_EVENTS: Final[tuple[str, ...]] = TRAINING_EVENTS
 UNFIRED_EVENTS: Final[tuple[str, ...]] = tuple(e for e in ALL_EVENTS if e not in FIRED_EVENTS)
-BATCH_EVENTS: Final[frozenset[str]] = frozenset(
-    {"on_train_batch_start", "on_train_batch_end", "on_val_batch_start", "on_val_batch_end"}
-)
+# The batch events a training fires.
+BATCH_EVENTS: Final[frozenset[str]] = frozenset(e for e in FIRED_EVENTS if e in ANY_BATCH_EVENTS)
 # What a benchmark of epoch-level logging wants: everything a training fires except per-batch events.
 EPOCH_EVENTS: Final[tuple[str, ...]] = tuple(e for e in FIRED_EVENTS if e not in BATCH_EVENTS)
 

@@ -1,5 +1,5 @@
-"""A Neptune offline run in words, for a terminal: what `hooks runs` and the demo print.
-Reading the run is ``runlog``'s; this module only presents what it read."""
+"""A run in words, for a terminal: what the demo prints, and the counts `hooks runs` shows.
+Reading the run is its reader's; this module only presents what it read."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from .runlog import KIND_ORDER, SYSTEM_NAMESPACES, ImageRef, RunLog, SeriesKind, namespaces
+from .model import KIND_ORDER, SYSTEM_NAMESPACES, ImageRef, Run, SeriesKind, namespaces
 
 __all__ = ["count_cell", "fmt_size", "split_count", "summarize"]
 
@@ -35,7 +35,7 @@ def _fmt_value(value: object, width: int = 40) -> str:
 
 
 def split_count(keys: Collection[str]) -> tuple[int, int]:
-    """How many of ``keys`` the training logged, and how many Neptune and yaml-hooks keep of their
+    """How many of ``keys`` the training logged, and how many the tracker and yaml-hooks keep of their
     own (under sys/, monitoring/ … : SYSTEM_NAMESPACES); together every key, as `hooks report` lists them."""
     own = sum(1 for key in keys if key.split("/", 1)[0] in SYSTEM_NAMESPACES)
     return len(keys) - own, own
@@ -104,7 +104,7 @@ def _step_span(steps: list[float]) -> str:
     return _fmt_num(low) if low == high else f"{_fmt_num(low)}..{_fmt_num(high)}"
 
 
-def _series_section(run: RunLog, kind: SeriesKind, include_system: bool) -> list[str]:
+def _series_section(run: Run, kind: SeriesKind, include_system: bool) -> list[str]:
     keys = [k for k, pts in run.series.items() if pts and pts[0].kind == kind]
     groups: dict[str, list[tuple[str, ...]]] = {}
     for ns, ns_keys in _visible(keys, include_system).items():
@@ -119,12 +119,18 @@ def _series_section(run: RunLog, kind: SeriesKind, include_system: bool) -> list
     return ["", *_grouped(f"{kind.capitalize()} series", header, groups, frozenset({1}))]
 
 
-def _files_section(run: RunLog, include_system: bool) -> list[str]:
+def _files_section(run: Run, include_system: bool) -> list[str]:
     groups: dict[str, list[tuple[str, ...]]] = {}
     for ns, ns_keys in _visible(run.files, include_system).items():
         for key in ns_keys:
             ref = run.files[key]
-            shown = ref.file_path.name if ref.file_path is not None else "(inline)"
+            shown = (
+                ref.file_path.name
+                if ref.file_path is not None
+                else ref.source.rsplit("/", 1)[-1]
+                if ref.source
+                else "(inline)"
+            )
             size = fmt_size(ref.size) if ref.exists and ref.size is not None else "missing"
             groups.setdefault(ns, []).append((_rel(key, ns), shown, size))
     for ns, ns_keys in _visible(run.file_sets, include_system).items():
@@ -137,7 +143,7 @@ def _files_section(run: RunLog, include_system: bool) -> list[str]:
     return ["", *_grouped("Files", ("file", "size"), ordered, frozenset({2}))]
 
 
-def _fields_section(run: RunLog, include_system: bool, examples: int = 3) -> list[str]:
+def _fields_section(run: Run, include_system: bool, examples: int = 3) -> list[str]:
     rows: list[tuple[str, ...]] = [("Fields", "count", "examples")]
     hidden: list[str] = []
     for ns, keys in namespaces(run.fields).items():
@@ -153,18 +159,19 @@ def _fields_section(run: RunLog, include_system: bool, examples: int = 3) -> lis
     return lines
 
 
-def summarize(run: RunLog, include_system: bool = False) -> str:
+def summarize(run: Run, include_system: bool = False) -> str:
     """Plain-text overview of a run for the end of a training."""
     tags = ", ".join(run.tags) if run.tags else "-"
     head = [
-        ("  folder", str(run.path)),
+        ("  folder" if run.parts else "  store", str(run.path or run.location)),
         ("  name", run.name or "-"),
         ("  id", run.run_id or "-"),
         ("  created", run.created or "-"),
         ("  tags", tags),
         ("  log", f"{run.op_count} operations, {len(run.problems)} problem(s)"),
     ]
-    lines = ["Neptune offline run", *_table(head)]
+    title = "Neptune offline run" if run.tracker == "neptune" else f"{run.tracker} run"
+    lines = [title, *_table(head)]
     for kind in KIND_ORDER:
         lines += _series_section(run, kind, include_system)
     lines += _files_section(run, include_system)

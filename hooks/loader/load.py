@@ -1,5 +1,6 @@
-"""The pipeline in one place: read → resolve → interpolate → validate → build. Nothing here
-talks to a tracker; compiling the result into callbacks is the runtime's (``hooks.load``)."""
+"""The pipeline in one place: read → resolve → interpolate → validate → build, each stage given
+what it needs from the registries (``schema.py``). Nothing here talks to a tracker; compiling the
+result into callbacks is the runtime's (``hooks.load``)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..config.broken import Broken
+from ..config.interpolate import substitute
+from ..config.presets import find_preset, list_presets, looks_like_path
+from ..config.read import Document, YPath, read_file
+from ..config.resolve import resolve
+from ..config.validate import check
+from ..core.suggest import did_you_mean
 from ..errors import ConfigError, Issue
-from .broken import Broken
-from .build import build
-from .interpolate import substitute
-from .model import Config
-from .presets import find_preset, list_presets, looks_like_path
-from .read import Document, YPath, read_file
-from .resolve import resolve
-from .suggest import did_you_mean
-from .validate import check
+from .build import Config, build
+from .schema import known, load_named_plugins, preset_env
 
 if TYPE_CHECKING:
     from ..sinks.base import SinkFactory
@@ -93,10 +94,13 @@ def _checked(ref: ConfigRef | Document, env: Mapping[str, str] | None) -> tuple[
         os.environ if env is None else env,
         resolved.chains,
         allow_env=_names(resolved.doc, "allow_env"),
+        preset_env=preset_env(),
     )
     issues += unset
     try:
-        schema_issues, broken = check(merged, resolved.chains)
+        # The packages of the `package:name` trackers and kinds it names first, so the schema knows them.
+        refused = load_named_plugins(merged)
+        schema_issues, broken = check(merged, known(), resolved.chains, refused=refused)
     except ConfigError as e:
         raise ConfigError([*issues, *e.issues]) from None
     # A value that named an unset variable is reported once: not again by the schema, for

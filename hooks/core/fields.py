@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Final
 
-from ..runtime.context import FILE_SHORTHANDS, FileFields
+from .context import FILE_SHORTHANDS, FileFields
 from .events import EVENTS, OBJECT_HEADS
 from .suggest import did_you_mean
 from .ultralytics_args import training_args

@@ -1,23 +1,40 @@
-"""Stage 5: turn the validated document into frozen config objects, checking what a schema cannot."""
+"""Stage 5: turn the validated document into frozen config objects, checking what a schema cannot.
+The one stage that knows the registries: action kinds, trackers, named sources."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, final
 
 from ..actions.registry import KINDS
+from ..config.broken import Broken
+from ..config.builder import SECRET_KEYS, Builder
+from ..config.model import SNAPSHOT_BUDGET_MB, ActionSpec, When
+from ..config.read import Document
+from ..core.events import BATCH_EVENTS, EVENTS
 from ..errors import ConfigError, Issue
 from ..registry import PluginError
-from ..sinks.base import SinkFactory
+from ..sinks.base import FACTORY_METHODS, SinkFactory, missing_methods
 from ..sinks.fanout import FanOutFactory
 from ..sinks.registry import DEFAULT_SINK, SINKS
-from .broken import Broken
-from .builder import SECRET_KEYS, Builder
-from .events import BATCH_EVENTS, EVENTS
-from .model import SNAPSHOT_BUDGET_MB, ActionSpec, Config, When
-from .read import Document
+from ..sources.registry import SOURCES
 
-__all__ = ["SECRET_KEYS", "build"]
+__all__ = ["SECRET_KEYS", "Config", "build"]
+
+
+@final
+@dataclass(frozen=True)
+class Config:
+    """A loaded config: its tracker's factory and, per event, its actions in order."""
+
+    file: str
+    description: str
+    strict: bool
+    sink: SinkFactory
+    events: Mapping[str, tuple[ActionSpec, ...]]
+    # The most a run copies for `snapshot: true` (`snapshot_budget_mb:` of the loaded config).
+    snapshot_budget: int = SNAPSHOT_BUDGET_MB << 20
 
 
 def build(
@@ -37,7 +54,7 @@ def build(
     broken = broken or Broken()
     data: dict[str, Any] = doc.data
     found: list[Issue] = list(issues)
-    b = Builder(doc, chains, found, broken)
+    b = Builder(doc, chains, found, broken, sources=SOURCES)
     events: dict[str, tuple[ActionSpec, ...]] = {}
     configured = {} if broken.at(("events",)) else data.get("events") or {}
     for event, actions in configured.items():
@@ -78,6 +95,8 @@ def build(
                 built.append(ActionSpec(kind_name, event, index, aid, loc, when, options))
             b.partial = False
         events[event] = tuple(built)
+    if sink is not None and (problem := missing_methods(sink, FACTORY_METHODS)):
+        raise TypeError(f"sink= is not a SinkFactory: {problem}")
     factory = sink or _sinks(b, {} if broken.at(("sink",)) else data.get("sink") or {})
     budget = _snapshot_budget(b, data)
     if found:
@@ -151,8 +170,13 @@ def _sinks(b: Builder, configured: Mapping[str, Any]) -> SinkFactory:
             continue
         kept, _ = b.broken.clean(options or {}, b.at)
         b.partial = b.broken.within(b.at)
-        factories.append((name, sink_type.build(b, kept)))
+        factory = sink_type.build(b, kept)
         b.partial = False
+        problem = missing_methods(factory, FACTORY_METHODS)
+        if problem:  # a plugin's: said now, not in the middle of a training
+            b.fail((), f"the tracker {name} built a factory that is not a SinkFactory: {problem}")
+            continue
+        factories.append((name, factory))
     if switched_off and len(switched_off) == len(configured):
         b.at = ()
         b.fail(

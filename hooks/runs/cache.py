@@ -1,4 +1,4 @@
-"""The cache folder of what was read of offline runs: where it is, and its files.
+"""The cache folder of what was read of runs (offline runs read, artifacts downloaded): where it is, and its files.
 
 ``$YAML_HOOKS_CACHE_DIR``, else ``$XDG_CACHE_HOME/yaml-hooks``, else ``~/.cache/yaml-hooks``;
 never inside Neptune's run folders. Each entry is a file written whole (a temporary file renamed
@@ -25,7 +25,7 @@ from typing import Any, Final
 __all__ = ["ENV", "FORMAT", "MAX_AGE_DAYS", "default_dir", "entry_name", "load", "store"]
 
 ENV: Final = "YAML_HOOKS_CACHE_DIR"
-FORMAT: Final = 1  # raised whenever what an entry holds changes meaning
+FORMAT: Final = 2  # raised whenever what an entry holds changes meaning
 MAX_AGE_DAYS: Final = 30
 _MAGIC: Final = b"yaml-hooks run cache\n"
 _HEADER: Final = _MAGIC + FORMAT.to_bytes(2, "big")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import cache
+from .. import cache
 from .decode import Feed, State, data_files
 
 __all__ = ["Read", "mtime_of_newest", "plain_stats", "read_state", "stat_parts"]

@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 from typing import Any, final
 
 from ..errors import Missing, UnsafePath
-from ..runtime.masking import MASKED, SECRET_KEYS, scalar_text, secret_path
 from .fields import field_problem, head_problem
+from .masking import MASKED, SECRET_KEYS, scalar_text, secret_path
 from .paths import follow, parse_path
 
 __all__ = ["Field", "Template", "TemplateError", "parse_template"]

@@ -1,4 +1,4 @@
-"""Decoding the operations of an offline run into a :class:`State` (the rules: ``runlog``'s docstring).
+"""Decoding the operations of an offline run into a :class:`State` (the rules: ``read.py``'s docstring).
 
 The data files are read as bytes, from a given offset, in complete lines, so that a reader that
 cached its state can go on where it stopped. A ``LogFloats`` line exactly as the Neptune client
@@ -22,9 +22,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .series import Column, ImageRef, Series, SeriesKind
+from ..model import FileRef, UnknownOp
+from ..series import Column, ImageRef, Series, SeriesKind
 
-__all__ = ["Feed", "FileRef", "State", "UnknownOp", "data_files", "file_ref"]
+__all__ = ["Feed", "State", "data_files", "file_ref", "load_metadata"]
 
 _DATA_FILE = re.compile(r"^data-(\d+)\.log$")
 MAX_PROBLEMS = 100
@@ -50,28 +51,6 @@ _FAST_FLOAT = re.compile(
 _CHUNK = 8 << 20
 
 
-@dataclass(frozen=True)
-class FileRef:
-    """Where an uploaded file's bytes are, checked when the run was read.
-
-    ``file_path`` is None for ``UploadFileContent`` (bytes inline in the log,
-    ``exists`` True) or when the op named no location (``exists`` False).
-    """
-
-    file_path: Path | None
-    ext: str
-    exists: bool
-    size: int | None
-
-
-@dataclass(frozen=True)
-class UnknownOp:
-    """An operation this reader does not model, kept for visibility."""
-
-    type: str
-    path: str
-
-
 def data_files(run_dir: Path) -> list[Path]:
     """``data-N.log`` files in numeric order of N (data-2 before data-10)."""
     found: list[tuple[int, Path]] = []
@@ -84,6 +63,15 @@ def data_files(run_dir: Path) -> list[Path]:
         if match and entry.is_file():
             found.append((int(match.group(1)), entry))
     return [p for _, p in sorted(found)]
+
+
+def load_metadata(run_dir: Path) -> dict[str, object]:
+    """A run folder's metadata.json ({} when missing or unreadable)."""
+    try:
+        data = json.loads((run_dir / "metadata.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 def _key(raw: object) -> str:
@@ -164,7 +152,7 @@ class Feed:
 
 
 class State:
-    """What the operations read so far add up to; frozen into a RunLog by ``runlog``."""
+    """What the operations read so far add up to; frozen into a Run by ``read.py``."""
 
     def __init__(self) -> None:
         self.run_dir = Path()

@@ -27,7 +27,10 @@ Decoding rules (last operation wins everywhere):
 * Anything else (artifacts, ``CopyAttribute``, ``DeleteFiles``, future types)
   is kept as an ``UnknownOp`` so nothing disappears silently.
 
-A series is a :class:`~hooks.sinks.neptune.series.Series`: a sequence of :class:`Point` kept as
+The run is a :class:`~hooks.runs.model.Run` of tracker "neptune": ``id`` is metadata.json's
+containerId, ``parts`` the folders of a resumed training, ``status`` as ``status.py`` tells it.
+
+A series is a :class:`~hooks.runs.series.Series`: a sequence of :class:`Point` kept as
 columns (``series.steps()``, ``.values()``, ``.timestamps()`` give them whole). The decoding is
 ``decode.py``'s; ``reading.py`` goes on from a cached read (``read_run(..., cache=True)``), reading
 only what was written since.
@@ -37,109 +40,31 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import cache as _cache
-from .decode import FileRef, UnknownOp, data_files, opt_str
+from ...sinks.neptune.fields import PART_FIELD, RUN_ID_FIELD, RUN_NAMESPACE, STATUS_FIELD
+from .. import cache as _cache
+from ..model import SYSTEM_NAMESPACES, Run, parse_iso
+from .decode import data_files, load_metadata, opt_str
 from .reading import Read, read_state
-from .series import ImageRef, Point, Series, SeriesKind
+from .status import status_of
 
 __all__ = [
-    "KIND_ORDER",
     "PART_FIELD",
     "RUN_ID_FIELD",
     "RUN_NAMESPACE",
     "STATUS_FIELD",
     "SYSTEM_NAMESPACES",
-    "FileRef",
-    "ImageRef",
-    "Point",
-    "RunLog",
-    "Series",
-    "SeriesKind",
-    "UnknownOp",
     "cache_folder",
-    "data_dir",
     "early_string",
     "find_run_groups",
     "find_runs",
     "load_metadata",
-    "namespaces",
-    "no_runs_message",
-    "parse_iso",
     "read_run",
+    "read_run_with",
 ]
-
-# Namespaces Neptune fills by itself; hidden from summaries by default.
-# Written by yaml-hooks' Neptune sink: the id shared by every part of a resumed training, which
-# part a folder is, and how the run ended ("running" from its start, then "finished" when the sink
-# stops it normally, "failed" when the training raised or was interrupted).
-RUN_NAMESPACE = "yaml_hooks"
-RUN_ID_FIELD = f"{RUN_NAMESPACE}/run_id"
-PART_FIELD = f"{RUN_NAMESPACE}/part"
-STATUS_FIELD = f"{RUN_NAMESPACE}/status"
-
-SYSTEM_NAMESPACES: frozenset[str] = frozenset({"sys", "source_code", "monitoring", RUN_NAMESPACE})
-
-KIND_ORDER: tuple[SeriesKind, ...] = ("float", "string", "image")
-
-
-@dataclass(frozen=True)
-class RunLog:
-    """Decoded state of one offline run (mappings are keyed by "a/b/c")."""
-
-    path: Path
-    metadata: dict[str, object]
-    created: str | None
-    name: str | None
-    tags: tuple[str, ...]
-    series: dict[str, Series]
-    fields: dict[str, object]
-    files: dict[str, FileRef]
-    file_sets: dict[str, tuple[str, ...]]
-    string_sets: dict[str, tuple[str, ...]]
-    unknown: tuple[UnknownOp, ...]
-    op_count: int
-    problems: tuple[str, ...]
-    parts: tuple[Path, ...] = ()  # every folder of a resumed training, oldest first
-    # per folder: when its first and last operation were written (the log's "at"); None: no operation
-    spans: tuple[tuple[float, float] | None, ...] = ()
-
-    @property
-    def training_id(self) -> str | None:
-        """The id yaml-hooks gave the training (the same in every part of a resumed one)."""
-        value = self.fields.get(RUN_ID_FIELD)
-        return value if isinstance(value, str) else None
-
-    @property
-    def run_id(self) -> str | None:
-        """The containerId from metadata.json, if any."""
-        value = self.metadata.get("containerId")
-        return value if isinstance(value, str) else None
-
-    @property
-    def client(self) -> str | None:
-        """The client that wrote the run, with its version."""
-        version = self.metadata.get("neptuneClientVersion")
-        return f"neptune {version}" if version else None
-
-    @property
-    def failed(self) -> bool:
-        """The client marked the run failed (an exception ended the script)."""
-        return self.fields.get("sys/failed") is True
-
-    def series_kind(self, key: str) -> SeriesKind | None:
-        """Kind of the series at ``key`` (None if absent or empty)."""
-        points = self.series.get(key, ())
-        return points[0].kind if points else None
-
-    def float_series(self) -> dict[str, Series]:
-        """Only the float series, for metric consumers."""
-        return {k: v for k, v in self.series.items() if v and v[0].kind == "float"}
-
 
 # --------------------------------------------------------------------------
 # Locating runs
@@ -234,26 +159,6 @@ def _created_sort_key(path: Path) -> datetime:
         return datetime.min.replace(tzinfo=timezone.utc)
 
 
-def parse_iso(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    # Mixing naive and aware datetimes would make sorting raise.
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def load_metadata(run_dir: Path) -> dict[str, object]:
-    """A run folder's metadata.json ({} when missing or unreadable)."""
-    try:
-        data = json.loads((run_dir / "metadata.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
-
-
 # --------------------------------------------------------------------------
 # Decoding (decode.py; reading.py for the cache)
 
@@ -265,7 +170,7 @@ def cache_folder(cache: bool | Path) -> Path | None:
     return _cache.default_dir() if cache is True else Path(cache)
 
 
-def read_run(path: Path | Sequence[Path], *, cache: bool | Path = False) -> RunLog:
+def read_run(path: Path | Sequence[Path], *, cache: bool | Path = False) -> Run:
     """Decode one run folder, or the folders of one resumed training (oldest first) as one run:
     a later part continues the earlier ones, and where it logs a series again from some step on
     (an epoch that was cut short), its points replace theirs from that step. Bad lines become
@@ -281,7 +186,7 @@ def read_run(path: Path | Sequence[Path], *, cache: bool | Path = False) -> RunL
     return read_run_with(path, cache)[0]
 
 
-def read_run_with(path: Path | Sequence[Path], cache: bool | Path = False) -> tuple[RunLog, Read]:
+def read_run_with(path: Path | Sequence[Path], cache: bool | Path = False) -> tuple[Run, Read]:
     """``read_run``, and how it was read (``reading.Read``: for `hooks runs`' cached summaries)."""
     parts = (Path(path),) if isinstance(path, (str, os.PathLike)) else tuple(Path(p) for p in path)
     if not parts:
@@ -303,8 +208,21 @@ def read_run_with(path: Path | Sequence[Path], cache: bool | Path = False) -> tu
     if not metadata:
         extra.append("metadata.json missing or unreadable")
     name = state.fields.get("sys/name")
-    log = RunLog(
-        path=run_dir,
+    container = metadata.get("containerId")
+    version = metadata.get("neptuneClientVersion")
+    status_field = state.fields.get(STATUS_FIELD)
+    hostname = state.fields.get("sys/hostname")
+    log = Run(
+        tracker="neptune",
+        id=container if isinstance(container, str) else None,
+        location=str(run_dir),
+        status=status_of(
+            state.fields.get("sys/failed") is True,
+            status_field if isinstance(status_field, str) else None,
+            hostname if isinstance(hostname, str) else None,
+            parts[-1],
+        ),
+        client=f"neptune {version}" if version else None,
         metadata=metadata,
         created=opt_str(metadata.get("createdAt")),
         name=name if isinstance(name, str) else None,
@@ -321,35 +239,3 @@ def read_run_with(path: Path | Sequence[Path], cache: bool | Path = False) -> tu
         spans=tuple((span[0], span[1]) if span else None for span in state.spans),
     )
     return log, read
-
-
-# --------------------------------------------------------------------------
-# Summaries
-
-
-def namespaces(keys: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """Group keys by first path segment, both sorted.
-
-    Keys without a "/" belong to no namespace and are grouped under "".
-    """
-    groups: dict[str, list[str]] = {}
-    for key in keys:
-        head = key.split("/", 1)[0] if "/" in key else ""
-        groups.setdefault(head, []).append(key)
-    return {ns: tuple(sorted(groups[ns])) for ns in sorted(groups)}
-
-
-def data_dir(given: Path | None) -> Path:
-    """Where Neptune writes offline runs when the command names no folder: its own default."""
-    if given is not None:
-        return given
-    return Path(os.environ.get("NEPTUNE_DATA_DIRECTORY") or ".neptune")
-
-
-def no_runs_message(where: Path) -> str:
-    looked = [where / "offline", where / ".neptune" / "offline", where]
-    return (
-        f"hooks: no Neptune offline run found in {where} (looked in {', '.join(str(p) for p in looked)}).\n"
-        "A training logs offline runs under $NEPTUNE_DATA_DIRECTORY, else under .neptune/ of the folder it "
-        "ran in; name that folder, e.g. `hooks runs demo-work` for the demo."
-    )

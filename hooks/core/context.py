@@ -1,14 +1,17 @@
 """What an action sees when its event fires: the event's object, the trainer, the epoch, and the
-file being uploaded. A plugin source is a function of a Context."""
+file being uploaded. A named source is a function of a Context (``Source``; the registry of them is
+``hooks.sources.registry``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, final
+from typing import Any, Final, Literal, final
 
 from ..errors import Missing
 
-__all__ = ["FILE_SHORTHANDS", "Context", "FileFields"]
+__all__ = ["FILE_SHORTHANDS", "Context", "FileFields", "Source", "SourceKind"]
 
 
 @final
@@ -92,3 +95,17 @@ class Context:
             if head in FILE_SHORTHANDS:
                 return getattr(self.file, head)
         raise Missing(f"no {head} on this event")
+
+
+SourceKind = Literal["mapping", "file", "files"]
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A named source (``from: metrics``): what it gives, and the function that reads it on an event."""
+
+    name: str
+    kind: SourceKind  # mapping: names to values; file: one path; files: several paths
+    description: str
+    read: Callable[[Context], Any]

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import PurePath
 from typing import Any, Final
 
-from ..config.paths import CODE_TYPES
+from .paths import CODE_TYPES
 
 __all__ = ["MASKED", "SECRET_KEYS", "Secret", "plain", "scalar_text", "secret_name", "secret_path"]
 

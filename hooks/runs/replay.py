@@ -1,0 +1,521 @@
+"""Replay a finished run into any tracker that can take one: what `hooks export RUN --to TRACKER` does.
+
+A run read back by its tracker's reader is written again through the public methods of a
+:class:`~hooks.sinks.replay.ReplaySink` (the Sink protocol with a timestamp on ``append``), which a
+:class:`~hooks.sinks.replay.ReplayTarget` opens. Nothing here knows which tracker the run came from
+or which one it goes to: a reader fills the run model, a target decides how its tracker stores what
+it is given, and every pair of them works (Neptune → MLflow today; MLflow → a package's tracker;
+any later tracker, for free).
+
+What the driver reads of a run is :class:`ReplaySource`, a Protocol, so that the run model may
+change under it; :func:`as_source` adapts anything shaped like a read run (``hooks.runs``' ``Run``,
+and the ``RunLog`` it replaced) by attribute, filling what such a run does not say yet.
+
+The replay, in order (a target sees the calls in this order):
+
+1. ``target.find(key)``: a complete copy written before (the key is ``<tracker>:<run id>``) means
+   nothing is written, unless ``force``; when the source has more parts now than the copy had, a
+   note says so.
+2. ``target.open(meta)``: the run's name, tags, start and end time, parts, status and which
+   namespaces are the tracker's own (:class:`~hooks.sinks.replay.ReplayMeta`).
+3. Series, in the run's order: a float series point by point, ``append(path, value, step,
+   timestamp=ts)``, its step and time as read (None stays None: the target numbers such points as
+   its tracker would); a string series (captured stdout …) as one text file uploaded at
+   ``<path>.txt``, its points' text one after the other (a Sink has no string series: their steps
+   and times are not kept, and a note says so); an image series is not replayed (a read run keeps
+   no image bytes), and a note says so.
+4. Fields: ``assign(path, value)`` for each, as read; a string set (other than the run's tags,
+   which ``meta`` carries) as one field, its members joined by commas (no Sink has a set).
+5. Files: ``upload(path, file, snapshot=True)``; a file whose name does not end with the type the
+   reader recorded is linked under a name that does (a Sink takes a file's type from its name);
+   the files a file set's globs match now, each under the set's path. A file that is not there
+   any more is listed as missing, never an error.
+6. ``fail()`` when the source run failed, then ``stop()``: the copy is complete. If anything
+   raises before that returns, ``abort()``: the target removes what it wrote.
+7. With ``force``, the earlier copies are discarded, only now that the new one is complete.
+
+Files handed to the sink stay where they are until ``stop()`` returns: the texts and links the
+driver makes live in a temporary folder removed after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Final, Protocol, final
+
+from ..sinks.replay import ReplayCopy, ReplayMeta, ReplaySink, ReplayStatus, ReplayTarget, replay_target
+from .model import SYSTEM_NAMESPACES
+
+__all__ = [
+    "MissingFile",
+    "ReplayFile",
+    "ReplayPoint",
+    "ReplayResult",
+    "ReplaySource",
+    "Source",
+    "as_source",
+    "export",
+    "replay",
+    "replay_meta",
+]
+
+# The leaf names under which a tracker's own namespace keeps a run's name and description, for a
+# run that does not say which fields hold them (``name_field``, ``description_field``): Neptune's
+# ``sys/name`` and ``sys/description``. Only a field of a system namespace qualifies, and the name
+# only when it holds the run's name: a user's ``params/name`` is never taken for it.
+_NAME_LEAF: Final = "name"
+_DESCRIPTION_LEAF: Final = "description"
+
+
+# --------------------------------------------------------------------------
+# What the driver reads
+
+
+class ReplayPoint(Protocol):
+    """One point of a series (``hooks.runs.series.Point``): ``kind`` is "float", "string" or "image"."""
+
+    @property
+    def step(self) -> float | None: ...
+    @property
+    def value(self) -> object: ...
+    @property
+    def ts(self) -> float | None: ...
+    @property
+    def kind(self) -> str: ...
+
+
+class ReplayFile(Protocol):
+    """Where a file's bytes are (``hooks.runs.model.FileRef``)."""
+
+    @property
+    def file_path(self) -> Path | None: ...
+    @property
+    def ext(self) -> str: ...
+    @property
+    def exists(self) -> bool: ...
+    @property
+    def size(self) -> int | None: ...
+
+
+class ReplaySource(Protocol):
+    """What the driver reads of a run. ``key``: ``<tracker>:<run id>``, what a copy is found by
+    again; ``created``: ISO 8601; ``status``: how it ended; ``parts``: how many pieces it was read
+    from; ``system``: the first path segments of fields its tracker or yaml-hooks filled by itself;
+    ``name_field``/``description_field``/``tags_field``: the field (or string set) paths that hold
+    its name, description and tags, when it has such fields; ``problems``: what the reader could
+    not read; ``unknown``: the kinds of records it does not model."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def tracker(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def created(self) -> str | None: ...
+    @property
+    def status(self) -> ReplayStatus: ...
+    @property
+    def parts(self) -> int: ...
+    @property
+    def series(self) -> Mapping[str, Sequence[ReplayPoint]]: ...
+    @property
+    def fields(self) -> Mapping[str, object]: ...
+    @property
+    def string_sets(self) -> Mapping[str, Sequence[str]]: ...
+    @property
+    def files(self) -> Mapping[str, ReplayFile]: ...
+    @property
+    def file_sets(self) -> Mapping[str, Sequence[str]]: ...
+    @property
+    def system(self) -> frozenset[str]: ...
+    @property
+    def name_field(self) -> str | None: ...
+    @property
+    def description_field(self) -> str | None: ...
+    @property
+    def tags_field(self) -> str | None: ...
+    @property
+    def problems(self) -> Sequence[str]: ...
+    @property
+    def unknown(self) -> Sequence[str]: ...
+
+
+@final
+@dataclass(frozen=True)
+class Source:
+    """A :class:`ReplaySource` as plain values (what :func:`as_source` makes of a read run)."""
+
+    key: str
+    tracker: str
+    name: str | None
+    tags: tuple[str, ...]
+    created: str | None
+    status: ReplayStatus
+    parts: int
+    series: Mapping[str, Sequence[ReplayPoint]]
+    fields: Mapping[str, object]
+    string_sets: Mapping[str, Sequence[str]]
+    files: Mapping[str, ReplayFile]
+    file_sets: Mapping[str, Sequence[str]]
+    system: frozenset[str]
+    name_field: str | None
+    description_field: str | None
+    tags_field: str | None
+    problems: Sequence[str]
+    unknown: Sequence[str]
+
+
+def as_source(run: object) -> ReplaySource:
+    """``run`` as the driver reads it: itself when it is a :class:`Source`, else adapted by
+    attribute from a read run (``tracker``, ``id`` or ``run_id``, ``name``, ``tags``, ``created``,
+    ``status`` or ``failed``, ``parts``, ``series``, ``fields``, ``string_sets``, ``files``,
+    ``file_sets``, ``problems``, ``unknown``; optional ``system_namespaces``, ``name_field``,
+    ``description_field``, ``tags_field``: found among the system namespaces' fields when the run
+    does not say them)."""
+    if isinstance(run, Source):
+        return run
+    tracker = _opt_str(getattr(run, "tracker", None)) or "run"
+    parts = tuple(getattr(run, "parts", ()) or ())
+    path = getattr(run, "path", None)
+    run_id = (
+        _opt_str(getattr(run, "id", None))
+        or _opt_str(getattr(run, "run_id", None))
+        or (Path(parts[0]).name if parts else None)
+        or (Path(str(path)).name if path else None)
+        or _opt_str(getattr(run, "location", None))
+        or "?"
+    )
+    status = _opt_str(getattr(run, "status", None))
+    if getattr(run, "failed", False) is True:
+        status = "failed"
+    found = getattr(run, "system_namespaces", None)
+    system = frozenset(found) if found is not None else SYSTEM_NAMESPACES
+    name = _opt_str(getattr(run, "name", None))
+    tags = tuple(str(t) for t in getattr(run, "tags", ()) or ())
+    fields: Mapping[str, object] = getattr(run, "fields", None) or {}
+    string_sets: Mapping[str, Sequence[str]] = getattr(run, "string_sets", None) or {}
+    return Source(
+        key=f"{tracker}:{run_id}",
+        tracker=tracker,
+        name=name,
+        tags=tags,
+        created=_opt_str(getattr(run, "created", None)),
+        status=status if status in ("failed", "killed") else "finished",  # type: ignore[arg-type]
+        parts=max(len(parts), 1),
+        series=getattr(run, "series", None) or {},
+        fields=fields,
+        string_sets=string_sets,
+        files=getattr(run, "files", None) or {},
+        file_sets=getattr(run, "file_sets", None) or {},
+        system=system,
+        name_field=_said(run, "name_field", lambda: _own_field(fields, system, _NAME_LEAF, name)),
+        description_field=_said(run, "description_field", lambda: _own_field(fields, system, _DESCRIPTION_LEAF)),
+        tags_field=_said(run, "tags_field", lambda: _tags_set(string_sets, system, tags)),
+        problems=tuple(str(p) for p in getattr(run, "problems", ()) or ()),
+        unknown=tuple(str(getattr(op, "type", op)) for op in getattr(run, "unknown", ()) or ()),
+    )
+
+
+def replay_meta(source: ReplaySource) -> ReplayMeta:
+    """What a target is told before anything is written: the start is when the run was created
+    (else its first point's time), the end its last point's time (never before the start)."""
+    times = [p.ts for points in source.series.values() for p in points if p.ts is not None]
+    created = _parse_iso(source.created)
+    start = created.timestamp() if created is not None else (min(times) if times else None)
+    end = max([*times, *([start] if start is not None else [])], default=None)
+    return ReplayMeta(
+        source=source.key,
+        name=source.name,
+        tags=source.tags,
+        start=start,
+        end=end,
+        parts=source.parts,
+        status=source.status,
+        system=source.system,
+        name_field=source.name_field,
+        description_field=source.description_field,
+    )
+
+
+# --------------------------------------------------------------------------
+# What a replay did
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class MissingFile:
+    """A file of the source run whose bytes could not be replayed."""
+
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.field} ({self.reason})"
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class ReplayResult:
+    """What one replay did. ``exported`` is False when the target held a complete copy already
+    (``copy_id`` is then that copy's, and nothing was written). ``series``/``points``: the float
+    and string series replayed and their points; ``files``: the source's files uploaded (not the
+    texts of string series); ``fields``: the fields assigned; ``counts``: the target's own counts
+    (MLflow: params, tags); ``notes``: what was not kept as it was, the driver's and the target's."""
+
+    source: str
+    copy_id: str
+    exported: bool
+    where: str
+    replaced: tuple[str, ...] = ()
+    series: int = 0
+    points: int = 0
+    files: int = 0
+    fields: int = 0
+    counts: Mapping[str, int] = field(default_factory=dict)
+    missing: tuple[MissingFile, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class _Tally:
+    series: int = 0
+    points: int = 0
+    files: int = 0
+    fields: int = 0
+    missing: list[MissingFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    staged: int = 0
+
+
+# --------------------------------------------------------------------------
+# The replay
+
+
+def export(run: object, to: str, options: Mapping[str, Any] | None = None, *, force: bool = False) -> ReplayResult:
+    """Replay ``run`` into the tracker ``to`` (a name :func:`hooks.sinks.replay.replay_target`
+    knows), built from ``options``; :func:`replay` says how."""
+    return replay(run, replay_target(to, options), force=force)
+
+
+def replay(run: object, target: ReplayTarget, *, force: bool = False) -> ReplayResult:
+    """Write ``run`` (a read run: :func:`as_source`) into ``target`` once: unless ``force``, a
+    target that holds a complete copy already is left as it is; with it, the earlier copies are
+    deleted once the new one is complete. Whatever the target raises is raised again, after the
+    target removed what it had written."""
+    source = as_source(run)
+    meta = replay_meta(source)
+    earlier = target.find(meta.source)
+    if earlier and not force:
+        note = _parts_note(earlier[0], meta.parts)
+        return ReplayResult(meta.source, earlier[0].id, False, target.where(), notes=(note,) if note else ())
+    tally = _Tally()
+    sink = target.open(meta)
+    with tempfile.TemporaryDirectory(prefix="hooks-replay-") as staging:
+        try:
+            _series(sink, source, Path(staging), tally)
+            _fields(sink, source, tally)
+            _files(sink, source, Path(staging), tally)
+            if meta.status == "failed":
+                sink.fail()
+            sink.stop()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                sink.abort()
+            raise
+    written = sink.written
+    replaced: list[str] = []
+    for copy in earlier:
+        target.discard(copy.id)
+        replaced.append(copy.id)
+    if source.problems:
+        tally.notes.append(f"the run was read with {len(source.problems)} problem(s) (`hooks report` lists them)")
+    if source.unknown:
+        kinds = ", ".join(sorted(set(source.unknown)))
+        tally.notes.append(f"{len(source.unknown)} operation(s) yaml-hooks does not read were not exported: {kinds}")
+    return ReplayResult(
+        source=meta.source,
+        copy_id=written.id,
+        exported=True,
+        where=target.where(),
+        replaced=tuple(replaced),
+        series=tally.series,
+        points=tally.points,
+        files=tally.files,
+        fields=tally.fields,
+        counts=dict(written.counts),
+        missing=tuple(tally.missing),
+        notes=(*written.notes, *tally.notes),
+    )
+
+
+def _parts_note(copy: ReplayCopy, parts: int) -> str | None:
+    if copy.parts is not None and copy.parts < parts:
+        return f"it was exported with {copy.parts} part(s) and has {parts} now; --force exports it again"
+    return None
+
+
+def _series(sink: ReplaySink, source: ReplaySource, staging: Path, tally: _Tally) -> None:
+    for path, points in source.series.items():
+        if not points:
+            continue
+        kind = points[0].kind
+        if kind == "float":
+            for p in points:
+                if isinstance(p.value, (int, float)) and not isinstance(p.value, bool):
+                    sink.append(path, float(p.value), p.step, timestamp=p.ts)
+        elif kind == "string":
+            text = staging / "strings" / str(tally.staged) / f"{_leaf(path)}.txt"
+            tally.staged += 1
+            text.parent.mkdir(parents=True)
+            text.write_text("".join(_line(p.value) for p in points), encoding="utf-8")
+            sink.upload(f"{path}.txt", text, snapshot=True)
+            tally.notes.append(
+                f"{path}: a string series ({len(points)} lines) is the text file {path}.txt: "
+                "its steps and times are not kept"
+            )
+        else:
+            tally.notes.append(
+                f"{path}: an image series ({len(points)} images) is not exported: the run reader keeps no image bytes"
+            )
+            continue
+        tally.series += 1
+        tally.points += len(points)
+
+
+def _fields(sink: ReplaySink, source: ReplaySource, tally: _Tally) -> None:
+    for path, value in source.fields.items():
+        sink.assign(path, value)
+        tally.fields += 1
+    for path, members in source.string_sets.items():
+        if path != source.tags_field:
+            sink.assign(path, ",".join(members))
+            tally.fields += 1
+
+
+def _files(sink: ReplaySink, source: ReplaySource, staging: Path, tally: _Tally) -> None:
+    for path, ref in source.files.items():
+        local = _local(ref)
+        if local is None:
+            where = getattr(ref, "source", None)
+            if where:
+                why = f"its bytes could not be had from {where}"
+            elif ref.exists:
+                why = "its bytes are inside the run's log, which yaml-hooks does not read back"
+            else:
+                why = "the upload recorded no file"
+            tally.missing.append(MissingFile(path, why))
+        elif not local.is_file():
+            tally.missing.append(MissingFile(path, f"{local} is not there any more"))
+        else:
+            sink.upload(path, _typed(local, ref.ext, staging, tally), snapshot=True)
+            tally.files += 1
+    for path, globs in source.file_sets.items():
+        found, lost = _file_set(globs)
+        tally.missing += [MissingFile(path, why) for why in lost]
+        for rel, local in found:
+            sink.upload(f"{path}/{rel}", local, snapshot=True)
+            tally.files += 1
+
+
+def _local(ref: ReplayFile) -> Path | None:
+    """A local path to a file's bytes: a reader that fetches them on demand (an MLflow artifact)
+    has ``local()``; else ``file_path``."""
+    local = getattr(ref, "local", None)
+    if callable(local):
+        found = local()
+        return Path(found) if found is not None else None
+    return ref.file_path
+
+
+def _typed(file: Path, ext: str, staging: Path, tally: _Tally) -> Path:
+    """``file``, or a link to it named so that its name ends with ``.ext`` (a Sink takes a file's
+    type from its name; an in-memory upload's bytes are kept under a name without one)."""
+    if file.name.endswith(f".{ext}") if ext else not file.suffix:
+        return file
+    link = staging / "files" / str(tally.staged) / (f"{file.name}.{ext}" if ext else file.stem)
+    tally.staged += 1
+    link.parent.mkdir(parents=True)
+    try:
+        link.symlink_to(file.resolve())
+    except OSError:
+        shutil.copyfile(file, link)
+    return link
+
+
+def _file_set(globs: Iterable[str]) -> tuple[list[tuple[str, Path]], list[str]]:
+    """(relative name, file) for every file the globs match now, and why a glob yields nothing."""
+    matched: list[Path] = []
+    lost: list[str] = []
+    for pattern in globs:
+        if not os.path.isabs(pattern):
+            lost.append(f"{pattern!r} is relative, and the folder it was relative to is not recorded")
+            continue
+        hits = [Path(p) for p in sorted(glob.glob(pattern, recursive=True))]
+        files = [f for h in hits for f in ([h] if h.is_file() else sorted(x for x in h.rglob("*") if x.is_file()))]
+        if not files:
+            lost.append(f"{pattern} matches no file any more")
+        matched += [f for f in files if f not in matched]
+    if not matched:
+        return [], lost
+    root = Path(os.path.commonpath([str(f.parent) for f in matched]))
+    return [(f.relative_to(root).as_posix(), f) for f in matched], lost
+
+
+def _leaf(path: str) -> str:
+    leaf = path.rstrip("/").rsplit("/", 1)[-1]
+    return leaf if leaf not in ("", ".", "..") else "series"
+
+
+def _line(value: object) -> str:
+    line = value if isinstance(value, str) else str(value)
+    return line if line.endswith("\n") else line + "\n"
+
+
+def _said(run: object, attribute: str, otherwise: Callable[[], str | None]) -> str | None:
+    """The run's own word for a field's role, else what ``otherwise`` finds."""
+    if hasattr(run, attribute):
+        said = getattr(run, attribute)
+        return said if isinstance(said, str) else None
+    return otherwise()
+
+
+def _own_field(fields: Mapping[str, object], system: frozenset[str], leaf: str, value: str | None = None) -> str | None:
+    """``<namespace>/<leaf>`` of a system namespace among ``fields`` (holding ``value``, if given)."""
+    for namespace in sorted(system):
+        path = f"{namespace}/{leaf}"
+        if path in fields and (value is None or fields[path] == value):
+            return path
+    return None
+
+
+def _tags_set(string_sets: Mapping[str, Sequence[str]], system: frozenset[str], tags: tuple[str, ...]) -> str | None:
+    """The string set of a system namespace that holds exactly the run's tags."""
+    for path, members in string_sets.items():
+        if path.split("/", 1)[0] in system and sorted(members) == sorted(tags):
+            return path
+    return None
+
+
+def _opt_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
