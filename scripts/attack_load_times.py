@@ -6,7 +6,7 @@ Builds the corpus in a temporary folder (each attack is an innocent config that 
 someone else wrote): environment and attribute-path leaks, `extends` fan-out, a wide parent plus
 one action, long chains, device files, files that are not configs. Prints, per attack, whether it
 was refused or loaded and how long loading took, then the worst time and a verdict against the
-target (every load, refused or not, within 1 s). `tests/test_preset_limits.py` runs the same
+target (every load, refused or not, within 1 s). `tests/unit/config/test_preset_limits.py` runs the same
 corpus and checks every outcome (not the times)."""
 
 from __future__ import annotations

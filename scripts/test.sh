@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The report's browser test (tests/test_report.py) drives Debian's Chromium through Playwright
+# The report's browser test (tests/unit/report/test_report.py) drives Debian's Chromium through Playwright
 # (never Playwright's own browser download). Installed only when missing; without root or apt-get
 # this says so and the test fails with the same advice.
 if [ ! -x /usr/bin/chromium ]; then
@@ -12,7 +12,7 @@ if [ ! -x /usr/bin/chromium ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq && apt-get install -y -qq chromium >/dev/null
   else
-    echo "test.sh: /usr/bin/chromium is missing; as root: apt-get install chromium (for tests/test_report.py)" >&2
+    echo "test.sh: /usr/bin/chromium is missing; as root: apt-get install chromium (for tests/unit/report/test_report.py)" >&2
   fi
 fi
 exec .venv/bin/python -m pytest "$@"

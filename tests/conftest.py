@@ -126,7 +126,7 @@ def per_class_detect(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A real detection training on 3 classes with `full` (10 epochs, ~30 s; tests/real_per_class_training.py):
     per-class series, a confusion matrix, validation images at epochs 5 and 10. Its test module
     checks the per-class numbers; the comparison report's test compares it with `trained`."""
-    from tests.test_real_per_class import train_per_class
+    from tests.acceptance.test_real_per_class import train_per_class
 
     return train_per_class("detect", tmp_path_factory)
 

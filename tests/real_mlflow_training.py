@@ -1,5 +1,5 @@
 """A real tiny training through ``demo.train.train(mlflow=…)`` with what the command line does not
-offer, for tests/test_real_mlflow.py, which runs it in a fresh interpreter:
+offer, for tests/acceptance/test_real_mlflow.py, which runs it in a fresh interpreter:
 
     python -m tests.real_mlflow_training --workdir W --mlflow URI [--ultralytics-mlflow]
         [--experiment NAME] [--drain-seconds S] [--kill-server-after-epoch N --server-pgid PGID]

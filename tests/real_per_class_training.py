@@ -1,5 +1,5 @@
 """A real tiny training (CPU, offline, from a model yaml) of a detection or segmentation model on a
-3-class synthetic dataset, with the `full` preset attached, for tests/test_real_per_class.py, which
+3-class synthetic dataset, with the `full` preset attached, for tests/acceptance/test_real_per_class.py, which
 runs it in a fresh interpreter and reads the printed validation table and the Neptune run back:
 
     python -m tests.real_per_class_training --workdir W --task detect|segment [--epochs N] [KEY=VALUE …]

@@ -7,12 +7,14 @@ A run is read with its tracker's reader (a Neptune offline folder, ``--dir``; an
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
-from ..runs import NotFound, RunRef, find_all, pick, read, stores
+from ..runs import NotFound, RunRef, find_all, pick, read
 from ..runs.pick import no_runs
+from .stores import add_store_options, looked_in
+
+# Where runs go: a reader's flag of the same name reads from --from-… instead.
+TAKEN = ("--tracking-uri",)
 
 HELP = "replay a run into another tracker (MLflow by default): its series, files and fields, once"
 
@@ -37,18 +39,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     )
     which.add_argument("--latest", action="store_true", help="the newest run (the default without RUN)")
     which.add_argument("--all", action="store_true", help="every run under --dir, oldest first")
-    p.add_argument(
-        "--dir",
-        type=Path,
-        help="the Neptune data folder RUN, --latest and --all look in "
-        "(default: $NEPTUNE_DATA_DIRECTORY, else ./.neptune)",
-    )
-    p.add_argument(
-        "--from-tracking-uri",
-        metavar="URI",
-        help="an MLflow tracking server or database whose runs RUN, --latest and --all may also name "
-        "(never $MLFLOW_TRACKING_URI: that is where runs go)",
-    )
+    add_store_options(p, taken=TAKEN, what="looked in for RUN, --latest and --all")
     p.add_argument(
         "--to",
         metavar="TRACKER",
@@ -70,8 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from ..sinks.replay import replay_target
 
     # --tracking-uri and $MLFLOW_TRACKING_URI say where runs go, never where they are read from.
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    looked = stores(args.dir, args.from_tracking_uri, env)
+    looked = looked_in(args, taken=TAKEN)
     try:
         # --all: oldest first, so the MLflow list (newest first) shows them in the order they ran.
         refs: list[RunRef] = list(reversed(find_all(looked)[0])) if args.all else [pick(args.run, looked, "export")]

@@ -9,7 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..runs import NotFound, Run, StoreError, pick, pick_many, read, stores
+from ..runs import NotFound, Run, StoreError, pick, pick_many, read
+from .stores import add_store_options, looked_in
 
 HELP = "write one self-contained HTML report of runs (Neptune offline, MLflow): one run, or several compared"
 
@@ -25,17 +26,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         "in the Neptune folder or the MLflow store; several runs: one page comparing them (default: the newest run)",
     )
     which.add_argument("--latest", action="store_true", help="the newest run (the default without RUN)")
-    p.add_argument(
-        "--dir",
-        type=Path,
-        help="the Neptune data folder RUN and --latest look in (default: $NEPTUNE_DATA_DIRECTORY, else ./.neptune)",
-    )
-    p.add_argument(
-        "--tracking-uri",
-        metavar="URI",
-        help="the MLflow tracking server or store RUN and --latest look in too, e.g. http://mlflow:5000 or "
-        "sqlite:///mlflow.db (default: $MLFLOW_TRACKING_URI when set)",
-    )
+    add_store_options(p, what="looked in for RUN and --latest")
     p.add_argument(
         "-o",
         "--output",
@@ -60,7 +51,7 @@ def default_output(logs: list[Run]) -> Path:
 def run(args: argparse.Namespace) -> int:
     from ..report.html import write_report
 
-    looked = stores(args.dir, args.tracking_uri)
+    looked = looked_in(args)
     try:
         refs = pick_many(args.run, looked) if args.run else [pick(None, looked)]
         logs = [read(ref, cache=True) for ref in refs]  # a run read before costs little

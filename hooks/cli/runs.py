@@ -19,8 +19,9 @@ from pathlib import Path
 
 from ..report.charts import best_rule
 from ..runs import STATUSES, SYSTEM_NAMESPACES, Overview, Run, Store, StoreError, parse_iso, reader
-from ..runs.pick import find_all, no_runs, stores
+from ..runs.pick import find_all, no_runs
 from ..runs.summary import count_cell
+from .stores import add_store_options, looked_in
 
 HELP = "list the runs of a Neptune data folder and an MLflow store, newest first"
 
@@ -34,15 +35,10 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         nargs="?",
         type=Path,
-        help="the Neptune data folder, a folder holding .neptune, or an offline/ folder "
-        "(default: $NEPTUNE_DATA_DIRECTORY, else ./.neptune)",
+        help="a folder of runs, looked in by every tracker whose runs are folders (Neptune's data folder, a folder "
+        "holding .neptune, or an offline/ folder); the same as that tracker's own option",
     )
-    p.add_argument(
-        "--tracking-uri",
-        metavar="URI",
-        help="an MLflow tracking server or store to list too, e.g. http://mlflow:5000 or sqlite:///mlflow.db "
-        "(default: $MLFLOW_TRACKING_URI when set); its runs are listed beside the Neptune ones",
-    )
+    add_store_options(p, what="listed")
     p.add_argument(
         "--metric",
         metavar="KEY",
@@ -160,7 +156,7 @@ def _sorted(rows: list[_Row], column: str, reverse: bool) -> list[_Row]:
 
 
 def run(args: argparse.Namespace) -> int:
-    looked = stores(args.dir, args.tracking_uri)
+    looked = looked_in(args, folder=None if args.dir is None else str(args.dir))
     found, empty, errors = find_all(looked)  # the parts of a resumed training are one run
     for error in errors:  # a store that could not be read; the others are still listed
         print(error, file=sys.stderr)

@@ -14,6 +14,7 @@ from typing import Any, Final, final
 from ..core.suggest import did_you_mean
 from ..errors import ConfigError, Issue
 from .broken import Broken
+from .quick import quick_valid
 from .read import Document, YPath
 
 __all__ = ["Known", "check", "validate"]
@@ -141,6 +142,8 @@ def check(
             ]
         )
     misplaced = dict(_misplaced_options(doc, known.schema))
+    if not refused and not misplaced and quick_valid(known.schema, doc.data):
+        return [], Broken([])  # valid: jsonschema is imported only to say what is wrong
     issues: list[Issue] = [*refused, *misplaced.values()]
     paths: list[YPath] = [*misplaced, *(i.path for i in refused)]
     for error in _validator_for(known).iter_errors(doc.data):

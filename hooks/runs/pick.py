@@ -1,10 +1,11 @@
 """Which stores a command looks in, and which run its words mean.
 
-Stores (:func:`stores`): the Neptune data folder the command names (``DIR``, ``--dir``), else
-``$NEPTUNE_DATA_DIRECTORY``, else ``./.neptune``; and the MLflow store ``--tracking-uri`` names,
-else ``$MLFLOW_TRACKING_URI`` when it is set. Every store the user or the environment names is
-looked in; ``./.neptune``, named by neither, is looked in too but passed over in silence when it
-holds no run and another store is looked in.
+Stores (:func:`stores`): for each tracker with a reader, the store its option names, else the one
+its environment variable names, else its default store (``registry.StoreOption``): today the
+Neptune data folder (``DIR``, ``--dir``, else ``$NEPTUNE_DATA_DIRECTORY``, else ``./.neptune``)
+and the MLflow store (``--tracking-uri``, else ``$MLFLOW_TRACKING_URI`` when it is set). Every
+store the user or the environment names is looked in; a default store, named by neither, is looked
+in too but passed over in silence when it holds no run and another store is looked in.
 
 A run (:func:`pick`) is a :class:`~hooks.runs.reader.RunRef`. What matches is tried in this order,
 so an id never loses to a name:
@@ -18,13 +19,13 @@ so an id never loses to a name:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import HooksError
 from .model import parse_iso
 from .reader import RunRef, Store, StoreError
-from .registry import reader, trackers
+from .registry import READERS, reader, trackers
 
 __all__ = ["NotFound", "find_all", "pick", "pick_many", "stores"]
 
@@ -33,19 +34,21 @@ class NotFound(HooksError):
     """The words name no run, or several; the message says what to do."""
 
 
-def stores(folder: Path | None, tracking_uri: str | None, env: Mapping[str, str] | None = None) -> list[Store]:
-    """The stores a command looks in (the module's docstring says which)."""
+def stores(
+    given: Mapping[str, str | None], env: Mapping[str, str] | None = None, *, ignore_env: Collection[str] = ()
+) -> list[Store]:
+    """The stores a command looks in: for each tracker with a reader, the store ``given`` names
+    (by tracker), else the one its environment variable names (unless in ``ignore_env``), else its
+    default store, looked in quietly (``hooks.runs.registry.StoreOption``)."""
     env = os.environ if env is None else env
     found: list[Store] = []
-    if folder is not None:
-        found.append(Store("neptune", str(folder)))
-    elif env.get("NEPTUNE_DATA_DIRECTORY"):
-        found.append(Store("neptune", env["NEPTUNE_DATA_DIRECTORY"]))
-    else:
-        found.append(Store("neptune", ".neptune", named=False))
-    uri = tracking_uri or env.get("MLFLOW_TRACKING_URI")
-    if uri:
-        found.append(Store("mlflow", uri))
+    for tracker, entry in READERS.items():
+        option = entry.store
+        named = given.get(tracker) or (env.get(option.env) if option.env and option.env not in ignore_env else None)
+        if named:
+            found.append(Store(tracker, str(named)))
+        elif option.default is not None:
+            found.append(Store(tracker, option.default, named=False))
     return found
 
 
@@ -150,7 +153,7 @@ def pick(spec: str | None, looked: Sequence[Store], command: str = "report") -> 
 
 
 def _args(store: Store) -> str:
-    return f"--tracking-uri {store.shown}" if store.tracker == "mlflow" else store.shown
+    return f"{READERS[store.tracker].store.flag} {store.shown}"
 
 
 def pick_many(specs: Sequence[str], looked: Sequence[Store], command: str = "report") -> list[RunRef]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +68,13 @@ def training_identity(lookup: Callable[[str], Any], tracker: str) -> RunIdentity
         trainer = lookup("trainer")
     except Missing:
         return None
-    return run_identity(trainer, tracker, lambda: uuid.uuid4().hex)
+
+    def new_id() -> str:
+        import uuid  # only when a training starts: `uuid` imports `platform`, a first load need not
+
+        return uuid.uuid4().hex
+
+    return run_identity(trainer, tracker, new_id)
 
 
 def _read(path: Path) -> dict[str, Any]:

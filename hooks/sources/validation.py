@@ -6,7 +6,6 @@ best.pt, its results) or the event's own (``on_val_end``, in a training or a ``m
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -118,6 +117,8 @@ def write_confusion_csv(path: Path, labels: Sequence[str], rows: Sequence[Sequen
     whole counts as integers. Written to a temporary file and renamed, so a reader never sees half."""
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("w", encoding="utf-8", newline="") as f:
+        import csv  # only at the end of a training that uploads the matrix
+
         out = csv.writer(f, lineterminator="\n")
         out.writerow([CORNER, *labels])
         for label, row in zip(labels, rows, strict=True):

@@ -1,0 +1,218 @@
+"""Real Ultralytics trainings (tiny, CPU, offline, in a fresh interpreter) through the MLflow sink,
+as the demo attaches it (``--mlflow``: the preset's Neptune run plus an MLflow run), against a real
+`mlflow server` on 127.0.0.1 and against the demo's no-server default (a SQLite file in the workdir).
+tests/unit/sinks/test_mlflow_sink.py covers the same on the stand-in trainer.
+
+Each training runs with Ultralytics' own view of "tests are running" removed from its environment
+(``PYTEST_CURRENT_TEST`` and the CI variables) where that matters: Ultralytics' MLflow callback and
+MLflow's telemetry both keep quiet while they think tests run, which would hide what is tested."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hooks.runs import Run as RunLog
+from hooks.runs.neptune.read import find_runs, read_run
+from hooks.sinks.mlflow import names
+from tests.conftest import REPO
+from tests.mlflow_server import MlflowServer
+from tests.reference_mlflow import SCRUBBED_ENV, MlflowRecord, read_mlflow_run, sqlite_uri
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("ultralytics") is None or importlib.util.find_spec("mlflow") is None,
+    reason="needs ultralytics and mlflow",
+)
+
+EPOCHS = 2
+HOOKS = Path(sys.executable).parent / "hooks"
+# Variables that make MLflow's telemetry think it runs in CI (and so stay off by itself).
+CI_ENV = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL", "BUILDKITE", "TF_BUILD", "TRAVIS", "CIRCLECI")
+
+
+def training_env(**extra: str) -> dict[str, str]:
+    """This process's environment without what tells Ultralytics (and MLflow) that tests run."""
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV and not k.startswith("MLFLOW_")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
+    env.update(extra)
+    return env
+
+
+def run_training(argv: list[str], env: dict[str, str], cwd: Path = REPO) -> tuple[str, Path]:
+    """``python ARGV`` must succeed with no network attempt; (its output, the save_dir it printed)."""
+    result = subprocess.run(
+        [sys.executable, *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    assert "NETWORK_ATTEMPTS=0" in result.stdout, output[-5000:]
+    return output, Path(result.stdout.split("SAVE_DIR=")[1].split()[0])
+
+
+def neptune_run(work: Path) -> RunLog:
+    (folder,) = find_runs(work / ".neptune")
+    return read_run(folder)
+
+
+NEPTUNE_OWN = ("sys/", "monitoring/", "source_code/")  # what the Neptune client captures by itself
+
+
+def user_series(run: RunLog) -> dict[str, list[tuple[int, object]]]:
+    """What the preset logged as series: path -> (step, value) points."""
+    return {
+        path: [(-1 if p.step is None else int(p.step), p.value) for p in points]
+        for path, points in run.series.items()
+        if not path.startswith(NEPTUNE_OWN)
+    }
+
+
+def assert_neptune_complete(run: RunLog) -> None:
+    assert not run.failed and not run.problems, run.problems
+    assert len(run.series["metrics/mAP50(B)"]) == EPOCHS + 1  # every epoch and the final validation
+    assert len(run.series["train/box_loss"]) == EPOCHS
+    assert "weights/demo/best.pt" in run.files
+
+
+def assert_same_as_neptune(record: MlflowRecord, neptune: RunLog) -> None:
+    """Every series of the Neptune run is an MLflow metric with the same points; no other metric."""
+    series = user_series(neptune)
+    assert {names.key(path) for path in series} == set(record.metrics)
+    for path, points in series.items():
+        assert list(record.metrics[names.key(path)]) == points, path
+
+
+def only_run(server: MlflowServer, experiment: str) -> MlflowRecord:
+    """The one run of ``experiment`` (read_mlflow_run fails when there are more)."""
+    return read_mlflow_run(server.uri, experiment=experiment)
+
+
+def test_a_real_training_is_one_finished_mlflow_run_equal_to_its_neptune_run(
+    tmp_path: Path, mlflow_server: MlflowServer
+) -> None:
+    """`--mlflow <server>` with Ultralytics' own MLflow callback switched on and able to log to the
+    same server and experiment: the sink switches it off (one warning), so the server holds exactly
+    one run, FINISHED, with every Neptune series as a metric point for point, the uploaded files as
+    artifacts of the same size, the hyperparameters as params; the Neptune run is complete too."""
+    work = tmp_path / "work"
+    experiment = "real-fan-out"
+    # Their callback reads these two: unswitched, it would log a second run right beside ours.
+    env = training_env(MLFLOW_TRACKING_URI=mlflow_server.uri, MLFLOW_EXPERIMENT_NAME=experiment)
+    argv = ["-m", "tests.real_mlflow_training", "--workdir", str(work), "--epochs", str(EPOCHS)]
+    output, save_dir = run_training([*argv, "--mlflow", mlflow_server.uri, "--ultralytics-mlflow"], env)
+
+    assert "ULTRALYTICS_MLFLOW=would-log" in output  # theirs was on, and nothing else kept it quiet
+    assert output.count("built-in MLflow integration") == 1, output[-5000:]
+    assert "switched off for this training" in output
+    assert "logging run_id(" not in output and "results logged to" not in output  # theirs never ran
+    assert not (work / "runs" / "mlflow").exists()  # their fallback store
+
+    record = only_run(mlflow_server, experiment)
+    assert record.status == "FINISHED"
+    assert record.run_name == "demo"
+    neptune = neptune_run(work)
+    assert_neptune_complete(neptune)
+    assert_same_as_neptune(record, neptune)
+    assert [step for step, _ in record.metrics["metrics/mAP50-95B"]] == list(range(1, EPOCHS + 2))
+
+    artifacts = dict(record.artifacts)
+    uploaded = {
+        field: ref
+        for field, ref in neptune.files.items()
+        if not field.startswith(NEPTUNE_OWN) and ref.file_path and ref.file_path.is_file()
+    }
+    assert len(uploaded) >= 10  # mosaics, plots, validation images, weights
+    for field, ref in uploaded.items():
+        assert ref.file_path is not None
+        folder, name = names.artifact_path(field, ref.file_path.suffix)
+        assert artifacts.get(f"{folder}/{name}".lstrip("/")) == ref.file_path.stat().st_size, field
+    assert artifacts["weights/demo/best.pt"] == (save_dir / "weights" / "best.pt").stat().st_size
+    assert {"Plots/results.png", "Plots/confusion_matrix.png"} <= set(artifacts), sorted(artifacts)
+
+    assert record.params["Configuration/Hyperparameters/epochs"] == str(EPOCHS)
+    assert record.params["Configuration/Hyperparameters/imgsz"] == "64"
+    assert record.params["Configuration/Hyperparameters/name"] == "demo"
+    # Every training argument, as Ultralytics saved them, is a param as MLflow's log_param writes it.
+    hyper = yaml.safe_load((save_dir / "args.yaml").read_text())
+    expected = {f"Configuration/Hyperparameters/{k}": names.text(v) for k, v in hyper.items()}
+    assert len(expected) > 50 and {k: record.params.get(k) for k in expected} == expected
+    assert {names.key(k) for k in neptune.fields if k.startswith("Configuration/")} <= set(record.params)
+    # Everything was sent: no spool is left behind.
+    assert not list((save_dir / ".yaml-hooks" / "mlflow").glob("*"))
+
+
+def test_a_server_killed_mid_training_loses_nothing_once_hooks_sync_runs(tmp_path: Path) -> None:
+    """The server is SIGKILLed at the end of epoch 1, once that epoch's points reached it. The
+    training goes on to its normal end, which names the spool and `hooks sync`; with the server
+    back on its port (same SQLite store), `hooks sync` completes the run: every epoch, the weights,
+    FINISHED, equal to the Neptune run that logged everything meanwhile."""
+    work = tmp_path / "work"
+    experiment = "real-outage"
+    server = MlflowServer(tmp_path / "server").start()
+    try:
+        assert server._proc is not None
+        argv = ["-m", "tests.real_mlflow_training", "--workdir", str(work), "--epochs", str(EPOCHS)]
+        argv += ["--mlflow", server.uri, "--experiment", experiment, "--drain-seconds", "3"]
+        argv += ["--kill-server-after-epoch", "1", "--server-pgid", str(server._proc.pid)]
+        output, save_dir = run_training(argv, training_env())
+        assert "KILLED_SERVER_AFTER_EPOCH=1" in output
+        assert not server.healthy()
+
+        (spool,) = (save_dir / ".yaml-hooks" / "mlflow").iterdir()
+        assert "not sent yet" in output, output[-5000:]
+        assert f"send them with `hooks sync {spool}`" in output, output[-5000:]
+        neptune = neptune_run(work)
+        assert_neptune_complete(neptune)  # the other tracker went on logging meanwhile
+
+        server.stop()  # reaps the killed process
+        restarted = MlflowServer(server.folder, server.port).start()
+        server = restarted
+        before = only_run(server, experiment)
+        assert before.status == "RUNNING"
+        assert [step for step, _ in before.metrics["metrics/mAP50B"]] == [1]  # the kill came at epoch 1's end
+
+        done = subprocess.run(
+            [str(HOOKS), "sync", str(save_dir)], cwd=tmp_path, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "sent" in done.stdout and not spool.exists()
+        after = only_run(server, experiment)
+        assert after.status == "FINISHED"
+        assert_same_as_neptune(after, neptune)
+        assert [step for step, _ in after.metrics["metrics/mAP50B"]] == list(range(1, EPOCHS + 2))
+        assert dict(after.artifacts)["weights/demo/best.pt"] == (save_dir / "weights" / "best.pt").stat().st_size
+    finally:
+        server.stop()
+
+
+def test_the_demo_without_a_uri_logs_to_a_sqlite_file_in_its_workdir(tmp_path: Path) -> None:
+    """`python -m demo.train --mlflow` (no URI, no server): the run is in <workdir>/mlflow.db (its
+    artifacts in <workdir>/mlruns, nothing in the folder it was started from), the demo prints the
+    `mlflow ui --backend-store-uri sqlite:///…` command for it, and makes no network attempt even
+    with MLflow's telemetry left to the demo to switch off."""
+    work, started_in = tmp_path / "work", tmp_path / "elsewhere"
+    started_in.mkdir()
+    env = training_env()
+    for name in CI_ENV:  # MLflow's telemetry would be off in CI by itself
+        env.pop(name, None)
+    argv = ["-m", "demo.train", "--workdir", str(work), "--epochs", str(EPOCHS), "--mlflow", "--forbid-network"]
+    output, save_dir = run_training(argv, env, cwd=started_in)
+
+    db = work / "mlflow.db"
+    uri = sqlite_uri(db)
+    assert uri == f"sqlite:///{work.resolve()}/mlflow.db"
+    assert f"MLFLOW_UI=mlflow ui --backend-store-uri {uri}\n" in output
+    assert db.is_file() and not list(started_in.iterdir())
+
+    record: MlflowRecord = read_mlflow_run(uri, experiment=str(work.resolve() / "runs"))  # args.project
+    assert record.status == "FINISHED"
+    assert_same_as_neptune(record, neptune_run(work))
+    assert [step for step, _ in record.metrics["train/box_loss"]] == list(range(1, EPOCHS + 1))
+    assert dict(record.artifacts)["weights/demo/best.pt"] == (save_dir / "weights" / "best.pt").stat().st_size
+    assert list((work / "mlruns").rglob("best.pt"))

@@ -1,0 +1,359 @@
+"""The MLflow sink against a real `mlflow server` (SQLite backend, artifacts over HTTP) on
+127.0.0.1, and against MLflow's no-server default (a SQLite file), read back with MlflowClient.
+Trainings here are the shipped stand-in; tests/acceptance/test_real_mlflow.py runs real Ultralytics ones."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hooks
+from hooks.errors import ConfigError
+from hooks.runs.neptune.read import find_runs, read_run
+from hooks.sinks.mlflow import names
+from hooks.sinks.mlflow.spool import Spool
+from hooks.testing import simulate_training
+from hooks.testing.standin import StandInTrainer
+from tests.mlflow_server import MlflowServer, free_port
+
+# Neptune's automatic capture off: the Neptune run holds only what the actions log (and no NVML warning).
+QUIET = "{capture: {stdout: false, stderr: false, traceback: false, hardware_metrics: false, git: false}}"
+
+
+def config(uri: str, experiment: str, extra: str = "", *, neptune: bool = False) -> str:
+    sink = f'mlflow: {{tracking_uri: "{uri}", experiment: {experiment}, drain_seconds: 20}}'
+    return f"version: 1\nextends: default\nsink: {{{sink}, neptune: {QUIET if neptune else 'false'}}}\n{extra}"
+
+
+def only_run(client: Any, experiment: str) -> Any:
+    exp = client.get_experiment_by_name(experiment)
+    assert exp is not None, f"no experiment {experiment}"
+    runs = client.search_runs([exp.experiment_id])
+    assert len(runs) == 1, [r.info.run_id for r in runs]
+    return runs[0]
+
+
+def history(client: Any, run_id: str, key: str) -> list[tuple[int, float]]:
+    return sorted((m.step, m.value) for m in client.get_metric_history(run_id, key))
+
+
+def artifacts(client: Any, run_id: str, path: str | None = None) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for f in client.list_artifacts(run_id, path):
+        if f.is_dir:
+            found.update(artifacts(client, run_id, f.path))
+        else:
+            found[f.path] = int(f.file_size or 0)
+    return found
+
+
+def train(text: str, tmp_path: Path, name: str = "exp", **kw: Any) -> StandInTrainer:
+    (tmp_path / "hooks.yaml").write_text(text)
+    compiled = hooks.load(tmp_path / "hooks.yaml")
+    return simulate_training(dict(compiled), tmp_path / "runs" / name, **kw)
+
+
+def test_a_training_lands_in_mlflow_as_in_neptune_series_for_series(
+    tmp_path: Path, mlflow_server: MlflowServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Fan-out: the same training into Neptune (offline) and MLflow; every Neptune series is an
+    MLflow metric with the same steps and values, every uploaded file an artifact of its size."""
+    caplog.set_level(logging.INFO, logger="hooks")
+    trainer = train(config(mlflow_server.uri, "fan-out", neptune=True), tmp_path, epochs=3)
+    client = mlflow_server.client()
+    run = only_run(client, "fan-out")
+    assert run.info.status == "FINISHED"
+    assert run.info.run_name == "exp"
+    (neptune_dir,) = find_runs(tmp_path / ".neptune")
+    neptune = read_run(neptune_dir)
+    user_series = {k: v for k, v in neptune.series.items() if not k.startswith(("sys/", "monitoring/", "source_code"))}
+    assert len(user_series) >= 10
+    for path, points in user_series.items():
+        assert history(client, run.info.run_id, names.key(path)) == [(int(p.step), p.value) for p in points], path
+    # The names MLflow refuses are mapped as Ultralytics maps them.
+    assert "metrics/mAP50-95B" in run.data.metrics and "metrics/mAP50-95(B)" in neptune.series
+    # Each value of results.csv is there at its epoch.
+    csv = trainer.read_results_csv()
+    assert history(client, run.info.run_id, "metrics/mAP50B")[:3] == [
+        (i + 1, v) for i, v in enumerate(csv["metrics/mAP50(B)"])
+    ]
+    stored = artifacts(client, run.info.run_id)
+    for field, ref in neptune.files.items():
+        if ref.file_path is None or not ref.file_path.is_file():
+            continue
+        folder, name = names.artifact_path(field, ref.file_path.suffix)
+        assert stored.get(f"{folder}/{name}") == ref.file_path.stat().st_size, field
+    assert "weights/exp/best.pt" in stored and "Plots/results.png" in stored
+    # Params: the hyperparameters flattened, as text.
+    assert run.data.params["Configuration/Hyperparameters/epochs"] == "3"
+    assert "MLflow run" in caplog.text and "Neptune offline run saved in" in caplog.text
+    # Everything was sent: no spool is left.
+    assert not list((trainer.save_dir / ".yaml-hooks" / "mlflow").glob("*"))
+
+
+def test_the_no_server_default_is_a_sqlite_file_in_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    (tmp_path / "hooks.yaml").write_text(
+        "version: 1\nextends: minimal\nsink: {neptune: false, mlflow: {experiment: local}}\n"
+    )
+    simulate_training(dict(hooks.load(tmp_path / "hooks.yaml")), tmp_path / "runs" / "exp", epochs=2)
+    assert (tmp_path / "mlflow.db").is_file()
+    from mlflow import MlflowClient
+
+    run = only_run(MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}"), "local")
+    assert history(MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}"), run.info.run_id, "train/box_loss")[0][0] == 1
+
+
+@pytest.mark.slow  # starts and stops servers of its own
+def test_a_server_that_is_down_loses_nothing_and_hooks_sync_sends_it_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No server during the training: it runs through, the end says where the spool is; with the
+    server up, `hooks sync` sends all of it, and a second sync sends nothing twice."""
+    server = MlflowServer(tmp_path / "server")
+    text = config(server.uri, "down", neptune=True).replace("drain_seconds: 20", "drain_seconds: 1")
+    trainer = train(text, tmp_path, epochs=3)
+    spools = list((trainer.save_dir / ".yaml-hooks" / "mlflow").glob("*"))
+    assert len(spools) == 1
+    assert f"hooks sync {spools[0]}" in caplog.text and "not sent yet" in caplog.text
+    (neptune_dir,) = find_runs(tmp_path / ".neptune")
+    neptune = read_run(neptune_dir)  # the other tracker logged everything meanwhile
+    assert len(neptune.series["metrics/mAP50(B)"]) == 4
+    with server:
+        sync = [str(Path(sys.executable).parent / "hooks"), "sync", str(tmp_path / "runs")]
+        done = subprocess.run(sync, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "sent" in done.stdout
+        assert not spools[0].exists()
+        client = server.client()
+        run = only_run(client, "down")
+        assert run.info.status == "FINISHED"
+        for path, points in neptune.series.items():
+            if path.startswith("metrics/") or path.startswith("train/"):
+                assert history(client, run.info.run_id, names.key(path)) == [(int(p.step), p.value) for p in points]
+        assert "weights/exp/best.pt" in artifacts(client, run.info.run_id)
+        again = subprocess.run(sync, capture_output=True, text=True, check=False)
+        assert "nothing to send" in again.stdout
+        assert len(client.get_metric_history(run.info.run_id, "metrics/mAP50B")) == 4
+
+
+@pytest.mark.slow  # starts and stops servers of its own
+def test_a_server_killed_mid_training_loses_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The server goes away once the run has reached it; the training goes on to its end, which
+    says where the rest is; with the server back on its port, `hooks sync` completes the run."""
+    server = MlflowServer(tmp_path / "server").start()
+    try:
+        text = config(server.uri, "killed").replace("drain_seconds: 20", "drain_seconds: 2")
+        (tmp_path / "hooks.yaml").write_text(text)
+        compiled = dict(hooks.load(tmp_path / "hooks.yaml"))
+        client = server.client()
+
+        def outage(trainer: Any) -> None:
+            if trainer.epoch != 1:
+                return
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # until epoch 1's points reached the server
+                exp = client.get_experiment_by_name("killed")
+                runs = client.search_runs([exp.experiment_id]) if exp else []
+                if runs and client.get_metric_history(runs[0].info.run_id, "metrics/mAP50B"):
+                    break
+                time.sleep(0.2)
+            server.stop()
+
+        callbacks = {**compiled, "on_fit_epoch_end": [compiled["on_fit_epoch_end"], outage]}
+        simulate_training(callbacks, tmp_path / "runs" / "exp", epochs=4)
+        assert "not sent yet" in caplog.text and "hooks sync" in caplog.text
+        server.start()
+        run = only_run(client, "killed")
+        assert run.info.status == "RUNNING"
+        before = [s for s, _ in history(client, run.info.run_id, "metrics/mAP50B")]
+        assert before and before == list(range(1, len(before) + 1)) and len(before) < 5
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "hooks"), "sync", str(tmp_path / "runs")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        run = only_run(client, "killed")
+        assert run.info.status == "FINISHED"
+        assert [s for s, _ in history(client, run.info.run_id, "metrics/mAP50B")] == [1, 2, 3, 4, 5]
+        assert [s for s, _ in history(client, run.info.run_id, "train/box_loss")] == [1, 2, 3, 4]
+        assert "weights/exp/best.pt" in artifacts(client, run.info.run_id)
+    finally:
+        server.stop()
+
+
+def test_params_never_change_so_a_new_value_becomes_a_tag_and_a_long_one_an_artifact(
+    tmp_path: Path, mlflow_server: MlflowServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    extra = (
+        "events:\n  on_train_epoch_end:\n"
+        "    - assign: {from: trainer.epoch, to: Changing/epoch}\n"
+        "  on_train_end:\n"
+        "    - assign: {from: trainer.args.cfg, to: Long/cfg}\n"
+    )
+    text = config(mlflow_server.uri, "params", extra)
+    simulate_training_args = {"overrides": {"cfg": "c" * 7000}}
+    train(text, tmp_path, epochs=2, **simulate_training_args)
+    client = mlflow_server.client()
+    run = only_run(client, "params")
+    assert run.data.params["Changing/epoch"] == "0"
+    assert run.data.tags["Changing/epoch"] == "1"
+    assert run.data.params["Long/cfg"] == "c" * names.MAX_PARAM_VALUE
+    stored = artifacts(client, run.info.run_id)
+    assert stored["Long/cfg.txt"] == 7000
+    assert "the param 'Changing/epoch' is assigned a new value, and params never change" in caplog.text
+    assert "'Long/cfg' is 7000 characters" in caplog.text
+
+
+def test_a_training_that_raises_ends_its_run_failed(tmp_path: Path, mlflow_server: MlflowServer) -> None:
+    (tmp_path / "hooks.yaml").write_text(config(mlflow_server.uri, "failed"))
+    compiled = dict(hooks.load(tmp_path / "hooks.yaml"))
+
+    def crash(trainer: Any) -> None:
+        if trainer.epoch == 1:
+            raise RuntimeError("out of memory, say")
+
+    callbacks = {**compiled, "on_train_epoch_end": [compiled["on_train_epoch_end"], crash]}
+    with pytest.raises(RuntimeError, match="out of memory"):
+        simulate_training(callbacks, tmp_path / "runs" / "exp", epochs=4)
+    run = only_run(mlflow_server.client(), "failed")
+    assert run.info.status == "FAILED"
+    assert [s for s, _ in history(mlflow_server.client(), run.info.run_id, "train/box_loss")] == [1, 2]
+
+
+def test_a_resumed_training_continues_its_mlflow_run(tmp_path: Path, mlflow_server: MlflowServer) -> None:
+    text = config(mlflow_server.uri, "resumed")
+    train(text, tmp_path, epochs=2)
+    trainer = StandInTrainer(tmp_path / "runs" / "exp", epochs=4, overrides={"resume": True})
+    trainer.start_epoch, trainer.resume = 2, True
+    compiled = dict(hooks.load(tmp_path / "hooks.yaml"))
+    for event, callback in compiled.items():
+        trainer.add_callback(event, callback)
+    trainer.train()
+    client = mlflow_server.client()
+    run = only_run(client, "resumed")
+    assert [s for s, _ in history(client, run.info.run_id, "train/box_loss")] == [1, 2, 3, 4]
+    assert run.data.tags["yaml_hooks.part"] == "2"
+    assert run.info.status == "FINISHED"
+
+
+def test_ultralytics_own_mlflow_callback_is_switched_off_once(
+    tmp_path: Path, mlflow_server: MlflowServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from hooks.sinks import ultralytics as builtin
+
+    monkeypatch.setattr(builtin, "_warned", set())
+    calls: list[str] = []
+
+    def theirs(event: str) -> Any:
+        def callback(obj: Any) -> None:
+            calls.append(event)
+
+        callback.__module__ = "ultralytics.utils.callbacks.mlflow"
+        return callback
+
+    (tmp_path / "hooks.yaml").write_text(config(mlflow_server.uri, "builtin"))
+    compiled = dict(hooks.load(tmp_path / "hooks.yaml"))
+    events = ("on_pretrain_routine_end", "on_train_epoch_end", "on_fit_epoch_end", "on_train_end", "teardown")
+    for i in range(2):
+        callbacks = {e: [*([compiled[e]] if e in compiled else []), theirs(e)] for e in {*compiled, *events}}
+        simulate_training(callbacks, tmp_path / "runs" / f"exp{i}", epochs=1)
+    assert calls == []
+    assert sum("built-in MLflow integration" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_only_the_loaded_config_may_set_the_tracking_uri(tmp_path: Path) -> None:
+    (tmp_path / "team.yaml").write_text(
+        "version: 1\nextends: minimal\nsink: {mlflow: {tracking_uri: 'http://evil.example:5000'}}\n"
+    )
+    (tmp_path / "hooks.yaml").write_text("version: 1\nextends: ./team.yaml\n")
+    with pytest.raises(ConfigError, match=r"team\.yaml:3:\d+: .*only the config you load may set the tracking URI"):
+        hooks.load(tmp_path / "hooks.yaml")
+
+
+def test_switching_off_every_tracker_is_an_error() -> None:
+    with pytest.raises(ConfigError, match=r"every tracker is switched off \(neptune: false\)"):
+        hooks.loads("version: 1\nextends: minimal\nsink: {neptune: false}\n")
+
+
+def test_false_switches_off_a_parents_tracker_and_explain_says_where_things_go() -> None:
+    compiled = hooks.loads("version: 1\nextends: default\nsink: {neptune: false, mlflow: {}}\n")
+    assert "MLflow run" in compiled.config.sink.describe()
+    assert "Neptune" not in compiled.config.sink.describe()
+    both = hooks.loads("version: 1\nextends: default\nsink: {mlflow: {}}\n")
+    described = both.config.sink.describe()
+    assert "a Neptune run" in described and "an MLflow run" in described
+
+
+def test_a_sqlite_stores_artifacts_stay_beside_its_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLflow's own default puts them in ./mlruns of whatever folder the process runs in."""
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    uri = f"sqlite:///{tmp_path / 'store' / 'mlflow.db'}"
+    (tmp_path / "store").mkdir()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    (tmp_path / "hooks.yaml").write_text("version: 1\nextends: default\nsink: {neptune: false, mlflow: {}}\n")
+    simulate_training(dict(hooks.load(tmp_path / "hooks.yaml")), tmp_path / "runs" / "exp", epochs=1)
+    assert list((tmp_path / "store" / "mlruns").rglob("best.pt"))
+    assert not (tmp_path / "elsewhere" / "mlruns").exists()
+
+
+def test_register_makes_the_weights_a_version_of_a_registered_model_once(
+    tmp_path: Path, mlflow_server: MlflowServer
+) -> None:
+    extra = (
+        "events:\n  on_train_end:\n"
+        '    - upload: {from: best, to: "weights/{file.name}", register: yolo-detector, id: best-weights}\n'
+    )
+    train(config(mlflow_server.uri, "registry", extra), tmp_path, epochs=1)
+    client = mlflow_server.client()
+    run = only_run(client, "registry")
+    versions = client.search_model_versions("name = 'yolo-detector'")
+    assert [(v.source, v.run_id) for v in versions] == [(f"runs:/{run.info.run_id}/weights/best.pt", run.info.run_id)]
+    # Sent again (a resend after a crash between sending and noting it): no second version.
+    from hooks.sinks.mlflow.sender import Sender
+    from hooks.sinks.mlflow.spool import Spool
+
+    spool = Spool(tmp_path / "again")
+    spool.write_run({"tracking_uri": mlflow_server.uri, "run_id": run.info.run_id})
+    Sender(spool).send([{"r": ["weights/best.pt", "yolo-detector"]}])
+    assert len(client.search_model_versions("name = 'yolo-detector'")) == 1
+
+
+def test_explain_says_which_tracker_registers_the_model() -> None:
+    compiled = hooks.loads(
+        "version: 1\nevents:\n  on_train_end:\n    - upload: {from: best, to: w/best.pt, register: yolo}\n"
+    )
+    (spec,) = compiled.config.events["on_train_end"]
+    from hooks.actions.registry import KINDS
+
+    assert "register it as a new version of the model 'yolo' (MLflow; other trackers keep the file only)" in (
+        KINDS["upload"].explain(spec)
+    )
+
+
+def test_a_drain_that_times_out_keeps_every_operation_in_the_spool(tmp_path: Path) -> None:
+    """The end gives up at once (drain_seconds: 0, no server): whatever the sender thread was
+    doing, everything logged is in the spool, ending with the run's end, and the thread lives on
+    without error."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    text = config(dead, "gone").replace("drain_seconds: 20", "drain_seconds: 0")
+    for attempt in range(8):  # the thread is caught at a different point each time
+        (tmp_path / str(attempt)).mkdir()
+        trainer = train(text, tmp_path / str(attempt), epochs=3)
+        (folder,) = (trainer.save_dir / ".yaml-hooks" / "mlflow").glob("*")
+        ops = Spool(folder).read_ops()
+        points = [p for op in ops if "m" in op for p in op["m"] if p[0] == "train/box_loss"]
+        assert [p[3] for p in points] == [1, 2, 3], attempt
+        assert "end" in ops[-1], attempt
