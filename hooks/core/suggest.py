@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection, Iterable
 
 __all__ = ["closest", "did_you_mean", "distance"]
@@ -32,6 +31,8 @@ def closest(word: str, choices: Iterable[str], prefer: Collection[str] = ()) -> 
     with the same first letter, then to the most similar by difflib's ratio, then alphabetically.
     Without such a candidate, difflib's close matches (a word cut short: ``hardware`` →
     ``hardware_metrics``)."""
+    import difflib  # only for a config with a near miss: a valid one loads without it
+
     options = sorted(set(choices))
     if not options:
         return None
