@@ -7,9 +7,10 @@ or which one it goes to: a reader fills the run model, a target decides how its 
 it is given, and every pair of them works (Neptune → MLflow today; MLflow → a package's tracker;
 any later tracker, for free).
 
-What the driver reads of a run is :class:`ReplaySource`, a Protocol, so that the run model may
-change under it; :func:`as_source` adapts anything shaped like a read run (``hooks.runs``' ``Run``,
-and the ``RunLog`` it replaced) by attribute, filling what such a run does not say yet.
+What the driver reads of a run is :class:`Source`: a :class:`~hooks.runs.model.Run` as plain values
+(:func:`as_source`), with what a target needs that a run says only by convention: the key a copy
+is found by again (``<tracker>:<run id>``) and which fields hold the run's name, description and
+tags (the tracker's own ``name``/``description`` fields, when they hold them).
 
 The replay, in order (a target sees the calls in this order):
 
@@ -45,21 +46,19 @@ import glob
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Final, Protocol, final
+from typing import Any, Final, final
 
 from ..sinks.replay import ReplayCopy, ReplayMeta, ReplaySink, ReplayStatus, ReplayTarget, replay_target
-from .model import SYSTEM_NAMESPACES
+from .model import SYSTEM_NAMESPACES, FileRef, Run
+from .series import Series
 
 __all__ = [
     "MissingFile",
-    "ReplayFile",
-    "ReplayPoint",
     "ReplayResult",
-    "ReplaySource",
     "Source",
     "as_source",
     "export",
@@ -79,82 +78,15 @@ _DESCRIPTION_LEAF: Final = "description"
 # What the driver reads
 
 
-class ReplayPoint(Protocol):
-    """One point of a series (``hooks.runs.series.Point``): ``kind`` is "float", "string" or "image"."""
-
-    @property
-    def step(self) -> float | None: ...
-    @property
-    def value(self) -> object: ...
-    @property
-    def ts(self) -> float | None: ...
-    @property
-    def kind(self) -> str: ...
-
-
-class ReplayFile(Protocol):
-    """Where a file's bytes are (``hooks.runs.model.FileRef``)."""
-
-    @property
-    def file_path(self) -> Path | None: ...
-    @property
-    def ext(self) -> str: ...
-    @property
-    def exists(self) -> bool: ...
-    @property
-    def size(self) -> int | None: ...
-
-
-class ReplaySource(Protocol):
-    """What the driver reads of a run. ``key``: ``<tracker>:<run id>``, what a copy is found by
-    again; ``created``: ISO 8601; ``status``: how it ended; ``parts``: how many pieces it was read
-    from; ``system``: the first path segments of fields its tracker or yaml-hooks filled by itself;
-    ``name_field``/``description_field``/``tags_field``: the field (or string set) paths that hold
-    its name, description and tags, when it has such fields; ``problems``: what the reader could
-    not read; ``unknown``: the kinds of records it does not model."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def tracker(self) -> str: ...
-    @property
-    def name(self) -> str | None: ...
-    @property
-    def tags(self) -> tuple[str, ...]: ...
-    @property
-    def created(self) -> str | None: ...
-    @property
-    def status(self) -> ReplayStatus: ...
-    @property
-    def parts(self) -> int: ...
-    @property
-    def series(self) -> Mapping[str, Sequence[ReplayPoint]]: ...
-    @property
-    def fields(self) -> Mapping[str, object]: ...
-    @property
-    def string_sets(self) -> Mapping[str, Sequence[str]]: ...
-    @property
-    def files(self) -> Mapping[str, ReplayFile]: ...
-    @property
-    def file_sets(self) -> Mapping[str, Sequence[str]]: ...
-    @property
-    def system(self) -> frozenset[str]: ...
-    @property
-    def name_field(self) -> str | None: ...
-    @property
-    def description_field(self) -> str | None: ...
-    @property
-    def tags_field(self) -> str | None: ...
-    @property
-    def problems(self) -> Sequence[str]: ...
-    @property
-    def unknown(self) -> Sequence[str]: ...
-
-
 @final
 @dataclass(frozen=True)
 class Source:
-    """A :class:`ReplaySource` as plain values (what :func:`as_source` makes of a read run)."""
+    """What the driver reads of a run (:func:`as_source`). ``key``: ``<tracker>:<run id>``, what a
+    copy is found by again; ``created``: ISO 8601; ``parts``: how many pieces it was written in;
+    ``system``: the first path segments of fields its tracker or yaml-hooks filled by itself;
+    ``name_field``/``description_field``/``tags_field``: the field (or string set) paths that hold
+    its name, description and tags, when it has such fields; ``unknown``: the kinds of records its
+    reader does not model."""
 
     key: str
     tracker: str
@@ -163,10 +95,10 @@ class Source:
     created: str | None
     status: ReplayStatus
     parts: int
-    series: Mapping[str, Sequence[ReplayPoint]]
+    series: Mapping[str, Series]
     fields: Mapping[str, object]
     string_sets: Mapping[str, Sequence[str]]
-    files: Mapping[str, ReplayFile]
+    files: Mapping[str, FileRef]
     file_sets: Mapping[str, Sequence[str]]
     system: frozenset[str]
     name_field: str | None
@@ -176,58 +108,35 @@ class Source:
     unknown: Sequence[str]
 
 
-def as_source(run: object) -> ReplaySource:
-    """``run`` as the driver reads it: itself when it is a :class:`Source`, else adapted by
-    attribute from a read run (``tracker``, ``id`` or ``run_id``, ``name``, ``tags``, ``created``,
-    ``status`` or ``failed``, ``parts``, ``series``, ``fields``, ``string_sets``, ``files``,
-    ``file_sets``, ``problems``, ``unknown``; optional ``system_namespaces``, ``name_field``,
-    ``description_field``, ``tags_field``: found among the system namespaces' fields when the run
-    does not say them)."""
-    if isinstance(run, Source):
-        return run
-    tracker = _opt_str(getattr(run, "tracker", None)) or "run"
-    parts = tuple(getattr(run, "parts", ()) or ())
-    path = getattr(run, "path", None)
-    run_id = (
-        _opt_str(getattr(run, "id", None))
-        or _opt_str(getattr(run, "run_id", None))
-        or (Path(parts[0]).name if parts else None)
-        or (Path(str(path)).name if path else None)
-        or _opt_str(getattr(run, "location", None))
-        or "?"
-    )
-    status = _opt_str(getattr(run, "status", None))
-    if getattr(run, "failed", False) is True:
-        status = "failed"
-    found = getattr(run, "system_namespaces", None)
-    system = frozenset(found) if found is not None else SYSTEM_NAMESPACES
-    name = _opt_str(getattr(run, "name", None))
-    tags = tuple(str(t) for t in getattr(run, "tags", ()) or ())
-    fields: Mapping[str, object] = getattr(run, "fields", None) or {}
-    string_sets: Mapping[str, Sequence[str]] = getattr(run, "string_sets", None) or {}
+def as_source(run: Run) -> Source:
+    """What the driver reads of ``run``: the run's own values, its key, and the fields of its
+    tracker's own namespaces that hold its name, description and tags."""
+    run_id = run.id or (run.parts[0].name if run.parts else None) or run.location
+    status: ReplayStatus = "failed" if run.failed else "killed" if run.status == "killed" else "finished"
+    system = SYSTEM_NAMESPACES
     return Source(
-        key=f"{tracker}:{run_id}",
-        tracker=tracker,
-        name=name,
-        tags=tags,
-        created=_opt_str(getattr(run, "created", None)),
-        status=status if status in ("failed", "killed") else "finished",  # type: ignore[arg-type]
-        parts=max(len(parts), 1),
-        series=getattr(run, "series", None) or {},
-        fields=fields,
-        string_sets=string_sets,
-        files=getattr(run, "files", None) or {},
-        file_sets=getattr(run, "file_sets", None) or {},
+        key=f"{run.tracker}:{run_id}",
+        tracker=run.tracker,
+        name=run.name,
+        tags=run.tags,
+        created=run.created,
+        status=status,
+        parts=max(len(run.parts), 1),
+        series=run.series,
+        fields=run.fields,
+        string_sets=run.string_sets,
+        files=run.files,
+        file_sets=run.file_sets,
         system=system,
-        name_field=_said(run, "name_field", lambda: _own_field(fields, system, _NAME_LEAF, name)),
-        description_field=_said(run, "description_field", lambda: _own_field(fields, system, _DESCRIPTION_LEAF)),
-        tags_field=_said(run, "tags_field", lambda: _tags_set(string_sets, system, tags)),
-        problems=tuple(str(p) for p in getattr(run, "problems", ()) or ()),
-        unknown=tuple(str(getattr(op, "type", op)) for op in getattr(run, "unknown", ()) or ()),
+        name_field=_own_field(run.fields, system, _NAME_LEAF, run.name),
+        description_field=_own_field(run.fields, system, _DESCRIPTION_LEAF),
+        tags_field=_tags_set(run.string_sets, system, run.tags),
+        problems=run.problems,
+        unknown=tuple(op.type for op in run.unknown),
     )
 
 
-def replay_meta(source: ReplaySource) -> ReplayMeta:
+def replay_meta(source: Source) -> ReplayMeta:
     """What a target is told before anything is written: the start is when the run was created
     (else its first point's time), the end its last point's time (never before the start)."""
     times = [p.ts for points in source.series.values() for p in points if p.ts is not None]
@@ -302,13 +211,13 @@ class _Tally:
 # The replay
 
 
-def export(run: object, to: str, options: Mapping[str, Any] | None = None, *, force: bool = False) -> ReplayResult:
+def export(run: Run, to: str, options: Mapping[str, Any] | None = None, *, force: bool = False) -> ReplayResult:
     """Replay ``run`` into the tracker ``to`` (a name :func:`hooks.sinks.replay.replay_target`
     knows), built from ``options``; :func:`replay` says how."""
     return replay(run, replay_target(to, options), force=force)
 
 
-def replay(run: object, target: ReplayTarget, *, force: bool = False) -> ReplayResult:
+def replay(run: Run, target: ReplayTarget, *, force: bool = False) -> ReplayResult:
     """Write ``run`` (a read run: :func:`as_source`) into ``target`` once: unless ``force``, a
     target that holds a complete copy already is left as it is; with it, the earlier copies are
     deleted once the new one is complete. Whatever the target raises is raised again, after the
@@ -365,7 +274,7 @@ def _parts_note(copy: ReplayCopy, parts: int) -> str | None:
     return None
 
 
-def _series(sink: ReplaySink, source: ReplaySource, staging: Path, tally: _Tally) -> None:
+def _series(sink: ReplaySink, source: Source, staging: Path, tally: _Tally) -> None:
     for path, points in source.series.items():
         if not points:
             continue
@@ -393,7 +302,7 @@ def _series(sink: ReplaySink, source: ReplaySource, staging: Path, tally: _Tally
         tally.points += len(points)
 
 
-def _fields(sink: ReplaySink, source: ReplaySource, tally: _Tally) -> None:
+def _fields(sink: ReplaySink, source: Source, tally: _Tally) -> None:
     for path, value in source.fields.items():
         sink.assign(path, value)
         tally.fields += 1
@@ -403,13 +312,12 @@ def _fields(sink: ReplaySink, source: ReplaySource, tally: _Tally) -> None:
             tally.fields += 1
 
 
-def _files(sink: ReplaySink, source: ReplaySource, staging: Path, tally: _Tally) -> None:
+def _files(sink: ReplaySink, source: Source, staging: Path, tally: _Tally) -> None:
     for path, ref in source.files.items():
-        local = _local(ref)
+        local = ref.local()
         if local is None:
-            where = getattr(ref, "source", None)
-            if where:
-                why = f"its bytes could not be had from {where}"
+            if ref.source:
+                why = f"its bytes could not be had from {ref.source}"
             elif ref.exists:
                 why = "its bytes are inside the run's log, which yaml-hooks does not read back"
             else:
@@ -426,16 +334,6 @@ def _files(sink: ReplaySink, source: ReplaySource, staging: Path, tally: _Tally)
         for rel, local in found:
             sink.upload(f"{path}/{rel}", local, snapshot=True)
             tally.files += 1
-
-
-def _local(ref: ReplayFile) -> Path | None:
-    """A local path to a file's bytes: a reader that fetches them on demand (an MLflow artifact)
-    has ``local()``; else ``file_path``."""
-    local = getattr(ref, "local", None)
-    if callable(local):
-        found = local()
-        return Path(found) if found is not None else None
-    return ref.file_path
 
 
 def _typed(file: Path, ext: str, staging: Path, tally: _Tally) -> Path:
@@ -482,14 +380,6 @@ def _line(value: object) -> str:
     return line if line.endswith("\n") else line + "\n"
 
 
-def _said(run: object, attribute: str, otherwise: Callable[[], str | None]) -> str | None:
-    """The run's own word for a field's role, else what ``otherwise`` finds."""
-    if hasattr(run, attribute):
-        said = getattr(run, attribute)
-        return said if isinstance(said, str) else None
-    return otherwise()
-
-
 def _own_field(fields: Mapping[str, object], system: frozenset[str], leaf: str, value: str | None = None) -> str | None:
     """``<namespace>/<leaf>`` of a system namespace among ``fields`` (holding ``value``, if given)."""
     for namespace in sorted(system):
@@ -505,10 +395,6 @@ def _tags_set(string_sets: Mapping[str, Sequence[str]], system: frozenset[str], 
         if path.split("/", 1)[0] in system and sorted(members) == sorted(tags):
             return path
     return None
-
-
-def _opt_str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _parse_iso(value: str | None) -> datetime | None:

@@ -24,7 +24,7 @@ import pytest
 
 import hooks
 from hooks.cli import main
-from hooks.runs.replay import ReplayResult, Source, as_source, export, replay
+from hooks.runs.replay import ReplayResult, as_source, export, replay
 from hooks.sinks.registry import SINKS
 from hooks.sinks.replay import (
     ReplayCopy,
@@ -430,9 +430,7 @@ def test_a_failed_run_ends_failed_in_mlflow(neptune_dir: Path, tmp_path: Path, m
     run = neptune_run("failed")
     run["loss"].append(1.0, step=1, timestamp=T0)
     run.stop()
-    source = as_source(read_back("neptune", str(neptune_dir)))
-    assert isinstance(source, Source)
-    failed = dataclasses.replace(source, status="failed")
+    failed = dataclasses.replace(read_back("neptune", str(neptune_dir)), status="failed")
 
     result = export(failed, "mlflow", {"tracking_uri": uri, "experiment": "failed"})
     got = MlflowClient(tracking_uri=uri).get_run(result.copy_id)
