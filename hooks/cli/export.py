@@ -58,7 +58,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..runs.replay import replay
-    from ..sinks.replay import replay_target
+    from ..sinks.registry import replay_target
 
     # --tracking-uri and $MLFLOW_TRACKING_URI say where runs go, never where they are read from.
     looked = looked_in(args, taken=TAKEN)

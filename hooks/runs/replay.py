@@ -52,7 +52,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Final, final
 
-from ..sinks.replay import ReplayCopy, ReplayMeta, ReplaySink, ReplayStatus, ReplayTarget, replay_target
+from ..sinks.registry import replay_target
+from ..sinks.replay import ReplayCopy, ReplayMeta, ReplaySink, ReplayStatus, ReplayTarget
 from .model import SYSTEM_NAMESPACES, FileRef, Run
 from .series import Series
 

@@ -8,12 +8,14 @@ first time a config names the tracker."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from ..registry import Registry
 from .base import SinkType
+from .replay import ReplayError, ReplayTarget
 
-__all__ = ["DEFAULT_SINK", "SINKS", "register_sink", "sink_schemas"]
+__all__ = ["DEFAULT_SINK", "SINKS", "register_sink", "replay_target", "replay_targets", "sink_schemas"]
 
 SINKS: Final[Registry[SinkType]] = Registry("sink", "yaml_hooks.sinks")
 
@@ -32,6 +34,26 @@ def sink_schemas(*, plugins: bool = True) -> dict[str, Any]:
     if plugins:
         SINKS.load_plugins()
     return {name: dict(t.schema) for name, t in SINKS.items() if plugins or name in SINKS.builtin}
+
+
+def replay_targets() -> tuple[str, ...]:
+    """The names of every registered tracker that can take a replay, yaml-hooks' own first."""
+    SINKS.load_plugins()
+    return tuple(name for name, sink in SINKS.items() if sink.replay is not None)
+
+
+def replay_target(name: str, options: Mapping[str, Any] | None = None) -> ReplayTarget:
+    """The replay target of tracker ``name`` built from ``options`` (its module imported now; a
+    package's tracker, ``package:name``, is loaded from its ``yaml_hooks.sinks`` entry point).
+
+    Raises ReplayError for a tracker that cannot take a replay."""
+    try:
+        factory = SINKS[name].replay
+    except KeyError:
+        factory = None
+    if factory is None:
+        raise ReplayError(f"hooks: the tracker {name!r} cannot take a replay; these can: {', '.join(replay_targets())}")
+    return factory(options or {})
 
 
 def _builtins() -> None:

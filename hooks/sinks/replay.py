@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, final
 
 from ..errors import HooksError
-from .registry import SINKS
 
 __all__ = [
     "ReplayCopy",
@@ -43,8 +42,6 @@ __all__ = [
     "ReplaySink",
     "ReplayTarget",
     "Written",
-    "replay_target",
-    "replay_targets",
 ]
 
 ReplayStatus = Literal["finished", "failed", "killed"]
@@ -173,23 +170,3 @@ class ReplayTarget(Protocol):
 
 
 ReplayFactory = Callable[[Mapping[str, Any]], ReplayTarget]
-
-
-def replay_targets() -> tuple[str, ...]:
-    """The names of every registered tracker that can take a replay, yaml-hooks' own first."""
-    SINKS.load_plugins()
-    return tuple(name for name, sink in SINKS.items() if sink.replay is not None)
-
-
-def replay_target(name: str, options: Mapping[str, Any] | None = None) -> ReplayTarget:
-    """The replay target of tracker ``name`` built from ``options`` (its module imported now; a
-    package's tracker, ``package:name``, is loaded from its ``yaml_hooks.sinks`` entry point).
-
-    Raises ReplayError for a tracker that cannot take a replay."""
-    try:
-        factory = SINKS[name].replay
-    except KeyError:
-        factory = None
-    if factory is None:
-        raise ReplayError(f"hooks: the tracker {name!r} cannot take a replay; these can: {', '.join(replay_targets())}")
-    return factory(options or {})

@@ -25,15 +25,8 @@ import pytest
 import hooks
 from hooks.cli import main
 from hooks.runs.replay import ReplayResult, as_source, export, replay
-from hooks.sinks.registry import SINKS
-from hooks.sinks.replay import (
-    ReplayCopy,
-    ReplayError,
-    ReplayMeta,
-    Written,
-    replay_target,
-    replay_targets,
-)
+from hooks.sinks.registry import SINKS, replay_target, replay_targets
+from hooks.sinks.replay import ReplayCopy, ReplayError, ReplayMeta, Written
 from tests.conftest import neptune_run
 
 SQLITE_IN_PROCESS = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy is deprecated:DeprecationWarning")
