@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, final
 
+from ..core.imports import import_jsonschema
 from ..core.suggest import did_you_mean
 from ..errors import ConfigError, Issue
 from .broken import Broken
@@ -63,53 +64,7 @@ def _kind_of(value: Any) -> str:
 @functools.lru_cache(maxsize=8)
 def _validator_for(known: Known) -> Any:
     # One per Known: the loader makes a new one when a tracker is registered later.
-    return _import_jsonschema().Draft202012Validator(known.schema)
-
-
-# The modules jsonschema's optional format checkers import when it is imported (jsonschema/_format.py):
-# arrow (through isoduration), idna, the rfc3987 grammars (rfc3987_syntax builds one for about 1 s)…
-# A config is validated without a FormatChecker, so `format` is an annotation and no checker is ever
-# used; importing them cost a third of a first `hooks.load`.
-FORMAT_CHECKER_MODULES: Final = (
-    "fqdn",
-    "idna",
-    "isoduration",
-    "jsonpointer",
-    "rfc3339_validator",
-    "rfc3986_validator",
-    "rfc3987",
-    "rfc3987_syntax",
-    "uri_template",
-    "webcolors",
-)
-
-
-def _import_jsonschema() -> Any:
-    """jsonschema, without its format checkers' modules (FORMAT_CHECKER_MODULES): each is made to
-    fail fast while jsonschema is imported, and is importable again afterwards."""
-    import sys
-
-    if "jsonschema" in sys.modules:
-        import jsonschema
-
-        return jsonschema
-    saved = {name: sys.modules.get(name) for name in FORMAT_CHECKER_MODULES}
-    for name in FORMAT_CHECKER_MODULES:
-        sys.modules[name] = None  # type: ignore[assignment]  # makes its import fail fast
-    try:
-        import jsonschema
-    except ImportError:  # a jsonschema that needs one of them: with all of them, then
-        for name in [m for m in sys.modules if m == "jsonschema" or m.startswith("jsonschema.")]:
-            del sys.modules[name]
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                del sys.modules[name]
-            else:
-                sys.modules[name] = module
-    import jsonschema
-
-    return jsonschema
+    return import_jsonschema().Draft202012Validator(known.schema)
 
 
 def validate(doc: Document, known: Known, chains: Mapping[str, tuple[str, ...]] | None = None) -> None:

@@ -14,10 +14,11 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from functools import lru_cache
 from pathlib import PurePath
 from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
 
 from .paths import CODE_TYPES
 
-__all__ = ["MASKED", "SECRET_KEYS", "Secret", "plain", "scalar_text", "secret_name", "secret_path"]
+__all__ = ["MASKED", "SECRET_KEYS", "Secret", "mask_uri", "plain", "scalar_text", "secret_name", "secret_path"]
 
 MASKED: Final = "****"
 
@@ -124,3 +125,15 @@ def plain(value: Any, secret: Secret = lambda key: False, _depth: int = 0, _seen
 def _key(key: Any) -> str:
     text = scalar_text(key)
     return text if text is not None else f"<{type(key).__name__}>"
+
+
+def mask_uri(uri: str) -> str:
+    """``uri`` with its credentials (``user:password@``) replaced by ``***@``: what may be printed."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return "***" if "@" in uri else uri
+    if "@" not in parts.netloc:
+        return uri
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))

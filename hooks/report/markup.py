@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..runs.model import Run
+from ..runs.registry import UnknownTracker, reader
 
 __all__ = ["DASHES", "PALETTE", "RunView", "esc", "num", "run_views", "sparkline", "swatch"]
 
@@ -97,12 +98,12 @@ def sparkline(values: Sequence[float], color: str, width: int = 64, height: int 
     )
 
 
-# What a run is called on the page, by its tracker ("Neptune offline run", "MLflow run").
-_KINDS = {"neptune": "Neptune offline run", "mlflow": "MLflow run"}
-
-
 def run_kind(run: Run) -> str:
-    return _KINDS.get(run.tracker, f"{run.tracker} run")
+    """What the run is called on the page: its reader's title ("Neptune offline run", "MLflow run")."""
+    try:
+        return reader(run.tracker).title
+    except UnknownTracker:  # a run a script made by hand
+        return f"{run.tracker} run"
 
 
 def run_kinds(runs: Sequence[Run]) -> str:

@@ -15,25 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlsplit, urlunsplit
 
+from ..core.masking import mask_uri
 from ..errors import HooksError
 from .model import Run
 from .overview import Overview
 
 __all__ = ["Reader", "RunRef", "Store", "StoreError", "mask_uri"]
-
-
-def mask_uri(uri: str) -> str:
-    """``uri`` with its credentials (``user:password@``) replaced by ``***@``: what may be printed."""
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return "***" if "@" in uri else uri
-    if "@" not in parts.netloc:
-        return uri
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"***@{host}"))
 
 
 @dataclass(frozen=True)
@@ -85,6 +73,11 @@ class Reader(Protocol):
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def title(self) -> str:
+        """What one of its runs is called on a page: "Neptune offline run", "MLflow run"."""
+        ...
 
     def find(self, store: Store) -> list[RunRef]:
         """The runs of ``store``, newest first (a resumed training once); [] when it holds none."""

@@ -48,13 +48,12 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Final, final
 
 from ..sinks.registry import replay_target
 from ..sinks.replay import ReplayCopy, ReplayMeta, ReplaySink, ReplayStatus, ReplayTarget
-from .model import SYSTEM_NAMESPACES, FileRef, Run
+from .model import SYSTEM_NAMESPACES, FileRef, Run, parse_iso
 from .series import Series
 
 __all__ = [
@@ -141,7 +140,7 @@ def replay_meta(source: Source) -> ReplayMeta:
     """What a target is told before anything is written: the start is when the run was created
     (else its first point's time), the end its last point's time (never before the start)."""
     times = [p.ts for points in source.series.values() for p in points if p.ts is not None]
-    created = _parse_iso(source.created)
+    created = parse_iso(source.created)
     start = created.timestamp() if created is not None else (min(times) if times else None)
     end = max([*times, *([start] if start is not None else [])], default=None)
     return ReplayMeta(
@@ -396,13 +395,3 @@ def _tags_set(string_sets: Mapping[str, Sequence[str]], system: frozenset[str], 
         if path.split("/", 1)[0] in system and sorted(members) == sorted(tags):
             return path
     return None
-
-
-def _parse_iso(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -302,7 +302,6 @@ _MAY_NAME_NEPTUNE = {
     "hooks/runs/registry.py",  # the readers, one line per tracker
     "hooks/runs/pick.py",  # the stores a command looks in: $NEPTUNE_DATA_DIRECTORY
     "hooks/runs/summary.py",  # a run in words names its tracker
-    "hooks/report/markup.py",  # the page names each run's tracker
 }
 
 

@@ -240,6 +240,7 @@ class MlflowReader:
     """MLflow runs (see the module's docstring)."""
 
     name: Final = "mlflow"
+    title: Final = "MLflow run"
 
     def find(self, store: Store) -> list[RunRef]:
         uri = store.where

@@ -44,6 +44,7 @@ class NeptuneReader:
     """Neptune offline runs (see the module's docstring)."""
 
     name: Final = "neptune"
+    title: Final = "Neptune offline run"
 
     def find(self, store: Store) -> list[RunRef]:
         return [_ref(store, parts) for parts in find_run_groups(Path(store.where))]

@@ -39,8 +39,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar, final
-from urllib.parse import urlsplit, urlunsplit
 
+from ...core.masking import mask_uri
 from ..replay import ReplayCopy, ReplayError, ReplayMeta, Written
 from .names import MAX_KEY, MAX_PARAM_VALUE, MAX_TAG_VALUE, artifact_path, flatten, key, text
 from .sender import artifact_location, unreachable
@@ -150,7 +150,7 @@ class MlflowTarget:
         return f"experiment {self.experiment!r}"
 
     def where(self) -> str:
-        where_to = _masked(self.uri)
+        where_to = mask_uri(self.uri)
         if where_to.startswith(("http://", "https://")):  # a server: where its UI shows the runs
             where_to = f"{where_to.rstrip('/')}/#/experiments/{self.experiment_id}"
         return f"MLflow: experiment {self.experiment!r} (id {self.experiment_id}) at {where_to}"
@@ -169,7 +169,7 @@ class MlflowTarget:
         why = unreachable(uri, _PROBE_S)
         if why is not None:
             raise ReplayError(
-                f"hooks: cannot reach MLflow at {_masked(uri)} ({why}); is the server running, and is that its "
+                f"hooks: cannot reach MLflow at {mask_uri(uri)} ({why}); is the server running, and is that its "
                 "address? (--tracking-uri, else $MLFLOW_TRACKING_URI)"
             )
         client = mlflow.MlflowClient(tracking_uri=uri)
@@ -187,7 +187,7 @@ class MlflowTarget:
             yield
         except (MlflowException, OSError) as e:
             message = e.message if isinstance(e, MlflowException) else str(e)
-            shown = _masked(self.uri)
+            shown = mask_uri(self.uri)
             raise ReplayError(f"hooks: MLflow at {shown}: {message.replace(self.uri, shown)}") from e
 
 
@@ -206,7 +206,7 @@ def _experiment(client: MlflowClient, name: str, uri: str) -> str:
                 raise
     if found.lifecycle_stage == "deleted":
         raise ReplayError(
-            f"hooks: the MLflow experiment {name!r} at {_masked(uri)} is deleted; restore it "
+            f"hooks: the MLflow experiment {name!r} at {mask_uri(uri)} is deleted; restore it "
             f"(`mlflow experiments restore --experiment-id {found.experiment_id}`) or name another with --experiment"
         )
     return str(found.experiment_id)
@@ -383,18 +383,6 @@ if TYPE_CHECKING:  # both are what the protocols say (mypy checks it here, not a
 
     def _is_sink(sink: MlflowReplaySink) -> ReplaySink:
         return sink
-
-
-def _masked(uri: str) -> str:
-    """``uri`` with its credentials (``user:password@``) replaced by ``***@``: what may be printed
-    (``hooks.runs.reader.mask_uri`` does the same for readers; a sink may not import it)."""
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return "***" if "@" in uri else uri
-    if "@" not in parts.netloc:
-        return uri
-    return urlunsplit(parts._replace(netloc=f"***@{parts.netloc.rsplit('@', 1)[1]}"))
 
 
 def _numbered(name: str, n: int, *, artifact: bool) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, final
 
+from ...core.imports import import_jsonschema
 from ...core.templates import Template
 from ...log import logger
 from ..base import BaseSink, BaseSinkFactory
@@ -95,6 +96,7 @@ class NeptuneSinkFactory(BaseSinkFactory):
         return kwargs
 
     def open(self, lookup: Callable[[str], Any]) -> NeptuneSink:
+        import_jsonschema()  # neptune imports it: without its format checkers, about 1 s sooner
         import neptune
 
         kwargs = self.init_kwargs(lookup)
