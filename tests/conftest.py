@@ -28,10 +28,12 @@ SLOW_MODULES = frozenset(
         "test_demo_env",
         "test_mlflow_ui",
         "test_preset_ultralytics_mlflow",
+        "test_real_builtins",
         "test_real_first_hour",
         "test_real_mlflow",
         "test_real_per_class",
         "test_real_training",
+        "test_spool_trust",
     }
 )
 

@@ -1,4 +1,7 @@
-"""hooks sync [FOLDER]: send the MLflow data that a training could not send (its spool)."""
+"""hooks sync [--tracking-uri URI] [FOLDER]: send the MLflow data that a training could not send
+(its spool). A spool is sent only to the tracking URI the user names (the option, else
+$MLFLOW_TRACKING_URI, else MLflow's default store); exit 0 when every spool is sent, 1 when one is
+not (not sent, sent to another URI than named, a bad record, one refused), 2 for a usage error."""
 
 from __future__ import annotations
 
@@ -17,6 +20,15 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         default=Path("."),
         help="a spool, a training's save_dir, or any folder above them (default: the working folder)",
     )
+    p.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        default=None,
+        help=(
+            "the MLflow tracking URI to send to (default: $MLFLOW_TRACKING_URI, else MLflow's default store); "
+            "a spool whose run.json names another URI is not sent"
+        ),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,7 +46,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     failed = 0
     for folder in spools:
-        done, line = sync(folder)
+        done, lines = sync(folder, args.tracking_uri)
         failed += not done
-        print(line)
+        for line in lines.splitlines():
+            print(_printable(line))
     return 1 if failed else 0
+
+
+def _printable(text: str) -> str:
+    # A spool's names and paths are anyone's text: an escape sequence must not reach the terminal.
+    return "".join(c if c.isprintable() else "?" for c in text)

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from ..core.events import EVENTS
+from ..core.integrations import INTEGRATION_NAMES
 
 __all__ = ["KindPiece", "assemble", "switchable"]
 
@@ -131,6 +132,25 @@ PROPERTIES: Final[dict[str, Any]] = {
         ),
         "type": "boolean",
         "default": False,
+    },
+    "ultralytics_builtins": {
+        "title": "Ultralytics' own integrations",
+        "description": (
+            "Whether Ultralytics' own tracker callbacks (those its settings switch on and whose package is "
+            "installed: ClearML, Comet, DVC and MLflow by default) also log the training. off (the default; YAML "
+            "reads `off` as false, which means the same): all switched off for each training this config is "
+            "attached to, with one line naming those that were on. keep: all kept. A list: those named are kept. "
+            "Only the config you load may keep them, never a preset it extends."
+        ),
+        # if/then/else, not anyOf: a wrong name in a list is then said as such, with "did you mean".
+        "if": {"type": "array"},
+        "then": {"type": "array", "items": {"enum": list(INTEGRATION_NAMES)}},
+        "else": {
+            "enum": [False, "off", "keep"],
+            "errorMessage": "must be off, keep, or a list of the integrations to keep",
+        },
+        "default": "off",
+        "examples": ["keep", ["tensorboard"]],
     },
     "sink": {
         "title": "Sink",

@@ -13,6 +13,7 @@ from ..config.builder import SECRET_KEYS, Builder
 from ..config.model import SNAPSHOT_BUDGET_MB, ActionSpec, When
 from ..config.read import Document
 from ..core.events import BATCH_EVENTS, EVENTS
+from ..core.integrations import INTEGRATION_NAMES
 from ..errors import ConfigError, Issue
 from ..registry import PluginError
 from ..sinks.base import FACTORY_METHODS, SinkFactory, missing_methods
@@ -35,6 +36,9 @@ class Config:
     events: Mapping[str, tuple[ActionSpec, ...]]
     # The most a run copies for `snapshot: true` (`snapshot_budget_mb:` of the loaded config).
     snapshot_budget: int = SNAPSHOT_BUDGET_MB << 20
+    # Ultralytics' own integrations left on (`ultralytics_builtins:`); every other one is switched
+    # off for each training. Empty: all off (the default); INTEGRATION_NAMES: `keep`.
+    builtins_kept: frozenset[str] = frozenset()
 
 
 def build(
@@ -99,11 +103,13 @@ def build(
         raise TypeError(f"sink= is not a SinkFactory: {problem}")
     factory = sink or _sinks(b, {} if broken.at(("sink",)) else data.get("sink") or {})
     budget = _snapshot_budget(b, data)
+    kept = _builtins_kept(b, data)
     if found:
         raise ConfigError(found)
     for name in EVENTS:
         events.setdefault(name, ())
-    return Config(doc.file, str(data.get("description", "")), bool(data.get("strict", False)), factory, events, budget)
+    description, strict = str(data.get("description", "")), bool(data.get("strict", False))
+    return Config(doc.file, description, strict, factory, events, budget, kept)
 
 
 def _snapshot_budget(b: Builder, data: Mapping[str, Any]) -> int:
@@ -121,6 +127,26 @@ def _snapshot_budget(b: Builder, data: Mapping[str, Any]) -> int:
         )
         return SNAPSHOT_BUDGET_MB << 20
     return int(data["snapshot_budget_mb"]) << 20
+
+
+def _builtins_kept(b: Builder, data: Mapping[str, Any]) -> frozenset[str]:
+    """The names of Ultralytics' own integrations `ultralytics_builtins:` keeps on. Only the loaded
+    config may keep any: each sends the training elsewhere (a server, an account, a folder of its
+    own) behind the config's back, and a preset from someone else must not be able to turn that
+    on (as it may not set `tracking_uri`). A preset may say `off`, which is the default anyway."""
+    key = "ultralytics_builtins"
+    value = data.get(key, "off")
+    if b.broken.within((key,)) or value in (False, "off"):
+        return frozenset()
+    b.at = ()
+    if b.doc.where((key,), key=True).file != b.doc.file:
+        b.fail(
+            (key,),
+            "only the config you load may keep Ultralytics' own integrations (a preset must not send a run "
+            f"elsewhere); move `{key}:` to that config",
+        )
+        return frozenset()
+    return frozenset(INTEGRATION_NAMES) if value == "keep" else frozenset(value)
 
 
 def _when(b: Builder, when: Mapping[str, Any] | None) -> When:

@@ -11,6 +11,7 @@ from ..errors import ConfigError, Issue
 from ..loader.load import ConfigRef, load_config
 from ..log import logger
 from ..sinks.base import SinkFactory
+from ..sinks.ultralytics import switch_off_integrations
 from .compile import Compiled, compile_config
 
 __all__ = ["attach", "config_from_env", "load", "loads"]
@@ -79,6 +80,11 @@ def attach(
         )
     for event, callback in compiled.items():
         add(event, callback)
+    # A trainer made before attaching has Ultralytics' own integrations already, and its
+    # on_pretrain_routine_start has fired without ours: their callbacks would run before our first
+    # one. Switched off now (a model or predictor has none; the training's own switch-off then
+    # finds none left and says nothing).
+    switch_off_integrations(target, compiled.config.builtins_kept)
     return compiled
 
 

@@ -96,7 +96,7 @@ def compile_config(config: Config) -> Compiled:
         for spec in specs
         if (looks_for := KINDS[spec.kind].looks_for) is not None
     )
-    session = Session(config.sink, config.strict, config.file, watched, config.snapshot_budget)
+    session = Session(config.sink, config.strict, config.file, watched, config.snapshot_budget, config.builtins_kept)
     wanting = tuple(
         (spec, condition)
         for event in _IMAGE_EVENTS

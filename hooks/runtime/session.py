@@ -15,6 +15,7 @@ from ..errors import HooksError
 from ..log import logger
 from ..sinks.base import Sink, SinkFactory, open_sink
 from ..sinks.null import NullSink
+from ..sinks.ultralytics import switch_off_integrations
 
 __all__ = ["LoggingFailed", "Session", "is_main_process"]
 
@@ -36,12 +37,14 @@ class Session:
         config_file: str,
         watched: tuple[tuple[ActionSpec, str], ...] = (),
         snapshot_budget: int = SNAPSHOT_BUDGET_MB << 20,
+        builtins_kept: frozenset[str] = frozenset(),
     ) -> None:
         self.factory = factory
         self.strict = strict
         self.config_file = config_file
         self.watched = watched  # file-finding actions of a training, and what each looks for
         self.snapshot_budget = snapshot_budget  # bytes a run may copy for `snapshot: true`
+        self.builtins_kept = builtins_kept  # Ultralytics' own integrations left on (`ultralytics_builtins:`)
         self._main: bool | None = None  # RANK is read once per process (a DDP worker unpickles anew)
         self._reset()
 
@@ -76,6 +79,7 @@ class Session:
             "config_file": self.config_file,
             "watched": self.watched,
             "snapshot_budget": self.snapshot_budget,
+            "builtins_kept": self.builtins_kept,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -117,6 +121,8 @@ class Session:
     def _begin_training(self, trainer: Any) -> None:
         if self._sink is not None:
             self.stop()  # an earlier training (or validation) that never reached its end event
+        # Before any other callback of this training's first event: Ultralytics' own run after ours.
+        switch_off_integrations(trainer, self.builtins_kept)
         self.factory.prepare(trainer)  # the tracker's own business with a new trainer
         self.trainer = trainer
         self.training = True

@@ -74,8 +74,9 @@ class SinkFactory(Protocol):
         """One line for `hooks explain`."""
 
     def prepare(self, trainer: Any) -> None:
-        """Called once per training, before anything is logged (to switch off a tracker's own
-        Ultralytics callbacks, say). ``BaseSinkFactory``'s does nothing."""
+        """Called once per training, before anything is logged, with the trainer (after
+        Ultralytics' own tracker callbacks the config does not keep are switched off, which the
+        runtime does for every tracker). ``BaseSinkFactory``'s does nothing."""
 
 
 class BaseSink:

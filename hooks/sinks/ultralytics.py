@@ -1,34 +1,20 @@
 """What every tracker needs from the Ultralytics side: whether a run is a training or a validation,
-prediction or export of its own (and its name then), and switching off Ultralytics' own callbacks
-for a tracker this config logs to (else one training is logged twice)."""
+prediction or export of its own (and its name then), and switching off Ultralytics' own tracker
+callbacks that the config does not keep (else a training is logged twice, or behind its back)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any, final
+from typing import Any
 
 from ..core.events import EVENTS
+from ..core.integrations import INTEGRATION_NAMES, INTEGRATIONS
 from ..core.masking import scalar_text
 from ..errors import Missing
 from ..log import logger
 
-__all__ = ["Builtin", "run_name", "run_object", "standalone", "switch_off_builtin"]
-
-
-@final
-@dataclass(frozen=True, slots=True)
-class Builtin:
-    """Ultralytics' own integration of a tracker: its callbacks' module, the tracker's name in
-    words, and the Ultralytics setting that turns it off for good."""
-
-    module: str
-    shown: str
-    setting: str
-
-
-_warned: set[str] = set()
+__all__ = ["run_name", "run_object", "standalone", "switch_off_integrations"]
 
 
 def standalone(lookup: Callable[[str], Any]) -> tuple[str, str] | None:
@@ -72,29 +58,40 @@ def run_object(lookup: Callable[[str], Any]) -> Any:
         return None
 
 
-def switch_off_builtin(trainer: Any, builtin: Builtin) -> int:
-    """Replace the callbacks of Ultralytics' own integration of a tracker on this trainer with
-    no-ops (in place, so a callback loop that is running keeps its positions); say so once per
-    process and tracker. Returns how many were replaced."""
-    module, shown, setting = builtin.module, builtin.shown, builtin.setting
+def switch_off_integrations(trainer: Any, kept: Collection[str] = ()) -> tuple[str, ...]:
+    """Switch off, on this trainer, the callbacks of every one of Ultralytics' own tracker
+    integrations (``hooks.core.integrations``) not in ``kept``, and say so in one line naming those
+    that were on. Returns their names; () when none was on.
+
+    Called once per training, at its first event, before anything is logged (the session's
+    ``_begin_training``): Ultralytics adds them to each trainer it makes, after the callbacks it
+    copies from the model, so they always fire after ours. They are replaced with no-ops in place
+    (a callback loop that is running keeps its positions, and the validator that shares the
+    trainer's lists sees the same), found by their function's module, which a lambda has too. One
+    place for every tracker, the config's own trackers too: a tracker this config logs to would
+    otherwise be logged twice, and one it does not log to would log behind its back."""
     callbacks = getattr(trainer, "callbacks", None)
     if not isinstance(callbacks, dict):
-        return 0
-    replaced = 0
+        return ()
+    off = {i.module: i.name for i in INTEGRATIONS if i.name not in kept}
+    found: set[str] = set()
     for fns in callbacks.values():
+        if not isinstance(fns, list):
+            continue
         for i, fn in enumerate(fns):
-            if getattr(fn, "__module__", None) == module:
+            name = off.get(getattr(fn, "__module__", None) or "")
+            if name is not None:
                 fns[i] = _switched_off
-                replaced += 1
-    if replaced and module not in _warned:
-        _warned.add(module)
-        logger.warning(
-            "Ultralytics' built-in %s integration is on as well; it is switched off for this training so the "
-            "run is logged once, by yaml-hooks. Turn it off for good with `yolo settings %s=False`.",
-            shown,
-            setting,
+                found.add(name)
+    names = tuple(n for n in INTEGRATION_NAMES if n in found)
+    if names:
+        logger.info(
+            "Ultralytics' own %s %s switched off for this training, so it is logged as this config says "
+            "(`ultralytics_builtins: keep`, or a list of names, in the config you load keeps them)",
+            ", ".join(names),
+            "integration is" if len(names) == 1 else "integrations are",
         )
-    return replaced
+    return names
 
 
 def _switched_off(obj: Any) -> None:

@@ -91,6 +91,8 @@ WORDS = [
     "allow_env",
     "allow_paths",
     "snapshot_budget_mb",
+    "ultralytics_builtins",
+    "keep",
     "every_batches",
     "/abs",
     "../up",

@@ -302,6 +302,7 @@ _MAY_NAME_NEPTUNE = {
     "hooks/runs/registry.py",  # the readers, one line per tracker
     "hooks/runs/pick.py",  # the stores a command looks in: $NEPTUNE_DATA_DIRECTORY
     "hooks/runs/summary.py",  # a run in words names its tracker
+    "hooks/core/integrations.py",  # Ultralytics' own integrations by name and module: its Neptune one too
 }
 
 

@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final, final
 
+from ...core.masking import mask_uri
 from ...log import logger
 from .names import MAX_TAG_VALUE
-from .spool import Spool, describe
+from .spool import Spool, SpoolError, describe
 
 __all__ = ["TRAINING_TAG", "Sender", "Unreachable", "artifact_location", "sync", "unreachable"]
 
@@ -48,9 +49,14 @@ class Unreachable(Exception):
 
 @final
 class Sender:
-    def __init__(self, spool: Spool) -> None:
+    """Sends a spool's operations. ``confined`` (`hooks sync`, a spool found on disk): an
+    artifact's file is opened only inside the spool (owned copies) or the training's folder that
+    holds it, never through a link, and only the spool's own copy is deleted once sent."""
+
+    def __init__(self, spool: Spool, run: dict[str, Any] | None = None, *, confined: bool = False) -> None:
         self.spool = spool
-        self.run = spool.read_run()
+        self.run = spool.read_run() if run is None else run
+        self.confined = confined
         self.run_id: str | None = self.run.get("run_id")
         self._client: Any = None
         self._params: dict[str, str] | None = None  # the run's params as the server has them
@@ -73,7 +79,7 @@ class Sender:
         sending so that a server that is down costs one short request, not MLflow's own minutes
         of retries."""
         reason = unreachable(self.uri, 2.0)
-        return None if reason is None else f"{self.uri} does not answer ({reason})"
+        return None if reason is None else f"{mask_uri(self.uri)} does not answer ({reason})"
 
     # ------------------------------------------------------------ the run itself
     def ensure_run(self) -> str:
@@ -128,10 +134,11 @@ class Sender:
         return run_id
 
     # ------------------------------------------------------------ operations
-    def send(self, ops: Sequence[dict[str, Any]], start: int = 0, base: int = 0) -> int:
-        """Send ``ops[start:]`` (``ops[0]`` is the spool's operation number ``base``); return how
-        far it got. The spool's count of sent operations follows each batch, so when the server
-        goes away (Unreachable) what was sent before is not sent again."""
+    def send(self, ops: Sequence[dict[str, Any] | None], start: int = 0, base: int = 0) -> int:
+        """Send ``ops[start:]`` (``ops[0]`` is the spool's operation number ``base``; None, a bad
+        record `hooks sync` reported, is passed over); return how far it got. The spool's count of
+        sent operations follows each batch, so when the server goes away (Unreachable) what was
+        sent before is not sent again."""
         run_id = self.ensure_run()
         i = start
         while i < len(ops):
@@ -139,14 +146,19 @@ class Sender:
                 raise Unreachable("stopped waiting for the server")
             end = self._batch_end(ops, i)
             try:
-                self._send(run_id, ops[i:end])
+                batch = [op for op in ops[i:end] if op is not None]
+                if batch:
+                    self._send(run_id, batch)
             except Unreachable:
                 raise
             except _Refused:
                 # One operation of the batch is refused for good: each on its own, so only it is left out.
-                for op in ops[i:end]:
+                for op in batch:
                     try:
                         self._send(run_id, [op])
+                    except _NotRead as refused:
+                        self.spool.reject(op, str(refused))
+                        self.warnings.append(f"{_what(op)} not sent: {refused} (listed in {self.spool.folder})")
                     except _Refused as refused:
                         self.spool.reject(op, str(refused))
                         self.warnings.append(f"MLflow refused {_what(op)}: {refused} (kept in {self.spool.folder})")
@@ -156,7 +168,7 @@ class Sender:
             self.spool.mark_sent(base + i)
         return i
 
-    def _batch_end(self, ops: Sequence[dict[str, Any]], i: int) -> int:
+    def _batch_end(self, ops: Sequence[dict[str, Any] | None], i: int) -> int:
         kind = _kind(ops[i])
         if kind not in _BATCH:
             return i + 1
@@ -166,7 +178,7 @@ class Sender:
             k = _kind(ops[end])
             if k not in _BATCH:
                 break
-            n = len(ops[end][k])
+            n = len(ops[end][k])  # type: ignore[index]
             if counts[k] + n > _BATCH[k] or sum(counts.values()) + n > 1000:
                 break
             counts[k] += n
@@ -194,9 +206,12 @@ class Sender:
                     self._params.update(params)
             elif kind == "a":
                 folder, name, source, owned = ops[0]["a"]
-                self._artifact(client, run_id, folder, name, Path(source))
-                if owned:
-                    Path(source).unlink(missing_ok=True)
+                if self.confined:
+                    self._confined_artifact(client, run_id, folder, name, source, owned)
+                else:
+                    self._artifact(client, run_id, folder, name, Path(source))
+                    if owned:
+                        Path(source).unlink(missing_ok=True)
             elif kind == "r":
                 artifact, model = ops[0]["r"]
                 self._register(client, run_id, artifact, model)
@@ -258,6 +273,21 @@ class Sender:
                 shutil.copyfile(source, staged)
             client.log_artifact(run_id, str(staged), folder or None)
 
+    def _confined_artifact(self, client: Any, run_id: str, folder: str, name: str, source: str, owned: bool) -> None:
+        """Upload what :meth:`Spool.open_source` opened (a copy of it, made from the descriptor, so
+        what was checked is what is sent), under ``name`` (checked plain: a folder of its own)."""
+        try:
+            fd = self.spool.open_source(source, owned)
+        except SpoolError as e:
+            raise _NotRead(str(e)) from e
+        with os.fdopen(fd, "rb") as f, tempfile.TemporaryDirectory(prefix="yaml-hooks-") as tmp:
+            staged = Path(tmp) / name
+            with open(staged, "xb") as out:
+                shutil.copyfileobj(f, out, 1 << 20)
+            client.log_artifact(run_id, str(staged), folder or None)
+        if owned:
+            self.spool.delete_blob(source)
+
 
 def unreachable(uri: str, timeout: float) -> str | None:
     """Why a tracking server's address answers nothing at all, found within ``timeout`` (MLflow
@@ -295,8 +325,12 @@ class _Refused(Exception):
     """The server refused an operation for good (a bad value, a name it does not take)."""
 
 
-def _kind(op: dict[str, Any]) -> str:
-    return next(iter(op))
+class _NotRead(_Refused):
+    """`hooks sync` did not read an artifact's file: outside the spool's folders, a link, not regular."""
+
+
+def _kind(op: dict[str, Any] | None) -> str:
+    return next(iter(op)) if op else ""
 
 
 def _what(op: dict[str, Any]) -> str:
@@ -331,35 +365,81 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def sync(folder: Path) -> tuple[bool, str]:
-    """Send what a spool holds and delete it once all is sent: (done, a line for the user)."""
+def sync(folder: Path, tracking_uri: str | None = None) -> tuple[bool, str]:
+    """Send what a spool found on disk holds and delete it once all is sent: (done, the lines for
+    the user). The spool is not trusted (docs/reliability.md, "A spool from someone else"): it is
+    sent only to the tracking URI the user names (``tracking_uri``, else $MLFLOW_TRACKING_URI, else
+    MLflow's default store), its files are read only inside it, and a bad record is a line
+    ``<folder>/ops.jsonl:<n>: why`` while the good ones still go."""
+    if os.path.islink(folder):
+        return False, f"{folder}: a link, not a spool's own folder; not read"
     spool = Spool(folder)
-    if not spool.read_run():
-        return False, f"{folder}: not an MLflow spool of yaml-hooks (no readable run.json)"
+    try:
+        run = spool.load_run()
+    except FileNotFoundError:
+        return False, f"{folder}: not an MLflow spool of yaml-hooks (no run.json)"
+    except SpoolError as e:
+        return False, f"{e}"
+    named = tracking_uri if tracking_uri is not None else os.environ.get("MLFLOW_TRACKING_URI", "")
+    own = str(run.get("tracking_uri") or "")
+    if _normal(own) != _normal(named):
+        return False, (
+            f"{folder}: not sent: its run.json names {_shown(own)}, and you named {_shown(named)} "
+            "(--tracking-uri, else $MLFLOW_TRACKING_URI); a spool goes only where you say. If it is yours, "
+            f"name that URI: hooks sync --tracking-uri {mask_uri(own) or _EMPTY} {folder}"
+        )
     if not spool.lock():
         return False, f"{folder}: another process is sending this spool; try again when it has finished"
     try:
-        sender = Sender(spool)
-        ops = spool.read_ops()
+        sender = Sender(spool, run, confined=True)
+        try:
+            ops, errors = spool.load_ops()
+        except SpoolError as e:
+            return False, str(e)
         start = min(spool.sent(), len(ops))
-        if start < len(ops):
+        lines = []
+        for i, line in errors:
+            if i >= start:  # one sent before (counted) is not reported again
+                lines.append(line)
+                spool.reject(None, line)
+        if any(op is not None for op in ops[start:]):
             reason = sender.reachable()
             if reason is not None:
-                return False, f"{folder}: not sent, {reason}; {describe(ops[start:])} wait in the spool"
+                return False, "\n".join(
+                    [*lines, f"{folder}: not sent, {reason}; {describe(ops[start:])} wait in the spool"]
+                )
             try:
                 sender.send(ops, start)
             except Unreachable as e:
                 left = describe(ops[spool.sent() :])
-                return False, f"{folder}: {left} not sent ({e}); they stay in the spool"
-        for warning in sender.warnings:
-            logger.warning("%s", warning)
+                return False, "\n".join([*lines, f"{folder}: {left} not sent ({e}); they stay in the spool"])
+        elif start < len(ops):
+            spool.mark_sent(len(ops))
+        for warning in sender.warnings:  # a spool's names are anyone's text: no escape sequence goes out
+            logger.warning("%s", "".join(c if c.isprintable() else "?" for c in warning))
         rejected = spool.rejected()
-        where = sender.uri or "the default store"
-        run = f"run {sender.run_id} in experiment {sender.run.get('experiment')!r} at {where}"
+        where = mask_uri(sender.uri) or "the default store"
+        run_text = f"run {sender.run_id} in experiment {sender.run.get('experiment')!r} at {where}"
         if rejected:
             spool.close()
-            return False, f"{folder}: sent to {run}; {rejected} refused for good, listed in {folder}/rejected.jsonl"
+            lines.append(
+                f"{folder}: sent {describe(ops[start:])} to {run_text}; {rejected} not sent (bad or refused for good), "
+                f"listed in {folder}/rejected.jsonl"
+            )
+            return False, "\n".join(lines)
         spool.remove()
-        return True, f"{folder}: sent {describe(ops[start:])} to {run}"
+        lines.append(f"{folder}: sent {describe(ops[start:])} to {run_text}")
+        return True, "\n".join(lines)
     finally:
         spool.close()
+
+
+_EMPTY: Final = "''"
+
+
+def _normal(uri: str) -> str:
+    return uri.strip().rstrip("/")
+
+
+def _shown(uri: str) -> str:
+    return mask_uri(uri) if uri else "MLflow's default store (no URI)"

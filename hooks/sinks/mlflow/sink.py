@@ -23,21 +23,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, final
 
+from ...core.masking import mask_uri
 from ...core.templates import Template
 from ...errors import Missing
 from ...log import logger
 from ..base import BaseSink, BaseSinkFactory
 from ..files import read_regular
 from ..resume import training_identity
-from ..ultralytics import Builtin, run_name, run_object, switch_off_builtin
+from ..ultralytics import run_name, run_object
 from . import names
 from .sender import PART_TAG, TRAINING_TAG, Sender, Unreachable, now_ms
 from .spool import SPOOL_DIR, Spool, describe
 
 __all__ = ["DEFAULT_EXPERIMENT", "MlflowSink", "MlflowSinkFactory", "tracking_uri"]
 
-# Ultralytics' own MLflow callback: on whenever mlflow is installed (settings.mlflow).
-BUILTIN: Final = Builtin("ultralytics.utils.callbacks.mlflow", "MLflow", "mlflow")
 DEFAULT_EXPERIMENT: Final = "/Shared/Ultralytics"  # Ultralytics' own callback's last resort
 INTERVAL: Final = 0.5  # seconds between the background thread's rounds
 _MAX_BACKOFF: Final = 30.0
@@ -76,9 +75,6 @@ class MlflowSinkFactory(BaseSinkFactory):
             bits.append("tags " + ", ".join(f"{k}={t.text}" for k, t in self.tags))
         bits.append(f"assigned values as {self.assign_as}")
         return "an MLflow run (" + "; ".join(bits) + "), sent in the background, spooled to disk"
-
-    def prepare(self, trainer: Any) -> None:
-        switch_off_builtin(trainer, BUILTIN)
 
     def run_info(self, lookup: Callable[[str], Any]) -> dict[str, Any]:
         """Where the run goes and what it is called: rendered now, sent when the server is there."""
@@ -369,13 +365,18 @@ class _Worker(threading.Thread):
         why = f" ({self.down})" if self.down else ""
         return (
             f"MLflow: {describe(self.pending)} of this run are not sent yet{why}; they are kept in "
-            f"{self.spool.folder}; send them with `hooks sync {self.spool.folder}`"
+            f"{self.spool.folder}; send them with `hooks sync {_named(sender.uri)}{self.spool.folder}`"
         )
+
+
+def _named(uri: str) -> str:
+    """`hooks sync` sends a spool only where the user says (docs/reliability.md): the run's URI."""
+    return f"--tracking-uri {mask_uri(uri)} " if uri else ""
 
 
 def _where(uri: str, experiment: Any, run_id: str | None) -> str:
     if uri.startswith(("http://", "https://")):
-        return f"MLflow run {run_id} in experiment {experiment!r} at {uri}"
+        return f"MLflow run {run_id} in experiment {experiment!r} at {mask_uri(uri)}"
     store = uri or "sqlite:///mlflow.db"
     look = f"mlflow ui --backend-store-uri {store}"
     return f"MLflow run {run_id} in experiment {experiment!r}, store {store} (look at it: {look})"

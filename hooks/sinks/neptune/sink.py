@@ -16,7 +16,7 @@ from ...log import logger
 from ..base import BaseSink, BaseSinkFactory
 from ..files import read_regular
 from ..resume import training_identity
-from ..ultralytics import Builtin, run_name, switch_off_builtin
+from ..ultralytics import run_name
 from .fields import PART_FIELD, RUN_ID_FIELD, STATUS_FIELD
 
 __all__ = [
@@ -25,9 +25,6 @@ __all__ = [
     "effective_mode",
     "storable",
 ]
-
-# Ultralytics ≤ 8.4.131's own Neptune integration (logging the same run a second time).
-BUILTIN = Builtin("ultralytics.utils.callbacks.neptune", "Neptune", "neptune")
 
 _CAPTURE_ARGS = {
     "stdout": "capture_stdout",
@@ -69,9 +66,6 @@ class NeptuneSinkFactory(BaseSinkFactory):
         if self.tags:
             bits.append("tags " + ", ".join(t.text for t in self.tags))
         return "a Neptune run (" + "; ".join(bits) + ")"
-
-    def prepare(self, trainer: Any) -> None:
-        switch_off_builtin(trainer, BUILTIN)
 
     def init_kwargs(self, lookup: Callable[[str], Any]) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"mode": effective_mode(self.mode)}

@@ -107,3 +107,15 @@ def test_a_valid_config_loads_without_importing_jsonschema(tmp_path: Path) -> No
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [False, "off", "keep", [], ["mlflow", "wandb"], 0, True, 1, "on", "kep", ["wb"], [0], [False], "mlflow"],
+)
+def test_ultralytics_builtins_is_judged_as_jsonschema_judges_it(value: Any) -> None:
+    """Its schema is an if/then/else over a list or a word, and `off` is YAML's false: 0 is no false."""
+    agrees({"version": 1, "ultralytics_builtins": value})
+    assert REFERENCE.is_valid({"version": 1, "ultralytics_builtins": value}) is (
+        value in ([], ["mlflow", "wandb"], "off", "keep") or value is False
+    )

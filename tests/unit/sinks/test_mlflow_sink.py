@@ -124,12 +124,13 @@ def test_a_server_that_is_down_loses_nothing_and_hooks_sync_sends_it_once(
     trainer = train(text, tmp_path, epochs=3)
     spools = list((trainer.save_dir / ".yaml-hooks" / "mlflow").glob("*"))
     assert len(spools) == 1
-    assert f"hooks sync {spools[0]}" in caplog.text and "not sent yet" in caplog.text
+    assert f"hooks sync --tracking-uri {server.uri} {spools[0]}" in caplog.text and "not sent yet" in caplog.text
     (neptune_dir,) = find_runs(tmp_path / ".neptune")
     neptune = read_run(neptune_dir)  # the other tracker logged everything meanwhile
     assert len(neptune.series["metrics/mAP50(B)"]) == 4
     with server:
-        sync = [str(Path(sys.executable).parent / "hooks"), "sync", str(tmp_path / "runs")]
+        sync = [str(Path(sys.executable).parent / "hooks"), "sync", "--tracking-uri", server.uri]
+        sync.append(str(tmp_path / "runs"))
         done = subprocess.run(sync, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "sent" in done.stdout
@@ -178,7 +179,7 @@ def test_a_server_killed_mid_training_loses_nothing(tmp_path: Path, caplog: pyte
         before = [s for s, _ in history(client, run.info.run_id, "metrics/mAP50B")]
         assert before and before == list(range(1, len(before) + 1)) and len(before) < 5
         done = subprocess.run(
-            [str(Path(sys.executable).parent / "hooks"), "sync", str(tmp_path / "runs")],
+            [str(Path(sys.executable).parent / "hooks"), "sync", "--tracking-uri", server.uri, str(tmp_path / "runs")],
             capture_output=True,
             text=True,
             check=False,
@@ -248,12 +249,9 @@ def test_a_resumed_training_continues_its_mlflow_run(tmp_path: Path, mlflow_serv
     assert run.info.status == "FINISHED"
 
 
-def test_ultralytics_own_mlflow_callback_is_switched_off_once(
-    tmp_path: Path, mlflow_server: MlflowServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_ultralytics_own_mlflow_callback_is_switched_off_once_per_training(
+    tmp_path: Path, mlflow_server: MlflowServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from hooks.sinks import ultralytics as builtin
-
-    monkeypatch.setattr(builtin, "_warned", set())
     calls: list[str] = []
 
     def theirs(event: str) -> Any:
@@ -270,7 +268,8 @@ def test_ultralytics_own_mlflow_callback_is_switched_off_once(
         callbacks = {e: [*([compiled[e]] if e in compiled else []), theirs(e)] for e in {*compiled, *events}}
         simulate_training(callbacks, tmp_path / "runs" / f"exp{i}", epochs=1)
     assert calls == []
-    assert sum("built-in MLflow integration" in r.getMessage() for r in caplog.records) == 1
+    said = [r.getMessage() for r in caplog.records if "Ultralytics' own" in r.getMessage()]
+    assert [m.split(" switched off")[0] for m in said] == ["Ultralytics' own mlflow integration is"] * 2
 
 
 def test_only_the_loaded_config_may_set_the_tracking_uri(tmp_path: Path) -> None:
