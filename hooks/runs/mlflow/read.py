@@ -38,7 +38,6 @@ from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any, Final, final
-from urllib.parse import urlsplit, urlunsplit
 
 from .. import cache as _cache
 from ..model import FileRef, Run, Status
@@ -81,14 +80,9 @@ def _check(uri: str) -> None:
     # MLflow retries a refused connection for minutes; one short request says whether it answers.
     from ...sinks.mlflow.sender import unreachable
 
-    reason = unreachable(_without_credentials(uri), 3.0)  # urllib takes no user:password@
+    reason = unreachable(uri, 3.0)
     if reason is not None:
         raise StoreError(f"hooks: the MLflow tracking server {mask_uri(uri)} does not answer ({reason})")
-
-
-def _without_credentials(uri: str) -> str:
-    parts = urlsplit(uri)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1])) if "@" in parts.netloc else uri
 
 
 def _paged(call: Any, **kw: Any) -> Iterator[Any]:

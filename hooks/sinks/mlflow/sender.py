@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final, final
+from urllib.parse import urlsplit, urlunsplit
 
 from ...core.masking import mask_uri
 from ...log import logger
@@ -292,11 +293,15 @@ class Sender:
 def unreachable(uri: str, timeout: float) -> str | None:
     """Why a tracking server's address answers nothing at all, found within ``timeout`` (MLflow
     retries a refused connection for minutes); None when it answers, even with an error, or when
-    only MLflow can tell (a local store, a TLS set-up of its own)."""
+    only MLflow can tell (a local store, a TLS set-up of its own). A URI's ``user:password@`` is
+    left out of the probe: urllib would take it for part of the host name, and /health needs no
+    login (a server that asks for one has answered)."""
     if not uri.startswith(("http://", "https://")):
         return None
+    parts = urlsplit(uri)
+    bare = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
     try:
-        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout):
+        with urllib.request.urlopen(f"{bare.rstrip('/')}/health", timeout=timeout):
             return None
     except urllib.error.HTTPError:
         return None  # it answered

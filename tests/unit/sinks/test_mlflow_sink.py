@@ -356,3 +356,15 @@ def test_a_drain_that_times_out_keeps_every_operation_in_the_spool(tmp_path: Pat
         points = [p for op in ops if "m" in op for p in op["m"] if p[0] == "train/box_loss"]
         assert [p[3] for p in points] == [1, 2, 3], attempt
         assert "end" in ops[-1], attempt
+
+
+def test_the_reachability_probe_leaves_credentials_out_of_the_address(mlflow_server: MlflowServer) -> None:
+    """urllib takes `user:password@` for part of the host name ("Name or service not known"): the
+    probe asks /health of the server itself, and still tells a closed port."""
+    from hooks.sinks.mlflow.sender import unreachable
+
+    with_login = mlflow_server.uri.replace("http://", "http://alice:s3cret@")
+    assert with_login != mlflow_server.uri
+    assert unreachable(with_login, 5.0) is None
+    closed = unreachable(f"http://alice:s3cret@127.0.0.1:{free_port()}", 5.0)
+    assert closed is not None and "s3cret" not in closed and "refused" in closed.lower()
