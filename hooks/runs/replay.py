@@ -53,8 +53,7 @@ from typing import Any, Final, final
 
 from ..sinks.registry import replay_target
 from ..sinks.replay import ReplayCopy, ReplayMeta, ReplaySink, ReplayStatus, ReplayTarget
-from .model import SYSTEM_NAMESPACES, FileRef, Run, parse_iso
-from .series import Series
+from .model import SYSTEM_NAMESPACES, Run, parse_iso
 
 __all__ = [
     "MissingFile",
@@ -81,75 +80,52 @@ _DESCRIPTION_LEAF: Final = "description"
 @final
 @dataclass(frozen=True)
 class Source:
-    """What the driver reads of a run (:func:`as_source`). ``key``: ``<tracker>:<run id>``, what a
-    copy is found by again; ``created``: ISO 8601; ``parts``: how many pieces it was written in;
-    ``system``: the first path segments of fields its tracker or yaml-hooks filled by itself;
-    ``name_field``/``description_field``/``tags_field``: the field (or string set) paths that hold
-    its name, description and tags, when it has such fields; ``unknown``: the kinds of records its
-    reader does not model."""
+    """What the driver reads of a run (:func:`as_source`): the run itself, and what a target needs
+    that the run says only by convention. ``key``: ``<tracker>:<run id>``, what a copy is found by
+    again; ``status``: how it ended, as a target takes it; ``system``: the first path segments of
+    fields its tracker or yaml-hooks filled by itself; ``name_field``/``description_field``/
+    ``tags_field``: the field (or string set) paths that hold its name, description and tags, when
+    it has such fields."""
 
+    run: Run
     key: str
-    tracker: str
-    name: str | None
-    tags: tuple[str, ...]
-    created: str | None
     status: ReplayStatus
-    parts: int
-    series: Mapping[str, Series]
-    fields: Mapping[str, object]
-    string_sets: Mapping[str, Sequence[str]]
-    files: Mapping[str, FileRef]
-    file_sets: Mapping[str, Sequence[str]]
     system: frozenset[str]
     name_field: str | None
     description_field: str | None
     tags_field: str | None
-    problems: Sequence[str]
-    unknown: Sequence[str]
 
 
 def as_source(run: Run) -> Source:
-    """What the driver reads of ``run``: the run's own values, its key, and the fields of its
-    tracker's own namespaces that hold its name, description and tags."""
+    """``run`` with its key, and the fields of its tracker's own namespaces that hold its name,
+    description and tags."""
     run_id = run.id or (run.parts[0].name if run.parts else None) or run.location
-    status: ReplayStatus = "failed" if run.failed else "killed" if run.status == "killed" else "finished"
     system = SYSTEM_NAMESPACES
     return Source(
+        run=run,
         key=f"{run.tracker}:{run_id}",
-        tracker=run.tracker,
-        name=run.name,
-        tags=run.tags,
-        created=run.created,
-        status=status,
-        parts=max(len(run.parts), 1),
-        series=run.series,
-        fields=run.fields,
-        string_sets=run.string_sets,
-        files=run.files,
-        file_sets=run.file_sets,
+        status="failed" if run.failed else "killed" if run.status == "killed" else "finished",
         system=system,
         name_field=_own_field(run.fields, system, _NAME_LEAF, run.name),
         description_field=_own_field(run.fields, system, _DESCRIPTION_LEAF),
         tags_field=_tags_set(run.string_sets, system, run.tags),
-        problems=run.problems,
-        unknown=tuple(op.type for op in run.unknown),
     )
 
 
 def replay_meta(source: Source) -> ReplayMeta:
     """What a target is told before anything is written: the start is when the run was created
     (else its first point's time), the end its last point's time (never before the start)."""
-    times = [p.ts for points in source.series.values() for p in points if p.ts is not None]
-    created = parse_iso(source.created)
+    times = [p.ts for points in source.run.series.values() for p in points if p.ts is not None]
+    created = parse_iso(source.run.created)
     start = created.timestamp() if created is not None else (min(times) if times else None)
     end = max([*times, *([start] if start is not None else [])], default=None)
     return ReplayMeta(
         source=source.key,
-        name=source.name,
-        tags=source.tags,
+        name=source.run.name,
+        tags=source.run.tags,
         start=start,
         end=end,
-        parts=source.parts,
+        parts=max(len(source.run.parts), 1),
         status=source.status,
         system=source.system,
         name_field=source.name_field,
@@ -247,11 +223,13 @@ def replay(run: Run, target: ReplayTarget, *, force: bool = False) -> ReplayResu
     for copy in earlier:
         target.discard(copy.id)
         replaced.append(copy.id)
-    if source.problems:
-        tally.notes.append(f"the run was read with {len(source.problems)} problem(s) (`hooks report` lists them)")
-    if source.unknown:
-        kinds = ", ".join(sorted(set(source.unknown)))
-        tally.notes.append(f"{len(source.unknown)} operation(s) yaml-hooks does not read were not exported: {kinds}")
+    if source.run.problems:
+        tally.notes.append(f"the run was read with {len(source.run.problems)} problem(s) (`hooks report` lists them)")
+    if source.run.unknown:
+        kinds = ", ".join(sorted({op.type for op in source.run.unknown}))
+        tally.notes.append(
+            f"{len(source.run.unknown)} operation(s) yaml-hooks does not read were not exported: {kinds}"
+        )
     return ReplayResult(
         source=meta.source,
         copy_id=written.id,
@@ -275,7 +253,7 @@ def _parts_note(copy: ReplayCopy, parts: int) -> str | None:
 
 
 def _series(sink: ReplaySink, source: Source, staging: Path, tally: _Tally) -> None:
-    for path, points in source.series.items():
+    for path, points in source.run.series.items():
         if not points:
             continue
         kind = points[0].kind
@@ -303,17 +281,17 @@ def _series(sink: ReplaySink, source: Source, staging: Path, tally: _Tally) -> N
 
 
 def _fields(sink: ReplaySink, source: Source, tally: _Tally) -> None:
-    for path, value in source.fields.items():
+    for path, value in source.run.fields.items():
         sink.assign(path, value)
         tally.fields += 1
-    for path, members in source.string_sets.items():
+    for path, members in source.run.string_sets.items():
         if path != source.tags_field:
             sink.assign(path, ",".join(members))
             tally.fields += 1
 
 
 def _files(sink: ReplaySink, source: Source, staging: Path, tally: _Tally) -> None:
-    for path, ref in source.files.items():
+    for path, ref in source.run.files.items():
         local = ref.local()
         if local is None:
             if ref.source:
@@ -328,7 +306,7 @@ def _files(sink: ReplaySink, source: Source, staging: Path, tally: _Tally) -> No
         else:
             sink.upload(path, _typed(local, ref.ext, staging, tally), snapshot=True)
             tally.files += 1
-    for path, globs in source.file_sets.items():
+    for path, globs in source.run.file_sets.items():
         found, lost = _file_set(globs)
         tally.missing += [MissingFile(path, why) for why in lost]
         for rel, local in found:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_import_hooks_imports_nothing_heavy() -> None:
@@ -83,3 +84,12 @@ def test_the_package_never_imports_the_demo_or_the_torchvision_work_around() -> 
     for path in (REPO / "hooks").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "yaml_hooks_torchvision" not in text and "import demo" not in text and "from demo" not in text, path
+
+
+def test_every_folder_of_the_package_ships() -> None:
+    """setuptools' package finder leaves out a folder without __init__.py: an installed (not
+    editable) yaml-hooks would then miss its modules."""
+    root = Path(__file__).resolve().parents[2] / "hooks"
+    folders = {p.parent for p in root.rglob("*.py") if "__pycache__" not in p.parts}
+    assert root / "core" in folders
+    assert sorted(str(f.relative_to(root)) for f in folders if not (f / "__init__.py").is_file()) == []

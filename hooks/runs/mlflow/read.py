@@ -36,7 +36,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Final, final
 
 from .. import cache as _cache
@@ -124,8 +124,15 @@ def _artifacts(client: Any, run_id: str, path: str | None = None) -> Iterator[An
 
 
 def _fetch(uri: str, run_id: str, path: str, size: int | None, folder: Path | None) -> Path | None:
-    """The artifact's bytes in a local folder (see the module's docstring), or None."""
+    """The artifact's bytes in a local folder (see the module's docstring), or None. An artifact
+    path that is not plain and relative (absolute, or with ``..``) is never fetched: a run on a
+    shared server names its own artifacts, and none may land outside the download folder."""
     if size is not None and size > MAX_FILE:
+        return None
+    parts = PurePosixPath(path).parts
+    if not parts or PurePosixPath(path).is_absolute() or ".." in parts or "\\" in path:
+        return None
+    if not run_id or "/" in run_id or "\\" in run_id or run_id in (".", ".."):
         return None
     if folder is None:
         if not _temp:
@@ -148,7 +155,7 @@ def _fetch(uri: str, run_id: str, path: str, size: int | None, folder: Path | No
         got = Path(_client(uri).download_artifacts(run_id, path, str(where)))
     except Exception:  # a file gone, a server down: the report says the bytes are not to be had
         return None
-    return got if got.is_file() else None
+    return got if got.is_file() and got.resolve().is_relative_to(where.resolve()) else None
 
 
 def _prune(root: Path) -> None:

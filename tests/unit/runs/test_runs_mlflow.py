@@ -356,3 +356,13 @@ def test_a_readers_store_option_is_an_option_of_every_command_that_reads_runs(
             add("other", "x", option)
     finally:
         del READERS["acme"]
+
+
+@pytest.mark.parametrize("path", ["../outside.txt", "/etc/passwd", "a/../../b.png", "a\\..\\b.png", ""])
+def test_an_artifact_name_that_is_not_plain_is_never_fetched(tmp_path: Path, path: str) -> None:
+    """A run on a shared server names its own artifacts: none may be written outside the download
+    folder (nothing is asked of the server: the URI below answers nothing)."""
+    from hooks.runs.mlflow.read import _fetch
+
+    assert _fetch("http://127.0.0.1:9", "0123abcd", path, 10, tmp_path) is None
+    assert list(tmp_path.rglob("*")) == []
