@@ -86,6 +86,9 @@ class ActionKind:
     # the whole schema's definitions: when, id, fieldPath, mappingSource, …), and an example of it.
     schema: Mapping[str, Any] = dataclasses.field(kw_only=True)
     example: Mapping[str, Any] | None = dataclasses.field(default=None, kw_only=True)
+    # Options that choose where something goes (a registered model): option → what it chooses. Only
+    # the config loaded may set them, never a preset (``Builder.user_only``).
+    user_only: Mapping[str, str] = dataclasses.field(default_factory=dict, kw_only=True)
 
 
 def reader(ref: SourceRef) -> Callable[[Context], Any]:

@@ -114,7 +114,8 @@ SCHEMA: Final[dict[str, Any]] = {
             "title": "Register as",
             "description": (
                 "MLflow: the uploaded file also becomes a new version of this registered model (made if new). "
-                "Trackers without a model registry keep the file only (hooks explain says so)."
+                "Trackers without a model registry keep the file only (hooks explain says so). Only the config you "
+                "load may set it: a preset cannot add versions to a model."
             ),
             "examples": ["yolo-detector"],
         },
@@ -128,4 +129,12 @@ SCHEMA: Final[dict[str, Any]] = {
 }
 EXAMPLE: Final[dict[str, Any]] = {"from": "best", "to": "weights/{args.name}/{file.name}"}
 
-KIND = ActionKind("upload", build, compile, explain, schema=SCHEMA, example=EXAMPLE)
+KIND = ActionKind(
+    "upload",
+    build,
+    compile,
+    explain,
+    schema=SCHEMA,
+    example=EXAMPLE,
+    user_only={"register": "a registered model the weights become a version of"},
+)

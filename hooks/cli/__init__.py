@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import HooksError
 from . import explain, export, init, presets, report, runs, schema, show, sync, train, validate
+from .terminal import escaping
 
 __all__ = ["main"]
 
@@ -25,6 +27,8 @@ _COMMANDS = {
     "sync": sync,
     "export": export,
 }
+# Commands whose output is left raw: a training draws its progress bars with control characters.
+_RAW = frozenset({"train"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,10 +42,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, module in _COMMANDS.items():
         module.add_parser(sub.add_parser(name, help=module.HELP, description=module.HELP))
     args = parser.parse_args(argv)
-    try:
-        return int(_COMMANDS[args.command].run(args))
-    except HooksError as e:
-        print(e, file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        return 0
+    # What a command prints of runs and stores comes from someone else: no escape sequence of theirs
+    # reaches the terminal raw (terminal.py).
+    with contextlib.nullcontext() if args.command in _RAW else escaping():
+        try:
+            return int(_COMMANDS[args.command].run(args))
+        except HooksError as e:
+            print(e, file=sys.stderr)
+            return 1
+        except BrokenPipeError:
+            return 0

@@ -7,7 +7,10 @@ A run is read with its tracker's reader (a Neptune offline folder, ``--dir``; an
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from ..runs import NotFound, RunRef, find_all, pick, read
 from ..runs.pick import no_runs
@@ -23,8 +26,25 @@ _EPILOG = (
     "run id), and an experiment that holds it already is left as it is. --force exports the run again and then "
     "deletes the earlier MLflow run (MLflow keeps deleted runs until `mlflow gc`). String series (captured stdout "
     "…) become one text artifact each; a field longer than MLflow takes is cut and kept whole as an artifact; a "
-    "file that is not there any more is listed as missing."
+    "file that is not there any more is listed as missing. A run folder may come from someone else: a file it names "
+    "is exported only from inside the folder that holds its Neptune data folder or from its own folder, never "
+    "hidden (.ssh, .git) nor through a link; --trust DIR adds a folder."
 )
+TRUST_HELP = (
+    "a folder whose files a run may name besides its own (the folder that holds its .neptune, and the run's "
+    "folder): files elsewhere, hidden ones (.ssh, .git …) and links are never read; repeat for several"
+)
+
+
+def add_trust_option(p: argparse.ArgumentParser) -> None:
+    """--trust DIR (repeatable): `hooks export` and `hooks report`."""
+    p.add_argument("--trust", metavar="DIR", type=Path, action="append", default=[], help=TRUST_HELP)
+
+
+def trusting(refs: Iterable[RunRef], trusted: Sequence[Path]) -> list[RunRef]:
+    """``refs``, each with the folders the user trusts (``RunRef.trusted``)."""
+    extra = tuple(Path(t).expanduser() for t in trusted)
+    return [dataclasses.replace(ref, trusted=(*ref.trusted, *extra)) if extra else ref for ref in refs]
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
@@ -54,6 +74,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--experiment", metavar="NAME", help="the MLflow experiment to export to (default: neptune-export)")
     p.add_argument("--force", action="store_true", help="export a run exported before again, replacing it")
+    add_trust_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         # --all: oldest first, so the MLflow list (newest first) shows them in the order they ran.
         refs: list[RunRef] = list(reversed(find_all(looked)[0])) if args.all else [pick(args.run, looked, "export")]
+        refs = trusting(refs, args.trust)
     except NotFound as e:
         print(e, file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from ..runs import NotFound, Run, StoreError, pick, pick_many, read
+from .export import add_trust_option, trusting
 from .stores import add_store_options, looked_in
 
 HELP = "write one self-contained HTML report of runs (Neptune offline, MLflow): one run, or several compared"
@@ -38,6 +39,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="draw the charts as images (matplotlib) instead of interactive charts: a page that needs no script",
     )
+    add_trust_option(p)
 
 
 def default_output(logs: list[Run]) -> Path:
@@ -53,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     looked = looked_in(args)
     try:
-        refs = pick_many(args.run, looked) if args.run else [pick(None, looked)]
+        refs = trusting(pick_many(args.run, looked) if args.run else [pick(None, looked)], args.trust)
         logs = [read(ref, cache=True) for ref in refs]  # a run read before costs little
     except (NotFound, StoreError) as e:
         print(e, file=sys.stderr)

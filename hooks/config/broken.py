@@ -35,12 +35,18 @@ class Broken:
         return any(path[: len(p)] == p or p[:n] == path for p in self.paths)
 
     def clean(self, mapping: Mapping[str, Any], path: YPath) -> tuple[dict[str, Any], list[str]]:
-        """``mapping`` (at ``path``) without its broken keys, and those keys."""
+        """``mapping`` (at ``path``) without its broken keys, and those keys. A mapping inside it
+        that holds a broken value keeps its other keys (`tags: {team: ${UNSET}, mlflow.x: …}`:
+        the other tags are still checked, so one load says every problem); a list holding one is
+        dropped whole (its items' places would shift)."""
         kept: dict[str, Any] = {}
         dropped: list[str] = []
         for key, value in mapping.items():
-            if self.within((*path, key)):
-                dropped.append(key)
-            else:
+            where = (*path, key)
+            if not self.within(where):
                 kept[key] = value
+            elif isinstance(value, Mapping) and not self.at(where):
+                kept[key], _ = self.clean(value, where)
+            else:
+                dropped.append(key)
         return kept, dropped

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Mapping
-from typing import Final
+from typing import Any, Final
 
 from ..core.context import FILE_SHORTHANDS, Source, SourceKind
 from ..core.events import OBJECT_HEADS
@@ -23,7 +23,7 @@ from .confine import check_glob, check_name, check_relative
 from .model import SourceRef
 from .read import Document, YPath
 
-__all__ = ["CONTEXT_HEADS", "FILE_HEADS", "PRESET_PATHS", "SECRET_KEYS", "Builder"]
+__all__ = ["CONTEXT_HEADS", "FILE_HEADS", "MAX_ISSUES", "PRESET_PATHS", "SECRET_KEYS", "Builder"]
 
 
 # What an attribute path (`from:`) or a template field ({trainer.…}) written in a preset may start
@@ -53,6 +53,10 @@ PRESET_PATHS: Final = (
     "predictor.speed",
     "exporter.args",
 )
+
+# Past this many problems in one load, template names are checked no more (each unknown one looks
+# for a "did you mean": 25,000 of them would take half a minute to say what the first few do).
+MAX_ISSUES: Final = 100
 
 # The first names a template field may have: on any event, and while a file is being uploaded.
 CONTEXT_HEADS: Final = frozenset({*OBJECT_HEADS, "args", "epoch", "step", "event"})
@@ -86,6 +90,7 @@ class Builder:
         self.broken = broken or Broken()
         self.at: YPath = ()
         self.partial = False
+        self.capped = False  # past MAX_ISSUES, said once
         data = doc.data if isinstance(doc.data, dict) else {}
         # A broken allow_roots (already reported) allows nothing and refuses nothing.
         self.check_roots = not self.broken.within(("allow_roots",))
@@ -100,6 +105,26 @@ class Builder:
             for parts in (parse_path(p) for p in (*PRESET_PATHS, *allowed) if isinstance(p, str))
             if isinstance(parts, tuple)
         )
+
+    def from_preset(self, rel: YPath) -> bool:
+        """Whether the option at ``rel`` (below the current place) was written in a preset, not in
+        the config being loaded (its key's location after merging says which file it is from)."""
+        return self.doc.where((*self.at, *rel), key=True).file != self.doc.file
+
+    def user_only(self, options: Mapping[str, Any], chooses: Mapping[str, str]) -> dict[str, Any]:
+        """``options`` less those a preset set among ``chooses`` (option → what it chooses, and
+        where else the user may choose it), each refused at its place: where a run goes, what it
+        may become and how long it may hold a training are chosen by what the user wrote or typed
+        (the config loaded, the command line, the environment), never by a preset."""
+        kept = dict(options)
+        for key, what in chooses.items():
+            if key in kept and self.from_preset((key,)):
+                self.fail(
+                    (key,),
+                    f"a preset may not choose {what}: only the config you load may; move `{key}:` there",
+                )
+                del kept[key]
+        return kept
 
     @property
     def event(self) -> str | None:
@@ -169,8 +194,16 @@ class Builder:
         """Parse a template option; None (with the error recorded) when it is wrong."""
         if text is None:
             return None
+        names = len(self.issues) < MAX_ISSUES
+        if not names and not self.capped:
+            self.capped = True
+            self.fail(
+                rel,
+                f"more than {MAX_ISSUES} problems: from here on the names in templates are not checked; fix the "
+                "problems above and load again",
+            )
         try:
-            template = parse_template(text, heads, self.mask)
+            template = parse_template(text, heads, self.mask, names=names)
         except TemplateError as e:
             for problem in e.problems:
                 self.fail(rel, problem)

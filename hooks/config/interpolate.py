@@ -1,15 +1,17 @@
 """Stage 3: replace ``${VAR}`` and ``${VAR:-default}`` in every string with the environment's value.
 
 Only the loaded file reads the environment freely. A value that comes from a preset it extends
-(a teammate's file, an installed package's) may read only the variables the built-in trackers
-name (``SinkType.env``, handed in as ``preset_env``) and the names the loaded file lists in
-`allow_env:`: otherwise a preset could write ``${AWS_SECRET_ACCESS_KEY}`` into a run's description
-and read it back from the tracker."""
+(a teammate's file, an installed package's, a shipped one, however it is named) may read only the
+names the loaded file lists in `allow_env:`: otherwise a preset could write
+``${AWS_SECRET_ACCESS_KEY}`` into a run's description and read it back from the tracker, or
+``${MLFLOW_TRACKING_URI}`` (with its ``user:password@``) into a tag. What a run reads from the
+environment to choose where it goes (NEPTUNE_PROJECT, MLFLOW_TRACKING_URI …), the tracker reads
+itself."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any, Final
 
@@ -23,11 +25,9 @@ _VAR: Final = re.compile(r"\$(\$)?\{([^}]*)\}")
 _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def interpolate(
-    doc: Document, env: Mapping[str, str], allow_env: Collection[str] = (), *, preset_env: Sequence[str] = ()
-) -> Document:
+def interpolate(doc: Document, env: Mapping[str, str], allow_env: Collection[str] = ()) -> Document:
     """Return a copy of ``doc`` with environment references replaced; every problem is reported."""
-    merged, issues, _ = substitute(doc, env, allow_env=allow_env, preset_env=preset_env)
+    merged, issues, _ = substitute(doc, env, allow_env=allow_env)
     if issues:
         raise ConfigError(issues)
     return merged
@@ -39,19 +39,16 @@ def substitute(
     chains: Mapping[str, tuple[str, ...]] | None = None,
     *,
     allow_env: Collection[str] = (),
-    preset_env: Sequence[str] = (),
 ) -> tuple[Document, list[Issue], list[YPath]]:
     """``doc`` with environment references replaced, every problem found, and the paths of the
     values that had one. Such a value becomes "" so the later stages can go on: they leave it
     out (it is reported once, here).
 
     A value located in a file other than ``doc.file`` (a preset the loaded file extends) may read
-    only ``preset_env`` (the variables the built-in trackers name: where the run goes, nothing
-    secret; ``hooks.loader.schema.preset_env()``) and ``allow_env``; any other reference,
-    ``${VAR:-default}`` included, is an error at the preset's line that never says the variable's value."""
+    only ``allow_env``; any other reference, ``${VAR:-default}`` included, is an error at the
+    preset's line that never says the variable's value."""
     chains = chains or {}
-    always = tuple(preset_env)
-    readable = {*always, *allow_env}
+    readable = set(allow_env)
     issues: list[Issue] = []
     bad: list[YPath] = []
 
@@ -78,10 +75,9 @@ def substitute(
             if preset and name not in readable:
                 report(
                     path,
-                    f"a preset may not read the environment variable {name} (only "
-                    f"{', '.join(always)}, and what the config you load lists in `allow_env:`), "
-                    f"or it could write your secrets into the run; to let it, add {name} to "
-                    "`allow_env:` at the top of the config you load",
+                    f"a preset may not read the environment variable {name} (only what the config you "
+                    f"load lists in `allow_env:`), or it could write your secrets into the run; to let "
+                    f"it, add {name} to `allow_env:` at the top of the config you load",
                 )
                 return m.group(0)
             if name in env and (env[name] or not sep):

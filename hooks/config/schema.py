@@ -17,7 +17,7 @@ __all__ = ["KindPiece", "assemble", "switchable"]
 KindPiece = tuple[str, Mapping[str, Any], Mapping[str, Any] | None]
 """An action kind's piece: its name, the schema of its options, an example of them (or None)."""
 
-# The top of the schema, and the config's own keys ({preset_env} and {default_sink} are filled in).
+# The top of the schema, and the config's own keys ({default_sink} is filled in).
 TOP: Final[dict[str, Any]] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "urn:yaml-hooks:hooks.schema.json:1",
@@ -85,8 +85,8 @@ PROPERTIES: Final[dict[str, Any]] = {
     "allow_env": {
         "title": "Allowed environment variables",
         "description": (
-            "Environment variables a preset this config extends may read with ${VAR}, besides {preset_env}. This "
-            "config itself reads any. Only the config you load may set this, never a preset it extends."
+            "Environment variables a preset this config extends may read with ${VAR} (a preset reads none "
+            "otherwise). This config itself reads any. Only the config you load may set this, never a preset."
         ),
         "type": "array",
         "items": {
@@ -297,13 +297,10 @@ def assemble(
     sinks: Mapping[str, Mapping[str, Any]],
     *,
     default_sink: str,
-    preset_env: Sequence[str],
 ) -> dict[str, Any]:
     """The whole schema: ``kinds`` in order, ``sources`` the definitions of the kinds of named
     sources (mappingSource, …), ``sinks`` each tracker's options by its name under `sink:`."""
     props = {key: dict(value) for key, value in PROPERTIES.items()}
-    env = ", ".join(preset_env[:-1]) + f" and {preset_env[-1]}" if len(preset_env) > 1 else "".join(preset_env)
-    props["allow_env"]["description"] = props["allow_env"]["description"].replace("{preset_env}", env)
     props["sink"]["description"] = props["sink"]["description"].replace("{default_sink}", default_sink)
     props["sink"]["properties"] = {name: switchable(options) for name, options in sinks.items()}
     props["events"]["properties"] = {

@@ -18,7 +18,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .paths import CODE_TYPES
 
-__all__ = ["MASKED", "SECRET_KEYS", "Secret", "mask_uri", "plain", "scalar_text", "secret_name", "secret_path"]
+__all__ = [
+    "MASKED",
+    "SECRET_KEYS",
+    "Secret",
+    "mask_credentials",
+    "mask_uri",
+    "plain",
+    "scalar_text",
+    "secret_name",
+    "secret_path",
+]
 
 MASKED: Final = "****"
 
@@ -35,6 +45,9 @@ SECRET_KEYS: Final = (
 )
 
 _DEPTH: Final = 16  # deeper than this, an object is written as its type's name
+# The user-information part of a URI anywhere in a text (``https://user:token@host``, ``postgresql://
+# me:pw@db``): a token as a user name is as secret as a password, so all of it goes.
+_USERINFO: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#@\s]+@")
 _SPLIT: Final = re.compile(r"[/.]")
 
 Secret = Callable[[str], bool]
@@ -95,10 +108,12 @@ def plain(value: Any, secret: Secret = lambda key: False, _depth: int = 0, _seen
     Ultralytics' args) becomes the mapping of its public ones, masked the same way. Any other
     object is written as ``<TypeName>``: never its ``str()``, which runs its code and could hold
     anything."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if isinstance(value, str):
+        return mask_credentials(value)
+    if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, PurePath):
-        return PurePath.__str__(value)
+        return mask_credentials(PurePath.__str__(value))
     item = _numeric_scalar(value)
     if item is not None:
         return item
@@ -125,6 +140,15 @@ def plain(value: Any, secret: Secret = lambda key: False, _depth: int = 0, _seen
 def _key(key: Any) -> str:
     text = scalar_text(key)
     return text if text is not None else f"<{type(key).__name__}>"
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with the ``user:password@`` of every URI in it replaced by ``***@`` (an argument such
+    as ``data=https://me:token@host/set.yaml``, a git remote, a database URI): a value may leave
+    the process, its credentials may not."""
+    if "://" not in text or "@" not in text:
+        return text
+    return _USERINFO.sub(r"\1***@", text)
 
 
 def mask_uri(uri: str) -> str:

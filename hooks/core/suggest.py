@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-__all__ = ["closest", "did_you_mean", "distance"]
+__all__ = ["MAX_WORD", "closest", "did_you_mean", "distance"]
+
+# Longer words get no suggestion: nobody typo'd a name that long, and comparing costs its square.
+MAX_WORD = 64
 
 
 def distance(a: str, b: str) -> int:
@@ -37,8 +40,11 @@ def closest(word: str, choices: Iterable[str], prefer: Collection[str] = ()) -> 
     if not options:
         return None
     lowered = word.lower()
+    if len(word) > MAX_WORD:
+        return None
     limit = max(1, (len(word) - 2) // 3)
-    scored = [(distance(lowered, c.lower()), c) for c in options]
+    # Words whose lengths differ by more than the limit are further apart than it: not compared.
+    scored = [(distance(lowered, c.lower()), c) for c in options if abs(len(c) - len(word)) <= limit]
     near = [(d, c) for d, c in scored if d <= limit and d < len(c)]
     if near:
 

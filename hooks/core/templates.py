@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
-from typing import Any, final
+from typing import Any, Final, final
 
 from ..errors import Missing, UnsafePath
 from .fields import field_problem, head_problem
-from .masking import MASKED, SECRET_KEYS, scalar_text, secret_path
+from .masking import MASKED, SECRET_KEYS, mask_credentials, scalar_text, secret_path
 from .paths import follow, parse_path
 
-__all__ = ["Field", "Template", "TemplateError", "parse_template"]
+__all__ = ["MAX_PROBLEMS", "Field", "Template", "TemplateError", "parse_template"]
+
+# Problems said per template: a preset with 40,000 unknown fields in one value is said in ten lines,
+# and its load does not look for 40,000 suggestions.
+MAX_PROBLEMS: Final = 10
 
 
 class TemplateError(ValueError):
@@ -53,7 +57,7 @@ class Template:
         that is missing or empty and has no default renders as "" and, given ``empty``, is
         added to it (as it is written, e.g. ``{args.name}``). Only a plain scalar renders: a
         container or another object counts as missing. A field with a secret-looking name in its
-        path renders as ``****``."""
+        path renders as ``****``, and the ``user:password@`` of a URI in a value as ``***@``."""
         if self.constant is not None:
             return self.constant
         out: list[str] = []
@@ -69,7 +73,7 @@ class Template:
                     continue
                 text = scalar_text(got)
                 if text:
-                    value = MASKED if secret else text
+                    value = MASKED if secret else mask_credentials(text)
                     break
             else:
                 if part.default is not None:
@@ -80,11 +84,16 @@ class Template:
         return "".join(out)
 
 
-def parse_template(text: str, roots: Collection[str], mask: tuple[str, ...] | None = None) -> Template:
-    """Parse ``text``; raise TemplateError saying what is wrong (every field that names nothing,
-    or the first misplaced brace). ``roots`` are the allowed field roots; ``mask`` the patterns of
-    secret-looking names (None: the built-in ones)."""
+def parse_template(
+    text: str, roots: Collection[str], mask: tuple[str, ...] | None = None, *, names: bool = True
+) -> Template:
+    """Parse ``text``; raise TemplateError saying what is wrong (the first MAX_PROBLEMS fields that
+    name nothing, then how many more, or the first misplaced brace). ``roots`` are the allowed
+    field roots; ``mask`` the patterns of secret-looking names (None: the built-in ones).
+    ``names=False`` checks the syntax only, not that each name names something (and so looks for
+    no "did you mean": a load already past its problems' cap)."""
     problems: list[str] = []
+    more = 0
     parts: list[str | Field] = []
     literal: list[str] = []
     i, n = 0, len(text)
@@ -107,9 +116,12 @@ def parse_template(text: str, roots: Collection[str], mask: tuple[str, ...] | No
                 parts.append("".join(literal))
                 literal = []
             try:
-                parts.append(_parse_field(inner, roots))
+                parts.append(_parse_field(inner, roots, names and len(problems) < MAX_PROBLEMS))
             except TemplateError as e:
-                problems.extend(e.problems)
+                if len(problems) < MAX_PROBLEMS:
+                    problems.extend(e.problems)
+                else:
+                    more += 1
             i = end + 1
         elif c == "}":
             if text.startswith("}}", i):
@@ -122,21 +134,27 @@ def parse_template(text: str, roots: Collection[str], mask: tuple[str, ...] | No
         else:
             literal.append(c)
             i += 1
+    if more:
+        problems.append(f"and {more:,} more fields like these (the first {MAX_PROBLEMS} are said)")
     if problems:
         raise TemplateError(*problems)
     if literal or not parts:
         parts.append("".join(literal))
-    constant = "".join(p for p in parts if isinstance(p, str)) if all(isinstance(p, str) for p in parts) else None
-    # Whether a field is secret depends on its names only: decided here, once.
+    # Whether a field is secret depends on its names only: decided here, once. The text written
+    # around the fields loses the credentials of any URI in it (a ${MLFLOW_TRACKING_URI} with its
+    # user:password@, put in by the environment stage).
     patterns = mask if mask is not None else SECRET_KEYS
     parts = [
-        p if isinstance(p, str) else replace(p, secret=tuple(secret_path(a, patterns) for a in p.alternatives))
+        mask_credentials(p)
+        if isinstance(p, str)
+        else replace(p, secret=tuple(secret_path(a, patterns) for a in p.alternatives))
         for p in parts
     ]
+    constant = "".join(p for p in parts if isinstance(p, str)) if all(isinstance(p, str) for p in parts) else None
     return Template(text, tuple(parts), constant)
 
 
-def _parse_field(inner: str, roots: Collection[str]) -> Field:
+def _parse_field(inner: str, roots: Collection[str], names: bool = True) -> Field:
     body, sep, default = inner.partition(":-")
     if not sep and (":" in body or "!" in body):
         raise TemplateError(
@@ -151,8 +169,8 @@ def _parse_field(inner: str, roots: Collection[str]) -> Field:
         if isinstance(parsed, str):
             raise TemplateError(f"'{{{inner}}}': {parsed}")
         if parsed[0] not in roots:
-            raise TemplateError(f"'{{{inner}}}': {head_problem(parsed[0], roots)}")
-        problem = field_problem(parsed)
+            raise TemplateError(f"'{{{inner}}}': {head_problem(parsed[0], roots) if names else 'unknown field'}")
+        problem = field_problem(parsed) if names else None
         if problem:
             raise TemplateError(f"'{{{inner}}}': {problem}")
         alternatives.append(parsed)

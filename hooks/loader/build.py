@@ -92,7 +92,8 @@ def build(
                         f"id '{aid}' is already used by action {ids[aid]} of {event}; ids are unique per event",
                     )
                 ids[aid] = index
-            options = KINDS[kind_name].build(b, body)
+            kind = KINDS[kind_name]
+            options = kind.build(b, b.user_only(body, kind.user_only) if kind.user_only else body)
             when = _when(b, body.get("when"))
             if options is not None and not b.partial:
                 loc = doc.where(("events", event, index))
@@ -118,15 +119,8 @@ def _snapshot_budget(b: Builder, data: Mapping[str, Any]) -> int:
     if "snapshot_budget_mb" not in data or b.broken.within(("snapshot_budget_mb",)):
         return SNAPSHOT_BUDGET_MB << 20
     b.at = ()
-    where = b.doc.where(("snapshot_budget_mb",), key=True)
-    if where.file != b.doc.file:
-        b.fail(
-            ("snapshot_budget_mb",),
-            "only the config you load may set the snapshot budget (a preset must not raise what a run "
-            "may copy to disk); move `snapshot_budget_mb:` to that config",
-        )
-        return SNAPSHOT_BUDGET_MB << 20
-    return int(data["snapshot_budget_mb"]) << 20
+    kept = b.user_only(data, {"snapshot_budget_mb": "what a run may copy to disk"})
+    return int(kept.get("snapshot_budget_mb", SNAPSHOT_BUDGET_MB)) << 20
 
 
 def _builtins_kept(b: Builder, data: Mapping[str, Any]) -> frozenset[str]:
@@ -139,12 +133,9 @@ def _builtins_kept(b: Builder, data: Mapping[str, Any]) -> frozenset[str]:
     if b.broken.within((key,)) or value in (False, "off"):
         return frozenset()
     b.at = ()
-    if b.doc.where((key,), key=True).file != b.doc.file:
-        b.fail(
-            (key,),
-            "only the config you load may keep Ultralytics' own integrations (a preset must not send a run "
-            f"elsewhere); move `{key}:` to that config",
-        )
+    if key not in b.user_only(
+        {key: value}, {key: "whether Ultralytics' own integrations stay on (each sends the run elsewhere)"}
+    ):
         return frozenset()
     return frozenset(INTEGRATION_NAMES) if value == "keep" else frozenset(value)
 
@@ -195,6 +186,7 @@ def _sinks(b: Builder, configured: Mapping[str, Any]) -> SinkFactory:
         ):
             continue
         kept, _ = b.broken.clean(options or {}, b.at)
+        kept = b.user_only(kept, sink_type.user_only)
         b.partial = b.broken.within(b.at)
         factory = sink_type.build(b, kept)
         b.partial = False

@@ -4,6 +4,7 @@ result into callbacks is the runtime's (``hooks.load``)."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,18 +13,18 @@ from typing import TYPE_CHECKING
 from ..config.broken import Broken
 from ..config.interpolate import substitute
 from ..config.presets import find_preset, list_presets, looks_like_path
-from ..config.read import Document, YPath, read_file
+from ..config.read import Document, YPath, read_file, read_text
 from ..config.resolve import resolve
 from ..config.validate import check
 from ..core.suggest import did_you_mean
 from ..errors import ConfigError, Issue
 from .build import Config, build
-from .schema import known, load_named_plugins, preset_env
+from .schema import known, load_named_plugins
 
 if TYPE_CHECKING:
     from ..sinks.base import SinkFactory
 
-__all__ = ["ConfigRef", "Merged", "load_config", "load_document", "read_config"]
+__all__ = ["ConfigRef", "Merged", "load_config", "load_document", "named_preset", "read_config"]
 
 ConfigRef = str | os.PathLike[str]
 """How a config is named: a path to a YAML file, or a preset's name (``default``, ``acme:det``)."""
@@ -48,7 +49,15 @@ def read_config(ref: ConfigRef) -> Document:
                 )
             ]
         )
-    return read_file(preset, f"<preset {text}>")
+    return named_preset(text)
+
+
+def named_preset(name: str) -> Document:
+    """What naming a preset loads (``hooks train acme:detection``, ``attach(model, "default")``,
+    ``HOOKS_CONFIG=default``): an empty config that extends it. A preset named is still a preset,
+    a file from someone else: it gets the preset limits (no environment, no `allow_*`, no
+    `tracking_uri` …) as when a config extends it; only what the user writes or types chooses."""
+    return read_text(f"version: 1\nextends: {json.dumps(name)}\n", name)
 
 
 class Merged:
@@ -94,7 +103,6 @@ def _checked(ref: ConfigRef | Document, env: Mapping[str, str] | None) -> tuple[
         os.environ if env is None else env,
         resolved.chains,
         allow_env=_names(resolved.doc, "allow_env"),
-        preset_env=preset_env(),
     )
     issues += unset
     try:

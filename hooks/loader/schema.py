@@ -1,7 +1,6 @@
 """What the config pipeline needs from the registries, gathered here as plain data: the JSON Schema
 a config is checked against (put together from every registered action kind's, named source's and
-tracker's piece: ``hooks.config.schema.assemble``), the kind of each named source, and the
-environment variables a preset may read."""
+tracker's piece: ``hooks.config.schema.assemble``) and the kind of each named source."""
 
 from __future__ import annotations
 
@@ -20,7 +19,7 @@ from ..registry import PluginError
 from ..sinks.registry import DEFAULT_SINK, SINKS
 from ..sources.registry import SOURCES, source_schemas
 
-__all__ = ["full_schema", "known", "load_named_plugins", "load_schema", "preset_env"]
+__all__ = ["full_schema", "known", "load_named_plugins", "load_schema"]
 
 
 @functools.cache
@@ -52,7 +51,6 @@ def _schema_for(kinds: tuple[str, ...], sinks: tuple[str, ...]) -> dict[str, Any
         source_schemas(SOURCES[name] for name in SOURCES if name in SOURCES.builtin),
         {name: SINKS[name].schema for name in sinks},
         default_sink=DEFAULT_SINK,
-        preset_env=preset_env(),
     )
 
 
@@ -66,12 +64,6 @@ def _known_for(kinds: tuple[str, ...], sinks: tuple[str, ...], sources: tuple[st
     # Keyed by what is registered: a kind, tracker or source registered later gets a Known (and so
     # a validator) that knows it.
     return Known(_schema_for(kinds, sinks), {name: SOURCES[name].kind for name in sources})
-
-
-def preset_env() -> tuple[str, ...]:
-    """The environment variables a preset may always read: where the run goes, nothing secret
-    (each built-in tracker lists its own: ``SinkType.env``)."""
-    return tuple(name for tracker, sink in SINKS.items() if tracker in SINKS.builtin for name in sink.env)
 
 
 def load_named_plugins(doc: Document) -> list[Issue]:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..core.untrusted import Untrusted, read_regular
 from ..runs.model import SYSTEM_NAMESPACES, FileRef, Run
 from ..runs.summary import fmt_size
 
@@ -75,9 +76,9 @@ def classify(key: str, ref: FileRef) -> Image | Other:
     local = ref.local()  # a file kept by a server: fetched now
     if local is None:
         return Image(key, ref, None)
-    try:
-        data = local.read_bytes()
-    except OSError:
+    try:  # a regular file, never through a link, at most what is embedded (a run may come from someone else)
+        data = read_regular(local, MAX_EMBED_BYTES)
+    except (OSError, Untrusted):
         # Deleted between reading the log and writing the report, or not readable.
         return Image(key, ref, None)
     mime = _sniff(data)

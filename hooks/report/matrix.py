@@ -13,6 +13,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..core.untrusted import Untrusted, read_regular
 from ..runs.model import FileRef
 from .markup import RunView, esc, num, swatch
 
@@ -38,8 +39,8 @@ def read_matrix(ref: FileRef) -> Matrix | None:
     if local is None:
         return None
     try:
-        text = local.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_regular(local, MAX_MATRIX_BYTES).decode("utf-8")  # never through a link, bounded
+    except (OSError, UnicodeDecodeError, Untrusted):
         return None
     lines = list(csv.reader(io.StringIO(text)))
     if not lines or not lines[0] or lines[0][0] != _CORNER:

@@ -6,7 +6,8 @@ over the old one, so a reader never sees half of one), holding only builtins and
 read back by an unpickler that refuses any other class. An entry that is damaged, of another
 format version, or not ours reads as no entry. A folder that cannot be created or written means no
 cache, never an error. Entries not rewritten for ``MAX_AGE_DAYS`` days are removed, once per
-process, when an entry is written.
+process, when an entry is written. An entry is read only as a regular file (never through a link),
+of at most ``MAX_ENTRY_BYTES``, and what it holds nested at most ``MAX_ENTRY_DEPTH`` deep.
 """
 
 from __future__ import annotations
@@ -22,11 +23,25 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-__all__ = ["ENV", "FORMAT", "MAX_AGE_DAYS", "default_dir", "entry_name", "load", "store"]
+from ..core.untrusted import MAX_JSON_DEPTH, open_regular, too_deep
+
+__all__ = [
+    "ENV",
+    "FORMAT",
+    "MAX_AGE_DAYS",
+    "MAX_ENTRY_BYTES",
+    "MAX_ENTRY_DEPTH",
+    "default_dir",
+    "entry_name",
+    "load",
+    "store",
+]
 
 ENV: Final = "YAML_HOOKS_CACHE_DIR"
 FORMAT: Final = 2  # raised whenever what an entry holds changes meaning
 MAX_AGE_DAYS: Final = 30
+MAX_ENTRY_BYTES: Final = 2 << 30  # the read state of a long training's series, with room to spare
+MAX_ENTRY_DEPTH: Final = 2 * MAX_JSON_DEPTH  # a run's values (at most MAX_JSON_DEPTH) inside the entry's own levels
 _MAGIC: Final = b"yaml-hooks run cache\n"
 _HEADER: Final = _MAGIC + FORMAT.to_bytes(2, "big")
 _SUFFIXES: Final = (".state", ".summary")
@@ -71,15 +86,18 @@ def entry_name(parts: Sequence[Path]) -> str:
 
 
 def load(folder: Path, name: str, suffix: str) -> dict[str, Any] | None:
-    """An entry's content, or None: missing, unreadable, damaged, another format, not ours."""
+    """An entry's content, or None: missing, unreadable, damaged, another format, not ours, a link,
+    not a regular file, over MAX_ENTRY_BYTES, nested deeper than MAX_ENTRY_DEPTH."""
     try:
-        with (folder / f"{name}{suffix}").open("rb") as handle:
+        with os.fdopen(open_regular(folder / f"{name}{suffix}", MAX_ENTRY_BYTES), "rb") as handle:
             if handle.read(len(_HEADER)) != _HEADER:
                 return None
             content = _Unpickler(handle).load()
-    except Exception:  # a damaged pickle raises nearly anything; every case means "no entry"
+    except Exception:  # a damaged pickle raises nearly anything (a file refused: Untrusted); all mean "no entry"
         return None
-    return content if isinstance(content, dict) else None
+    if not isinstance(content, dict) or too_deep(content, MAX_ENTRY_DEPTH):
+        return None
+    return content
 
 
 def store(folder: Path, name: str, suffix: str, content: Mapping[str, Any]) -> bool:

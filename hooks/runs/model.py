@@ -23,7 +23,11 @@ look into by tracker name, and each of them has a plain meaning a later reader c
 ``parts`` are the local folders a run was read from (a resumed Neptune training's folders, oldest
 first; a TensorBoard log folder; a W&B offline run folder); a run read from a server has none, and
 ``location`` says where it was read instead. ``spans`` are, per part (or once for a server's run),
-when it started and last wrote: the duration is their sum.
+when it started and last wrote: the duration is their sum. ``roots`` are the local folders the
+run's files may be read from (a Neptune run: the folder that holds its data folder, its own
+folders, and any the user trusts; the first is the one relative names are relative to): a run may
+come from someone else, and what it names outside them is never read (``hooks.runs.replay``
+expands a file set only below them). A run read from a server, or built by hand, has none.
 """
 
 from __future__ import annotations
@@ -127,6 +131,7 @@ class Run:
     parts: tuple[Path, ...] = ()
     spans: tuple[tuple[float, float] | None, ...] = ()
     client: str | None = None  # what wrote the run, with its version ("neptune 1.14.0")
+    roots: tuple[Path, ...] = ()  # the folders its files may be read from (the module's docstring)
 
     @property
     def path(self) -> Path | None:

@@ -47,7 +47,8 @@ class RunRef:
     ``aliases``: what else the start of a run id may match (folder names); ``parts``: the local
     folders of a resumed training, oldest first (none for a server's run); ``name``: the run's
     name where finding the run told it (a server's listing), else None and
-    :meth:`Reader.run_name` reads it.
+    :meth:`Reader.run_name` reads it; ``trusted``: folders the user trusts, whose files a run read
+    from local folders may name besides its own (`hooks export --trust DIR`).
     """
 
     store: Store
@@ -57,6 +58,7 @@ class RunRef:
     parts: tuple[Path, ...] = ()
     created: str | None = None
     name: str | None = None
+    trusted: tuple[Path, ...] = ()
 
     @property
     def short_id(self) -> str:

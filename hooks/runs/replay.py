@@ -27,10 +27,18 @@ The replay, in order (a target sees the calls in this order):
    no image bytes), and a note says so.
 4. Fields: ``assign(path, value)`` for each, as read; a string set (other than the run's tags,
    which ``meta`` carries) as one field, its members joined by commas (no Sink has a set).
-5. Files: ``upload(path, file, snapshot=True)``; a file whose name does not end with the type the
-   reader recorded is linked under a name that does (a Sink takes a file's type from its name);
-   the files a file set's globs match now, each under the set's path. A file that is not there
-   any more is listed as missing, never an error.
+5. Files: ``upload(path, file, snapshot=True)`` of a copy made in a temporary folder, named so
+   that it ends with the type the reader recorded (a Sink takes a file's type from its name); the
+   files a file set's globs match now, each under the set's path. A file that is not there any
+   more is listed as missing, never an error.
+
+A run may come from someone else (a teammate's run folder), so a file it names is read only from
+a descriptor opened without following a link (every folder below the run's root, for a run read
+from local folders: ``Run.roots``), when it is a regular file of at most ``MAX_FILE_BYTES``: what
+is outside the run's roots, hidden (``.ssh``, ``.git``) or a link is listed as missing, with why.
+A file set's pattern is expanded only below a root (an absolute one that lies below it, or a
+relative one, from the first root), at most ``untrusted.MAX_GLOB_FILES`` files; any other pattern
+is listed as missing.
 6. ``fail()`` when the source run failed, then ``stop()``: the copy is complete. If anything
    raises before that returns, ``abort()``: the target removes what it wrote.
 7. With ``force``, the earlier copies are discarded, only now that the new one is complete.
@@ -42,20 +50,20 @@ driver makes live in a temporary folder removed after it.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
-import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, final
 
+from ..core.untrusted import Untrusted, confine, glob_below, open_below, open_regular, shown
 from ..sinks.registry import replay_target
 from ..sinks.replay import ReplayCopy, ReplayMeta, ReplaySink, ReplayStatus, ReplayTarget
 from .model import SYSTEM_NAMESPACES, Run, parse_iso
 
 __all__ = [
+    "MAX_FILE_BYTES",
     "MissingFile",
     "ReplayResult",
     "Source",
@@ -70,6 +78,8 @@ __all__ = [
 # ``sys/name`` and ``sys/description``. Only a field of a system namespace qualifies, and the name
 # only when it holds the run's name: a user's ``params/name`` is never taken for it.
 _NAME_LEAF: Final = "name"
+MAX_FILE_BYTES: Final = 4 << 30  # one file of a run, copied before it is handed to the target
+_OUTSIDE: Final = "a run's files are read only inside its own folders; `hooks export --trust DIR` adds one"
 _DESCRIPTION_LEAF: Final = "description"
 
 
@@ -291,61 +301,113 @@ def _fields(sink: ReplaySink, source: Source, tally: _Tally) -> None:
 
 
 def _files(sink: ReplaySink, source: Source, staging: Path, tally: _Tally) -> None:
+    roots = source.run.roots
     for path, ref in source.run.files.items():
-        local = ref.local()
-        if local is None:
-            if ref.source:
-                why = f"its bytes could not be had from {ref.source}"
-            elif ref.exists:
-                why = "its bytes are inside the run's log, which yaml-hooks does not read back"
-            else:
-                why = "the upload recorded no file"
-            tally.missing.append(MissingFile(path, why))
-        elif not local.is_file():
-            tally.missing.append(MissingFile(path, f"{local} is not there any more"))
+        if ref.file_path is None:
+            local = ref.local()  # a server's file, fetched into our own cache folder
+            if local is None:
+                if ref.source:
+                    why = f"its bytes could not be had from {ref.source}"
+                elif ref.exists:
+                    why = "its bytes are inside the run's log, which yaml-hooks does not read back"
+                else:
+                    why = "the upload recorded no file"
+                tally.missing.append(MissingFile(path, why))
+                continue
+            opened = _open(local, None, roots=())
         else:
-            sink.upload(path, _typed(local, ref.ext, staging, tally), snapshot=True)
-            tally.files += 1
+            opened = _open(ref.file_path, None, roots=roots)
+        if isinstance(opened, str):
+            tally.missing.append(MissingFile(path, opened))
+            continue
+        fd, name = opened
+        sink.upload(path, _copy(fd, _typed(name, ref.ext), staging, tally), snapshot=True)
+        tally.files += 1
     for path, globs in source.run.file_sets.items():
-        found, lost = _file_set(globs)
+        found, lost = _file_set(globs, roots)
         tally.missing += [MissingFile(path, why) for why in lost]
-        for rel, local in found:
-            sink.upload(f"{path}/{rel}", local, snapshot=True)
+        for rel, (root, parts) in found:
+            opened = _open(root.joinpath(*parts), (root, parts), roots=roots)
+            if isinstance(opened, str):
+                tally.missing.append(MissingFile(f"{path}/{rel}", opened))
+                continue
+            fd, name = opened
+            sink.upload(f"{path}/{rel}", _copy(fd, name, staging, tally), snapshot=True)
             tally.files += 1
 
 
-def _typed(file: Path, ext: str, staging: Path, tally: _Tally) -> Path:
-    """``file``, or a link to it named so that its name ends with ``.ext`` (a Sink takes a file's
-    type from its name; an in-memory upload's bytes are kept under a name without one)."""
-    if file.name.endswith(f".{ext}") if ext else not file.suffix:
-        return file
-    link = staging / "files" / str(tally.staged) / (f"{file.name}.{ext}" if ext else file.stem)
-    tally.staged += 1
-    link.parent.mkdir(parents=True)
+def _open(file: Path, below: tuple[Path, tuple[str, ...]] | None, *, roots: Sequence[Path]) -> tuple[int, str] | str:
+    """A descriptor on ``file`` and its name, or why it is not read. With ``roots`` (a run read
+    from local folders), only below one of them, no folder below it a link; else (a server's file
+    in our own cache, a run built by hand) the file itself not a link. Always a regular file of at
+    most MAX_FILE_BYTES."""
     try:
-        link.symlink_to(file.resolve())
-    except OSError:
-        shutil.copyfile(file, link)
-    return link
+        if roots:
+            where = below or confine(str(file), roots)
+            if isinstance(where, str):
+                return f"{where}; not read ({_OUTSIDE})"
+            return open_below(where[0], where[1], MAX_FILE_BYTES), where[1][-1]
+        return open_regular(file, MAX_FILE_BYTES), file.name
+    except FileNotFoundError:
+        return f"{shown(file)} is not there any more"
+    except Untrusted as e:
+        return str(e)
+    except OSError as e:
+        return f"{shown(file)} cannot be read ({e.strerror})"
 
 
-def _file_set(globs: Iterable[str]) -> tuple[list[tuple[str, Path]], list[str]]:
-    """(relative name, file) for every file the globs match now, and why a glob yields nothing."""
-    matched: list[Path] = []
+def _typed(name: str, ext: str) -> str:
+    """``name``, or a name that ends with ``.ext`` (a Sink takes a file's type from its name; an
+    in-memory upload's bytes are kept under a name without one)."""
+    if name.endswith(f".{ext}") if ext else not Path(name).suffix:
+        return name
+    return f"{name}.{ext}" if ext else Path(name).stem
+
+
+def _copy(fd: int, name: str, staging: Path, tally: _Tally) -> Path:
+    """The bytes of ``fd`` (closed after), at most MAX_FILE_BYTES, in a file of ``staging`` named ``name``:
+    what the target reads is what was checked, whatever the run's folder holds meanwhile."""
+    copy = staging / "files" / str(tally.staged) / name
+    tally.staged += 1
+    copy.parent.mkdir(parents=True)
+    with os.fdopen(fd, "rb") as src, copy.open("wb") as dst:
+        left = MAX_FILE_BYTES
+        while left > 0:
+            chunk = src.read(min(left, 8 << 20))
+            if not chunk:
+                break
+            dst.write(chunk)
+            left -= len(chunk)
+    return copy
+
+
+def _file_set(
+    globs: Iterable[str], roots: Sequence[Path]
+) -> tuple[list[tuple[str, tuple[Path, tuple[str, ...]]]], list[str]]:
+    """(relative name, (root, parts below it)) for every file the globs match now below the run's
+    roots, and why a glob yields nothing (or not all it matches)."""
+    matched: dict[tuple[Path, tuple[str, ...]], None] = {}  # a dict: found again in constant time, in order
     lost: list[str] = []
     for pattern in globs:
-        if not os.path.isabs(pattern):
-            lost.append(f"{pattern!r} is relative, and the folder it was relative to is not recorded")
+        where = confine(pattern, roots)
+        if isinstance(where, str):
+            lost.append(f"the pattern {where}; not expanded ({_OUTSIDE})")
             continue
-        hits = [Path(p) for p in sorted(glob.glob(pattern, recursive=True))]
-        files = [f for h in hits for f in ([h] if h.is_file() else sorted(x for x in h.rglob("*") if x.is_file()))]
-        if not files:
-            lost.append(f"{pattern} matches no file any more")
-        matched += [f for f in files if f not in matched]
+        root, parts = where
+        hits, cut = glob_below(root, parts)
+        if cut is not None:
+            lost.append(f"{shown(pattern)}: {cut}; the files after it are not exported")
+        if not hits:
+            lost.append(f"{shown(pattern)} matches no file any more")
+        for hit in hits:
+            matched.setdefault((root, hit), None)
     if not matched:
         return [], lost
-    root = Path(os.path.commonpath([str(f.parent) for f in matched]))
-    return [(f.relative_to(root).as_posix(), f) for f in matched], lost
+    found = list(matched)
+    base = os.path.commonpath([str(root.joinpath(*parts).parent) for root, parts in found])
+    return [
+        (os.path.relpath(root.joinpath(*parts), base).replace(os.sep, "/"), (root, parts)) for root, parts in found
+    ], lost
 
 
 def _leaf(path: str) -> str:

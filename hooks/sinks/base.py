@@ -9,7 +9,7 @@ Every method yaml-hooks may call is in the protocols; the optional ones (``Sink.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol, final
 
@@ -136,7 +136,10 @@ class SinkType:
     name: str
     schema: Mapping[str, Any]  # JSON Schema of its options (an object schema, closed)
     build: Callable[[Builder, Mapping[str, Any]], SinkFactory]  # options → factory; errors via Builder.fail
-    env: tuple[str, ...] = ()  # environment variables a preset may read for it (a built-in tracker's only)
+    # Options that choose where a run goes (server, project, experiment, mode) or how long it may hold
+    # a training: option → what it chooses. Only the config loaded may set them, never a preset
+    # (``Builder.user_only``: one rule for every tracker, a package's too).
+    user_only: Mapping[str, str] = field(default_factory=dict)
     # `hooks export --to NAME`: the command line's options → a target that takes a finished run again
     # (``hooks.sinks.replay``); None: this tracker cannot take a replay.
     replay: Callable[[Mapping[str, Any]], ReplayTarget] | None = None

@@ -120,8 +120,8 @@ def test_attaching_twice_replaces_the_earlier_callbacks(tmp_path: Path, caplog: 
     hooks.attach(model, "minimal", sink=first)
     hooks.attach(model, "minimal", sink=second)  # the notebook cell, run again
     assert [m for m in messages(caplog) if "already attached" in m] == [
-        "yaml-hooks was already attached to this Model; its earlier callbacks (5) are replaced by <preset "
-        "minimal>, so one training is one run (to log to several trackers, name them all under `sink:`)"
+        "yaml-hooks was already attached to this Model; its earlier callbacks (5) are replaced by minimal, so "
+        "one training is one run (to log to several trackers, name them all under `sink:`)"
     ]
     t = StandInTrainer(tmp_path / "run", epochs=2, callbacks=model.callbacks)
     t.train()

@@ -61,7 +61,7 @@ class NeptuneReader:
         return early_string(ref.parts[0], "sys/name") if ref.parts else None
 
     def read(self, ref: RunRef, *, cache: bool | Path = False) -> Run:
-        return read_run(ref.parts, cache=cache)
+        return read_run(ref.parts, cache=cache, trusted=ref.trusted)
 
     def overview(self, ref: RunRef, *, cache: bool | Path = False) -> Overview:
         return read_overview(ref.parts, cache=cache)

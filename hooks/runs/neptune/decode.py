@@ -8,6 +8,12 @@ goes through ``json``.
 
 The state holds only builtins and arrays (:meth:`State.dump`), so it can be cached and loaded
 without trusting any class.
+
+A run folder may come from someone else: its data files and metadata.json are read only as regular
+files of the folder (never through a link, a named pipe or a device), metadata.json at most
+``MAX_METADATA_BYTES``, a line at most ``MAX_LINE_BYTES``, and JSON nested at most
+``MAX_JSON_DEPTH`` deep; past a bound, a problem names it. Files the run names by path are looked
+at only under ``files.py``'s rule, when the run is read (:meth:`State.fresh_files`).
 """
 
 from __future__ import annotations
@@ -15,17 +21,25 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+from ...core.untrusted import MAX_JSON_DEPTH, Untrusted, depth_problem, open_regular, read_regular
+from ...core.untrusted import loads as bounded_loads
 from ..model import FileRef, UnknownOp
 from ..series import Column, ImageRef, Series, SeriesKind
+from .files import checked_files
 
-__all__ = ["Feed", "State", "data_files", "file_ref", "load_metadata"]
+__all__ = ["MAX_JSON_DEPTH", "MAX_LINE_BYTES", "MAX_METADATA_BYTES", "Feed", "State", "data_files", "load_metadata"]
+
+MAX_METADATA_BYTES: Final = 1 << 20  # metadata.json: a few hundred bytes from the client
+MAX_LINE_BYTES: Final = 256 << 20  # one operation; the client starts a new data file every 64 MiB
+_ANY_SIZE: Final = 1 << 62  # a data file is read as a stream, line by line: its size is not bounded
 
 _DATA_FILE = re.compile(r"^data-(\d+)\.log$")
 MAX_PROBLEMS = 100
@@ -55,21 +69,23 @@ def data_files(run_dir: Path) -> list[Path]:
     """``data-N.log`` files in numeric order of N (data-2 before data-10)."""
     found: list[tuple[int, Path]] = []
     try:
-        entries = list(run_dir.iterdir())
+        with os.scandir(run_dir) as listing:
+            entries = list(listing)
     except OSError:
         return []
     for entry in entries:
         match = _DATA_FILE.match(entry.name)
-        if match and entry.is_file():
-            found.append((int(match.group(1)), entry))
+        if match and entry.is_file(follow_symlinks=False):  # a link is never read: it leads elsewhere
+            found.append((int(match.group(1)), run_dir / entry.name))
     return [p for _, p in sorted(found)]
 
 
 def load_metadata(run_dir: Path) -> dict[str, object]:
-    """A run folder's metadata.json ({} when missing or unreadable)."""
+    """A run folder's metadata.json ({} when missing or unreadable: a link, not a regular file,
+    over MAX_METADATA_BYTES, nested deeper than MAX_JSON_DEPTH)."""
     try:
-        data = json.loads((run_dir / "metadata.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = bounded_loads(read_regular(run_dir / "metadata.json", MAX_METADATA_BYTES))
+    except (OSError, ValueError, Untrusted):
         return {}
     return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
 
@@ -114,27 +130,18 @@ def _b64_size(data: str) -> int:
         return 0
 
 
-def file_ref(location: Path | None, ext: str) -> FileRef:
-    """A file as it is on disk now."""
-    if location is None or not location.is_file():
-        return FileRef(location, ext or _suffix(location), False, None)
-    try:
-        size: int | None = location.stat().st_size
-    except OSError:
-        size = None
-    return FileRef(location, ext or _suffix(location), True, size)
-
-
 def _upload_ref(run_dir: Path, op: Mapping[str, object]) -> FileRef:
+    """Where an upload's bytes are, as the run names them; nothing on disk is looked at until the
+    run is read (:meth:`State.fresh_files`, under ``files.py``'s rule)."""
     ext = opt_str(op.get("ext")) or ""
     location: Path | None = None
     tmp_name = op.get("tmp_file_name")
     file_path = op.get("file_path")
     if isinstance(tmp_name, str) and tmp_name:
-        location = run_dir / "upload_path" / tmp_name
+        location = Path(os.path.abspath(run_dir)) / "upload_path" / tmp_name
     elif isinstance(file_path, str) and file_path:
         location = Path(file_path)
-    return file_ref(location, ext)
+    return FileRef(location, ext or _suffix(location), False, None)
 
 
 def _suffix(path: Path | None) -> str:
@@ -182,10 +189,12 @@ class State:
         read before it). A last line without a newline in the part's ``last`` file is the client
         mid-write: applied only with ``apply_partial``, else returned as ``pending``."""
         try:
-            handle = data_file.open("rb")
-        except OSError as exc:
-            self.problems.append(f"{data_file.name}: cannot open ({exc.strerror})")
+            handle = os.fdopen(open_regular(data_file, _ANY_SIZE), "rb")
+        except (OSError, Untrusted) as exc:
+            why = str(exc) if isinstance(exc, Untrusted) else f"cannot open ({exc.strerror})"
+            self.problems.append(f"{data_file.name}: {why}")
             return Feed(offset, lines)
+        skipping = False  # in a line over MAX_LINE_BYTES: its bytes are dropped up to its newline
         with handle:
             handle.seek(offset)
             rest = b""
@@ -193,12 +202,27 @@ class State:
                 chunk = handle.read(_CHUNK)
                 if not chunk:
                     break
+                if skipping:
+                    newline = chunk.find(b"\n")
+                    if newline < 0:
+                        continue
+                    skipping = False
+                    chunk = chunk[newline + 1 :]
+                    lines += 1
+                    offset = handle.tell() - len(chunk)
                 buffer = rest + chunk
                 parts = buffer.split(b"\n")
                 rest = parts.pop()
                 self._lines(parts, data_file.name, lines)
                 lines += len(parts)
                 offset += len(buffer) - len(rest)
+                if len(rest) > MAX_LINE_BYTES:
+                    self.problems.append(
+                        f"{data_file.name}:{lines + 1}: a line over the limit of {MAX_LINE_BYTES} bytes; skipped"
+                    )
+                    skipping, rest = True, b""
+        if skipping:  # the long line has no end yet: read from its start again next time
+            return Feed(offset, lines)
         if not rest:
             return Feed(offset, lines)
         if not last or apply_partial:
@@ -250,7 +274,7 @@ class State:
         """The column a fast line of this path appends to, after the checks ``_log`` makes for a
         path's first point in this part; None: let the JSON decoder take the line."""
         try:
-            path = json.loads(raw_path)
+            path = json.loads(raw_path) if raw_path.count(b"[") == 1 else None
         except ValueError:
             return None
         if not isinstance(path, list):
@@ -352,11 +376,10 @@ class State:
     def frozen_series(self) -> dict[str, Series]:
         return {key: column.freeze() for key, column in self.series.items()}
 
-    def fresh_files(self) -> dict[str, FileRef]:
-        """The uploads, each file looked at on disk again (it may be gone since it was logged)."""
-        return {
-            key: ref if ref.file_path is None else file_ref(ref.file_path, ref.ext) for key, ref in self.files.items()
-        }
+    def fresh_files(self, roots: Sequence[Path]) -> tuple[dict[str, FileRef], list[str]]:
+        """The uploads, each file looked at on disk again (it may be gone since it was logged), only
+        under ``files.py``'s rule for ``roots``; and a problem for each file refused."""
+        return checked_files(self.files, roots)
 
     def problems_capped(self, extra: list[str]) -> tuple[str, ...]:
         problems = self.problems + extra
@@ -417,10 +440,17 @@ def _decode_line(
     """Each operation of one line with its entry's ``at``, recording (not raising on) bad ones."""
     decoder = _DECODER
     pos = 0
+    deep = depth_problem(text)
+    if deep is not None:
+        problems.append(f"{where}: {deep}; not read")
+        return
     # Neptune's own reader accepts several objects per line; so do we.
     while pos < len(text):
         try:
             value, end = decoder.raw_decode(text, pos)
+        except RecursionError:  # pragma: no cover - refused above
+            problems.append(f"{where}: nested deeper than the limit of {MAX_JSON_DEPTH} levels; not read")
+            return
         except ValueError:
             reason = "incomplete last line (run still being written?)" if partial else "not valid JSON"
             problems.append(f"{where}: {reason}")

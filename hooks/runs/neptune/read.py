@@ -34,6 +34,10 @@ A series is a :class:`~hooks.runs.series.Series`: a sequence of :class:`Point` k
 columns (``series.steps()``, ``.values()``, ``.timestamps()`` give them whole). The decoding is
 ``decode.py``'s; ``reading.py`` goes on from a cached read (``read_run(..., cache=True)``), reading
 only what was written since.
+
+A run folder may come from someone else (``files.py``): a file it names is read only below its
+roots (the folder that holds its data folder, its own folders, and ``trusted`` ones), and the
+reader never follows a link out of it; ``decode.py`` bounds what it parses.
 """
 
 from __future__ import annotations
@@ -44,10 +48,13 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ...core.untrusted import Untrusted, open_regular
+from ...core.untrusted import loads as bounded_loads
 from ...sinks.neptune.fields import PART_FIELD, RUN_ID_FIELD, RUN_NAMESPACE, STATUS_FIELD
 from .. import cache as _cache
 from ..model import SYSTEM_NAMESPACES, Run, parse_iso
-from .decode import data_files, load_metadata, opt_str
+from .decode import MAX_LINE_BYTES, data_files, load_metadata, opt_str
+from .files import check_file_sets, roots_of
 from .reading import Read, read_state
 from .status import status_of
 
@@ -85,7 +92,8 @@ def find_runs(data_dir: Path) -> list[Path]:
             break
     else:
         return []
-    runs = [p for p in root.iterdir() if _is_run_dir(p)]
+    # A link among the run folders leads out of the data folder: never followed.
+    runs = [p for p in root.iterdir() if not p.is_symlink() and _is_run_dir(p)]
     runs.sort(key=lambda p: (_created_sort_key(p), p.name), reverse=True)
     return runs
 
@@ -116,15 +124,23 @@ def early_string(run_dir: Path, field: str, max_lines: int = 2000) -> str | None
     marker = json.dumps(path, separators=(",", ":"))
     found: str | None = None
     try:
-        with files[0].open("r", encoding="utf-8", errors="replace") as handle:
-            for _, line in zip(range(max_lines), handle, strict=False):
+        fd = open_regular(files[0], 1 << 62)
+    except (OSError, Untrusted):
+        return None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            for _ in range(max_lines):
+                raw = handle.readline(MAX_LINE_BYTES)
+                if not raw:
+                    break
+                line = raw.decode("utf-8", errors="replace")
                 if marker not in line.replace(" ", ""):
                     continue
                 try:
-                    op = json.loads(line).get("obj", {})
-                except (ValueError, AttributeError):
+                    op = bounded_loads(line).get("obj", {})
+                except (ValueError, AttributeError, Untrusted):
                     continue
-                if op.get("path") == path and isinstance(op.get("value"), str):
+                if isinstance(op, dict) and op.get("path") == path and isinstance(op.get("value"), str):
                     found = str(op["value"])
     except OSError:
         return None
@@ -170,7 +186,7 @@ def cache_folder(cache: bool | Path) -> Path | None:
     return _cache.default_dir() if cache is True else Path(cache)
 
 
-def read_run(path: Path | Sequence[Path], *, cache: bool | Path = False) -> Run:
+def read_run(path: Path | Sequence[Path], *, cache: bool | Path = False, trusted: Sequence[Path] = ()) -> Run:
     """Decode one run folder, or the folders of one resumed training (oldest first) as one run:
     a later part continues the earlier ones, and where it logs a series again from some step on
     (an epoch that was cut short), its points replace theirs from that step. Bad lines become
@@ -181,12 +197,16 @@ def read_run(path: Path | Sequence[Path], *, cache: bool | Path = False) -> Run:
     written since. Off by default: a library call does not write into the user's cache unasked;
     `hooks runs` and `hooks report` turn it on.
 
+    ``trusted``: folders, besides the run's roots (``files.py``), whose files the run may name.
+
     Raises FileNotFoundError only if a folder is not a directory.
     """
-    return read_run_with(path, cache)[0]
+    return read_run_with(path, cache, trusted)[0]
 
 
-def read_run_with(path: Path | Sequence[Path], cache: bool | Path = False) -> tuple[Run, Read]:
+def read_run_with(
+    path: Path | Sequence[Path], cache: bool | Path = False, trusted: Sequence[Path] = ()
+) -> tuple[Run, Read]:
     """``read_run``, and how it was read (``reading.Read``: for `hooks runs`' cached summaries)."""
     parts = (Path(path),) if isinstance(path, (str, os.PathLike)) else tuple(Path(p) for p in path)
     if not parts:
@@ -207,6 +227,10 @@ def read_run_with(path: Path | Sequence[Path], cache: bool | Path = False) -> tu
     metadata = load_metadata(run_dir)
     if not metadata:
         extra.append("metadata.json missing or unreadable")
+    roots = roots_of(parts, trusted)
+    files, refused = state.fresh_files(roots)
+    extra += refused
+    extra += check_file_sets(state.file_sets, roots)
     name = state.fields.get("sys/name")
     container = metadata.get("containerId")
     version = metadata.get("neptuneClientVersion")
@@ -229,7 +253,7 @@ def read_run_with(path: Path | Sequence[Path], cache: bool | Path = False) -> tu
         tags=tuple(sorted(state.string_sets.get("sys/tags", set()))),
         series=state.frozen_series(),
         fields=dict(state.fields),
-        files=state.fresh_files(),
+        files=files,
         file_sets={k: tuple(v) for k, v in state.file_sets.items()},
         string_sets={k: tuple(sorted(v)) for k, v in state.string_sets.items()},
         unknown=tuple(state.unknown),
@@ -237,5 +261,6 @@ def read_run_with(path: Path | Sequence[Path], cache: bool | Path = False) -> tu
         problems=state.problems_capped(extra),
         parts=parts,
         spans=tuple((span[0], span[1]) if span else None for span in state.spans),
+        roots=roots,
     )
     return log, read

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...core.untrusted import Untrusted, open_regular, read_regular
 from .. import cache
-from .decode import Feed, State, data_files
+from .decode import MAX_METADATA_BYTES, Feed, State, data_files
 
 __all__ = ["Read", "mtime_of_newest", "plain_stats", "read_state", "stat_parts"]
 
@@ -50,7 +51,7 @@ class Read:
 
 def _stat(path: Path) -> tuple[int, int] | None:
     try:
-        st = path.stat()
+        st = path.lstat()
     except OSError:
         return None
     return st.st_size, st.st_mtime_ns
@@ -71,20 +72,20 @@ def stat_parts(parts: Sequence[Path]) -> tuple[PartStat, ...]:
 
 def _metadata_mark(path: Path) -> tuple[int, str] | None:
     try:
-        content = path.read_bytes()
-    except OSError:
+        content = read_regular(path, MAX_METADATA_BYTES)
+    except (OSError, Untrusted):
         return None
     return len(content), hashlib.sha256(content).hexdigest()[:32]
 
 
 def _edges(path: Path, offset: int) -> tuple[bytes, bytes]:
     try:
-        with path.open("rb") as handle:
+        with os.fdopen(open_regular(path, 1 << 62), "rb") as handle:
             head = handle.read(min(_EDGE, offset))
             start = max(0, offset - _EDGE)
             handle.seek(start)
             tail = handle.read(offset - start)
-    except OSError:
+    except (OSError, Untrusted):
         return b"", b""
     return head, tail
 
@@ -194,7 +195,7 @@ def mtime_of_newest(parts: Sequence[Path]) -> float | None:
     times: list[float] = []
     for path in (*data_files(folder), folder / "last_put_version"):
         try:
-            times.append(os.stat(path).st_mtime)
+            times.append(os.stat(path, follow_symlinks=False).st_mtime)
         except OSError:
             continue
     return max(times) if times else None

@@ -42,7 +42,7 @@ SCHEMA: Final[dict[str, Any]] = {
             "$ref": "#/$defs/template",
             "title": "Experiment",
             "description": "Unset: MLFLOW_EXPERIMENT_NAME, else args.project, else /Shared/Ultralytics"
-            " (as Ultralytics does).",
+            " (as Ultralytics does). Only the config you load may set it.",
             "examples": ["yolo-{args.task}"],
         },
         "name": {
@@ -54,7 +54,10 @@ SCHEMA: Final[dict[str, Any]] = {
         "description": {"$ref": "#/$defs/template", "title": "Run description (the run's note)"},
         "tags": {
             "title": "Tags",
-            "description": "Tag name to value (a template); a value that renders empty is left out.",
+            "description": (
+                "Tag name to value (a template); a value that renders empty is left out. MLflow's own tags (mlflow.*) "
+                "only in the config you load; yaml_hooks.* are yaml-hooks' own."
+            ),
             "type": "object",
             "additionalProperties": {"$ref": "#/$defs/template"},
             "examples": [{"task": "{args.task}", "team": "vision"}],
@@ -71,7 +74,8 @@ SCHEMA: Final[dict[str, Any]] = {
             "title": "Drain wait",
             "description": (
                 "How long the end of a training waits for the background thread to send what is left (default 30). "
-                "What is still unsent then stays in the spool, and the message says where."
+                "What is still unsent then stays in the spool, and the message says where. Only the config you load "
+                "may set it."
             ),
             "type": "number",
             "minimum": 0,
@@ -88,17 +92,10 @@ def build(b: Builder, options: Mapping[str, Any]) -> MlflowSinkFactory:
         return b.template(options.get(key), (key,))
 
     uri = options.get("tracking_uri")
-    if uri is not None and b.doc.where(("sink", "mlflow", "tracking_uri"), key=True).file != b.doc.file:
-        b.fail(
-            ("tracking_uri",),
-            "only the config you load may set the tracking URI (a preset must not send a run elsewhere); leave it "
-            "to MLFLOW_TRACKING_URI, or move `tracking_uri:` to that config",
-        )
-        uri = None
     tags = tuple(
         (str(k), tpl)
         for k, text in (options.get("tags") or {}).items()
-        if (tpl := b.template(text, ("tags", k))) is not None
+        if _tag_allowed(b, str(k)) and (tpl := b.template(text, ("tags", k))) is not None
     )
     return MlflowSinkFactory(
         uri or None,
@@ -111,6 +108,23 @@ def build(b: Builder, options: Mapping[str, Any]) -> MlflowSinkFactory:
     )
 
 
+def _tag_allowed(b: Builder, name: str) -> bool:
+    """yaml-hooks' own tags (``yaml_hooks.run_id`` finds a resumed training's run) are set by no
+    config; MLflow's own (``mlflow.runName``, ``mlflow.parentRunId``, ``mlflow.user`` …) only by the
+    config loaded: they say what a run is and where it belongs."""
+    if name.startswith(OWN_TAG_PREFIX):
+        b.fail(("tags", name), f"tags starting with '{OWN_TAG_PREFIX}' are yaml-hooks' own; choose another name")
+        return False
+    if name.startswith("mlflow.") and b.from_preset(("tags", name)):
+        b.fail(
+            ("tags", name),
+            f"a preset may not set MLflow's own tag {name} (it says what the run is and where it belongs): only "
+            "the config you load may; move it there",
+        )
+        return False
+    return True
+
+
 def replay(options: Mapping[str, Any]) -> ReplayTarget:
     """`hooks export --to mlflow`'s target (``replay.py``, imported only for an export)."""
     from .replay import replay_target
@@ -118,4 +132,17 @@ def replay(options: Mapping[str, Any]) -> ReplayTarget:
     return replay_target(options)
 
 
-SINK: Final = SinkType("mlflow", SCHEMA, build, env=("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME"), replay=replay)
+# yaml-hooks' own tags (``names.py`` and ``sink.py`` set them; no config may).
+OWN_TAG_PREFIX: Final = "yaml_hooks."
+
+SINK: Final = SinkType(
+    "mlflow",
+    SCHEMA,
+    build,
+    replay=replay,
+    user_only={
+        "tracking_uri": "the tracking server (unset: MLFLOW_TRACKING_URI)",
+        "experiment": "the experiment (unset: MLFLOW_EXPERIMENT_NAME, else args.project)",
+        "drain_seconds": "how long the end of a training waits for the server",
+    },
+)

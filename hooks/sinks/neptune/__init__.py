@@ -28,7 +28,10 @@ SCHEMA: Final[dict[str, Any]] = {
         "project": {
             "$ref": "#/$defs/template",
             "title": "Project",
-            "description": "workspace/project. Empty: NEPTUNE_PROJECT. Offline mode needs none.",
+            "description": (
+                "workspace/project. Empty: NEPTUNE_PROJECT. Offline mode needs none. Only the config you load may "
+                "set it: a preset cannot send the run elsewhere."
+            ),
             "examples": ["${NEPTUNE_PROJECT:-}", "acme/yolo"],
         },
         "name": {"$ref": "#/$defs/template", "title": "Run name", "examples": ["{args.name}"]},
@@ -43,7 +46,9 @@ SCHEMA: Final[dict[str, Any]] = {
             "title": "Mode",
             "description": (
                 "offline writes to a local folder, no server or token. debug keeps everything in memory. async/sync "
-                "need a Neptune server. Unset: NEPTUNE_MODE, else async when NEPTUNE_API_TOKEN is set, else offline."
+                "need a Neptune server. Unset: NEPTUNE_MODE, else async when NEPTUNE_API_TOKEN is set, else offline. "
+                "A preset may choose offline or debug; only the config you load may choose a mode that sends the run "
+                "to a server."
             ),
             "enum": ["offline", "debug", "async", "sync", "read-only"],
         },
@@ -76,7 +81,28 @@ def build(b: Builder, options: Mapping[str, Any]) -> NeptuneSinkFactory:
     parsed = (b.template(text, ("tags", i)) for i, text in enumerate(options.get("tags", ())))
     tags = tuple(tpl for tpl in parsed if tpl is not None)
     capture = tuple(sorted((options.get("capture") or {}).items()))
-    return NeptuneSinkFactory(t("project"), t("name"), t("description"), tags, options.get("mode"), capture)
+    return NeptuneSinkFactory(t("project"), t("name"), t("description"), tags, _mode(b, options.get("mode")), capture)
 
 
-SINK: Final = SinkType("neptune", SCHEMA, build, env=("NEPTUNE_PROJECT", "NEPTUNE_MODE"))
+# The modes that keep a run on this machine: a preset may choose those (a team's may keep everything
+# offline); one that sends it to a server only the config loaded may.
+LOCAL_MODES: Final = ("offline", "debug")
+
+
+def _mode(b: Builder, mode: str | None) -> str | None:
+    if mode is None or mode in LOCAL_MODES or not b.from_preset(("mode",)):
+        return mode
+    b.fail(
+        ("mode",),
+        f"a preset may not choose mode {mode} (it sends the run to a server): only the config you load may; move "
+        f"`mode: {mode}` there, or set NEPTUNE_MODE (a preset may choose {' or '.join(LOCAL_MODES)})",
+    )
+    return None
+
+
+SINK: Final = SinkType(
+    "neptune",
+    SCHEMA,
+    build,
+    user_only={"project": "the Neptune project (unset: NEPTUNE_PROJECT)"},
+)

@@ -24,7 +24,6 @@ from hooks.config.read import MAX_BYTES, Document, read_text
 from hooks.config.resolve import MAX_ACTIONS, MAX_CHAIN, merge
 from hooks.errors import ConfigError
 from hooks.loader.load import load_config
-from hooks.loader.schema import preset_env
 from hooks.runs.neptune.read import find_runs, read_run
 from hooks.testing import simulate_training
 from tests.conftest import REPO
@@ -76,10 +75,9 @@ INNOCENT = f"version: 1\nextends: ./team/helpful.yaml\nsink: {{neptune: {{mode: 
 
 def env_message(name: str) -> str:
     return (
-        f"a preset may not read the environment variable {name} (only NEPTUNE_PROJECT, NEPTUNE_MODE, "
-        "MLFLOW_TRACKING_URI, MLFLOW_EXPERIMENT_NAME, and what the config you load lists in `allow_env:`), "
-        f"or it could write your secrets into the run; to let it, add {name} to `allow_env:` at the top of "
-        "the config you load"
+        f"a preset may not read the environment variable {name} (only what the config you load lists in "
+        f"`allow_env:`), or it could write your secrets into the run; to let it, add {name} to `allow_env:` at "
+        "the top of the config you load"
     )
 
 
@@ -100,6 +98,7 @@ def test_a_presets_environment_references_are_refused_located_without_their_valu
     assert messages == [
         f"{preset}:5:18: sink.neptune.description: {env_message('AWS_SECRET_ACCESS_KEY')} {via}",
         f"{preset}:6:12: sink.neptune.tags[0]: {env_message('GITHUB_TOKEN')} {via}",
+        f"{preset}:6:33: sink.neptune.tags[1]: {env_message('NEPTUNE_PROJECT')} {via}",
         f"{preset}:9:32: events.on_train_end[0].upload.to: {env_message('HOME')} {via}",
     ]
     assert not any(SECRET in m or TOKEN in m or os.environ["HOME"] in m for m in messages)
@@ -118,7 +117,9 @@ def test_allow_env_in_the_loaded_config_lets_a_preset_read_a_variable_into_the_r
 ) -> None:
     # The control: what the refusal prevents does reach the run once the loaded config allows it.
     write(tmp_path / "team" / "helpful.yaml", ENV_PRESET)
-    mine = write(tmp_path / "mine.yaml", INNOCENT + "allow_env: [AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, HOME]\n")
+    mine = write(
+        tmp_path / "mine.yaml", INNOCENT + "allow_env: [AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, HOME, NEPTUNE_PROJECT]\n"
+    )
     train(mine, tmp_path)
     (run,) = find_runs(neptune_dir)
     log = read_run(run)
@@ -144,16 +145,23 @@ def test_a_preset_that_would_be_shown_under_the_loaded_files_name_is_still_a_pre
     ]
 
 
-def test_the_loaded_config_reads_any_variable_and_presets_read_the_trackers_own(tmp_path: Path, secrets: None) -> None:
-    write(tmp_path / "team" / "p.yaml", 'version: 1\nsink: {neptune: {project: "${NEPTUNE_PROJECT:-}"}}\n')
+def test_the_loaded_config_reads_any_variable_and_a_preset_none(
+    tmp_path: Path, secrets: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not even the trackers' own: MLFLOW_TRACKING_URI may hold user:password@, and where a run
+    # goes is read by the tracker itself, not through a preset.
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://me:{TOKEN}@127.0.0.1:9")
+    preset = write(tmp_path / "team" / "p.yaml", 'version: 1\nsink: {neptune: {tags: ["${MLFLOW_TRACKING_URI}"]}}\n')
     mine = write(
         tmp_path / "mine.yaml",
         'version: 1\nextends: ./team/p.yaml\nsink: {neptune: {description: "${AWS_SECRET_ACCESS_KEY}"}}\n',
     )
+    assert issues_of(mine) == [
+        f"{preset}:2:25: sink.neptune.tags[0]: {env_message('MLFLOW_TRACKING_URI')} (via {mine} → {preset})"
+    ]
+    mine.write_text(mine.read_text() + "allow_env: [MLFLOW_TRACKING_URI]\n")
     sink = load_config(mine).sink
-    assert sink.project.text == "team/yolo"  # type: ignore[attr-defined]
     assert sink.description.text == SECRET  # type: ignore[attr-defined]
-    assert preset_env() == ("NEPTUNE_PROJECT", "NEPTUNE_MODE", "MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME")
 
 
 def test_a_preset_cannot_allow_itself_variables_or_paths(tmp_path: Path, secrets: None) -> None:
@@ -400,6 +408,23 @@ def test_extends_that_multiply_actions_are_refused_at_the_file_that_crosses_the_
         f"{crossed}:2:10: extends: what this file extends merges into 1,022 actions (at most {MAX_ACTIONS:,}): "
         "the same presets extended over and over? extend each preset once, and give repeated actions an `id` "
         f"so that they replace each other (via {chain})"
+    ]
+
+
+def test_a_merge_of_exactly_the_action_bound_loads_and_one_more_is_refused(tmp_path: Path) -> None:
+    def actions(name: str, count: int) -> str:
+        rows = "".join(f"    - scalars: {{from: lr, prefix: '{name}{i}/'}}\n" for i in range(count))
+        return write(tmp_path / f"{name}.yaml", f"version: 1\nevents:\n  on_train_epoch_end:\n{rows}").name
+
+    half = MAX_ACTIONS // 2
+    a, b, c = actions("a", half), actions("b", MAX_ACTIONS - half), actions("c", 1)
+    exact = write(tmp_path / "exact.yaml", f"version: 1\nextends: [./{a}, ./{b}]\n")
+    assert len(load_config(exact).events["on_train_epoch_end"]) == MAX_ACTIONS
+    over = write(tmp_path / "over.yaml", f"version: 1\nextends: [./{a}, ./{b}, ./{c}]\n")
+    assert issues_of(over) == [
+        f"{over}:2:10: extends: what this file extends merges into {MAX_ACTIONS + 1:,} actions (at most "
+        f"{MAX_ACTIONS:,}): the same presets extended over and over? extend each preset once, and give repeated "
+        "actions an `id` so that they replace each other"
     ]
 
 

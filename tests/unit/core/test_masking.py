@@ -207,3 +207,79 @@ def test_the_mask_keys_of_the_config_reach_series_templates_and_the_tracker(
     assert assigned.path == "x/****" and assigned.value == {"team_ident": "****", "ok": 1.0}
     messages = [r.getMessage() for r in caplog.records]
     assert sum("team_ident looks secret" in m for m in messages) == 2
+
+
+# --- secrets where a check of the last name alone, of the top level alone or of the first
+# alternative alone would miss them (issue 21: "the suite must catch these"); read back from what
+# reached both trackers: Neptune's offline files and MLflow's store.
+
+VAULT_KEY = "vault-LEAK-77aa01"
+LISTED = "listed-LEAK-3b9c55"
+URI_TOKEN = "uri-LEAK-e4f0d2"
+
+MIDDLE = """version: 1
+sink:
+  # the first alternative of each name is empty (args.project is unset): the second one renders, masked
+  neptune:
+    name: "{args.project|trainer.hub_token}"
+    capture: {stdout: false, stderr: false, hardware_metrics: false, traceback: false, git: false, source_code: false}
+  mlflow:
+    name: "{args.project|trainer.hub_token}"
+    tracking_uri: "sqlite:///%(db)s"
+    experiment: masking
+    drain_seconds: 20
+events:
+  on_pretrain_routine_end:
+    # a secret name in the middle of a path, the last name innocent
+    - assign: {from: trainer.credentials_cache.value, to: Middle/value}
+    - scalars: {from: trainer.credentials_cache.counts, to: Middle/counts}
+    # secrets inside lists: of mappings, of objects
+    - assign: {from: trainer.servers, to: Lists/servers}
+    - assign: {from: trainer.clients, to: Lists/clients}
+    # a URI with credentials in an argument's value, assigned and in a template
+    - assign: {from: hyperparameters, to: Configuration/Hyperparameters}
+    - assign: {from: trainer.args.epochs, to: "Data/{args.data}"}
+"""
+
+
+def _plant(trainer: Any) -> None:
+    trainer.hub_token = HUB_TOKEN
+    trainer.credentials_cache = SimpleNamespace(value=VAULT_KEY, counts={"hits": 91827364.0})
+    trainer.servers = [{"host": "db1", "password": LISTED}, {"host": "db2", "api_key": LISTED}]
+    trainer.clients = [SimpleNamespace(name="c1", token=LISTED)]
+    trainer.args.data = f"https://me:{URI_TOKEN}@data.example/set.yaml"
+
+
+def test_secrets_mid_path_in_lists_in_a_second_alternative_and_in_uris_reach_no_tracker(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from mlflow import MlflowClient
+
+    db = tmp_path / "mlflow.db"
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(MIDDLE % {"db": db}, encoding="utf-8")
+    compiled = dict(hooks.load(mine))
+    callbacks: dict[str, Any] = dict(compiled)
+    callbacks["on_pretrain_routine_start"] = [_plant, compiled["on_pretrain_routine_start"]]
+    simulate_training(callbacks, tmp_path / "run", epochs=1)
+
+    secrets = (HUB_TOKEN, VAULT_KEY, LISTED, URI_TOKEN, "91827364")
+    neptune_text = run_log_text(tmp_path / ".neptune")
+    fields = read_run(find_runs(tmp_path / ".neptune")[0]).fields
+    client = MlflowClient(f"sqlite:///{db}")
+    (run,) = client.search_runs([client.get_experiment_by_name("masking").experiment_id])
+    mlflow_text = repr((run.data.params, run.data.tags, run.data.metrics, run.info.run_name))
+    for secret in secrets:
+        assert secret not in neptune_text, f"{secret!r} reached Neptune"
+        assert secret not in mlflow_text, f"{secret!r} reached MLflow"
+    # What was asked for is there, masked where it had to be: the controls that these paths were
+    # read at all (an action that logged nothing would pass the searches above).
+    assert fields["Middle/value"] == "****" and run.data.params["Middle/value"] == "****"
+    assert fields["sys/name"] == "****" and run.info.run_name == "****"
+    assert fields["Lists/servers"] == str([{"host": "db1", "password": "****"}, {"host": "db2", "api_key": "****"}])
+    assert fields["Lists/clients"] == str([{"name": "c1", "token": "****"}])
+    assert fields["Configuration/Hyperparameters/data"] == "https://***@data.example/set.yaml"
+    assert run.data.params["Configuration/Hyperparameters/data"] == "https://***@data.example/set.yaml"
+    assert [k for k in fields if k.startswith("Data/")] == ["Data/https:/***@data.example/set.yaml"]
+    assert not any(k.startswith("Middle/counts") for k in (*fields, *run.data.metrics))
+    assert any("looks secret" in r.getMessage() and "credentials_cache" in r.getMessage() for r in caplog.records)

@@ -155,9 +155,9 @@ def test_a_preset_may_not_keep_them(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         hooks.load(tmp_path / "hooks.yaml")
     assert str(e.value).splitlines()[0] == (
-        f"{tmp_path / 'team.yaml'}:3:23: ultralytics_builtins: only the config you load may keep Ultralytics' own "
-        "integrations (a preset must not send a run elsewhere); move `ultralytics_builtins:` to that config "
-        f"(via {tmp_path / 'hooks.yaml'} → {tmp_path / 'team.yaml'})"
+        f"{tmp_path / 'team.yaml'}:3:23: ultralytics_builtins: a preset may not choose whether Ultralytics' own "
+        "integrations stay on (each sends the run elsewhere): only the config you load may; move "
+        f"`ultralytics_builtins:` there (via {tmp_path / 'hooks.yaml'} → {tmp_path / 'team.yaml'})"
     )
     # A preset's `off` is the default, and the loaded config may keep them over it.
     (tmp_path / "team.yaml").write_text("version: 1\nextends: minimal\nultralytics_builtins: off\n")

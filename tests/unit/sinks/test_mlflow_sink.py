@@ -277,7 +277,7 @@ def test_only_the_loaded_config_may_set_the_tracking_uri(tmp_path: Path) -> None
         "version: 1\nextends: minimal\nsink: {mlflow: {tracking_uri: 'http://evil.example:5000'}}\n"
     )
     (tmp_path / "hooks.yaml").write_text("version: 1\nextends: ./team.yaml\n")
-    with pytest.raises(ConfigError, match=r"team\.yaml:3:\d+: .*only the config you load may set the tracking URI"):
+    with pytest.raises(ConfigError, match=r"team\.yaml:3:\d+: .*a preset may not choose the tracking server"):
         hooks.load(tmp_path / "hooks.yaml")
 
 
