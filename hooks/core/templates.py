@@ -93,7 +93,7 @@ def parse_template(
     ``names=False`` checks the syntax only, not that each name names something (and so looks for
     no "did you mean": a load already past its problems' cap)."""
     problems: list[str] = []
-    more = 0
+    unchecked = 0
     parts: list[str | Field] = []
     literal: list[str] = []
     i, n = 0, len(text)
@@ -115,13 +115,13 @@ def parse_template(
             if literal:
                 parts.append("".join(literal))
                 literal = []
+            capped = len(problems) >= MAX_PROBLEMS
+            unchecked += capped
             try:
-                parts.append(_parse_field(inner, roots, names and len(problems) < MAX_PROBLEMS))
+                parts.append(_parse_field(inner, roots, names and not capped))
             except TemplateError as e:
-                if len(problems) < MAX_PROBLEMS:
+                if not capped:
                     problems.extend(e.problems)
-                else:
-                    more += 1
             i = end + 1
         elif c == "}":
             if text.startswith("}}", i):
@@ -134,8 +134,10 @@ def parse_template(
         else:
             literal.append(c)
             i += 1
-    if more:
-        problems.append(f"and {more:,} more fields like these (the first {MAX_PROBLEMS} are said)")
+    if unchecked:
+        problems.append(
+            f"the {unchecked:,} fields after these {len(problems)} problems are not checked; fix these and load again"
+        )
     if problems:
         raise TemplateError(*problems)
     if literal or not parts:

@@ -21,7 +21,9 @@ from hooks.config import resolve as resolve_module
 from hooks.config.builder import PRESET_PATHS
 from hooks.config.presets import list_presets
 from hooks.config.read import MAX_BYTES, Document, read_text
+from hooks.config.builder import MAX_ISSUES
 from hooks.config.resolve import MAX_ACTIONS, MAX_CHAIN, merge
+from hooks.core.templates import MAX_PROBLEMS
 from hooks.errors import ConfigError
 from hooks.loader.load import load_config
 from hooks.runs.neptune.read import find_runs, read_run
@@ -409,6 +411,29 @@ def test_extends_that_multiply_actions_are_refused_at_the_file_that_crosses_the_
         "the same presets extended over and over? extend each preset once, and give repeated actions an `id` "
         f"so that they replace each other (via {chain})"
     ]
+
+
+def test_a_template_says_its_first_ten_unknown_fields_and_how_many_more(tmp_path: Path) -> None:
+    fields = " ".join(f"{{args.zz{i}}}" for i in range(40_000))
+    write(tmp_path / "p.yaml", f'version: 1\nsink: {{neptune: {{description: "{fields}"}}}}\n')
+    mine = write(tmp_path / "mine.yaml", "version: 1\nextends: ./p.yaml\n")
+    messages = issues_of(mine)
+    assert len(messages) == MAX_PROBLEMS + 1
+    assert sum("unknown training argument" in m for m in messages) == MAX_PROBLEMS
+    assert any(
+        f"the {40_000 - MAX_PROBLEMS:,} fields after these {MAX_PROBLEMS} problems are not checked" in m
+        for m in messages
+    )
+
+
+def test_past_the_problem_cap_names_are_no_longer_checked_and_that_is_said_once(tmp_path: Path) -> None:
+    rows = "".join(f'    - scalars: {{from: lr, to: "x/{{args.q{i}}}"}}\n' for i in range(3 * MAX_ISSUES))
+    write(tmp_path / "p.yaml", f"version: 1\nevents:\n  on_train_epoch_end:\n{rows}")
+    mine = write(tmp_path / "mine.yaml", "version: 1\nextends: ./p.yaml\n")
+    messages = issues_of(mine)
+    assert sum("unknown training argument" in m for m in messages) == MAX_ISSUES
+    (capped,) = [m for m in messages if f"more than {MAX_ISSUES} problems" in m]
+    assert f"events.on_train_epoch_end[{MAX_ISSUES}].scalars.to" in capped and len(messages) == MAX_ISSUES + 1
 
 
 def test_a_merge_of_exactly_the_action_bound_loads_and_one_more_is_refused(tmp_path: Path) -> None:

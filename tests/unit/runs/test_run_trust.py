@@ -344,3 +344,18 @@ def test_a_deep_or_linked_cache_entry_reads_as_none(tmp_path: Path) -> None:
     assert cache.load(folder, "deep", ".state") is None
     (folder / "link.state").symlink_to(folder / "ok.state")
     assert cache.load(folder, "link", ".state") is None
+
+
+def test_credentials_in_a_runs_values_are_masked_in_what_the_cli_prints(
+    planted: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A run written before masking (or by another tool) with a URI holding user:password@.
+    _write_run(
+        planted["work"],
+        [_op("AssignString", "sys/name", value="from http://me:pa55-LEAK@mlflow.example:5000")],
+        name="run__cred__999998__y",
+    )
+    capsys.readouterr()
+    assert main(["runs", str(planted["work"])]) == 0
+    out = capsys.readouterr().out
+    assert "pa55-LEAK" not in out and "http://***@mlflow.example:5000" in out
