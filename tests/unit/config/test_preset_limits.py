@@ -18,10 +18,9 @@ import pytest
 
 import hooks
 from hooks.config import resolve as resolve_module
-from hooks.config.builder import PRESET_PATHS
+from hooks.config.builder import MAX_ISSUES, PRESET_PATHS
 from hooks.config.presets import list_presets
 from hooks.config.read import MAX_BYTES, Document, read_text
-from hooks.config.builder import MAX_ISSUES
 from hooks.config.resolve import MAX_ACTIONS, MAX_CHAIN, merge
 from hooks.core.templates import MAX_PROBLEMS
 from hooks.errors import ConfigError
