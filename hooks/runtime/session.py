@@ -13,7 +13,7 @@ from ..core.context import Context
 from ..core.events import BATCH_EVENTS
 from ..errors import HooksError
 from ..log import logger
-from ..sinks.base import Sink, SinkFactory, open_sink
+from ..sinks.base import COPY_BUDGET, Sink, SinkFactory, open_sink
 from ..sinks.null import NullSink
 from ..sinks.ultralytics import switch_off_integrations
 
@@ -145,7 +145,9 @@ class Session:
     def sink(self, ctx: Context) -> Sink:
         if self._sink is None:
             try:
-                self._sink = open_sink(self.factory, ctx.lookup)
+                lookup = ctx.lookup
+                # A tracker that copies files counts them against this run's budget (COPY_BUDGET).
+                self._sink = open_sink(self.factory, lambda head: self if head == COPY_BUDGET else lookup(head))
             except Exception as e:  # the tracker is optional to the training, never fatal
                 if self.strict:
                     raise LoggingFailed(f"{self.config_file}: the tracker did not start: {e}") from e

@@ -18,10 +18,12 @@ if TYPE_CHECKING:
     from .replay import ReplayTarget
 
 __all__ = [
+    "COPY_BUDGET",
     "FACTORY_METHODS",
     "SINK_METHODS",
     "BaseSink",
     "BaseSinkFactory",
+    "CopyBudget",
     "Sink",
     "SinkFactory",
     "SinkType",
@@ -117,6 +119,23 @@ def missing_methods(obj: object, names: tuple[str, ...]) -> str | None:
         f"{type(obj).__name__} has no {', '.join(missing)}; subclass {base}, which has the no-op "
         "defaults of the optional ones"
     )
+
+
+# The name under which the lookup a factory's ``open`` gets answers the run's copy budget (the
+# runtime's Session): a tracker that copies files (MLflow's spool, a W&B artifact) counts them
+# against the same `snapshot_budget_mb:` as Neptune's snapshots. Not a template head (a template
+# cannot name it).
+COPY_BUDGET: Final = "yaml-hooks:copy-budget"
+
+
+class CopyBudget(Protocol):
+    """What a run may copy (``snapshot_budget_mb:``) and has copied, shared by every tracker of the
+    run; past it, a copy is skipped and its size appended to ``snapshots_skipped`` (the runtime
+    says the count at the end)."""
+
+    snapshot_budget: int
+    snapshot_bytes: int
+    snapshots_skipped: list[int]
 
 
 def open_sink(factory: SinkFactory, lookup: Callable[[str], Any]) -> Sink:

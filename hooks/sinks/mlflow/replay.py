@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, final
 
 from ...core.masking import mask_uri
 from ..replay import ReplayCopy, ReplayError, ReplayMeta, Written
-from .names import MAX_KEY, MAX_PARAM_VALUE, MAX_TAG_VALUE, artifact_path, flatten, key, text
+from .names import MAX_KEY, MAX_PARAM_VALUE, MAX_TAG_VALUE, artifact_path, equals, flatten, key, text
 from .sender import artifact_location, unreachable
 
 if TYPE_CHECKING:
@@ -128,12 +128,17 @@ class MlflowTarget:
     def find(self, source: str) -> list[ReplayCopy]:
         tracker, _, run_id = source.partition(":")
         client = self._connect(tracker)
-        quote = "'" if "'" not in run_id else '"'
-        query = f"tags.`{source_tag(tracker)}` = {quote}{run_id}{quote}"
+        tag = source_tag(tracker)
+        try:
+            query, _ = equals("tags", tag, run_id)  # any text: quotes, backslashes (not exact: LIKE)
+        except ValueError as e:
+            raise ReplayError(f"hooks: {e}") from e
         with self._refused():
             found = client.search_runs([self.experiment_id], filter_string=query, max_results=100)
         copies = []
         for run in found:
+            if run.data.tags.get(tag) != run_id:
+                continue
             parts = run.data.tags.get(parts_tag(tracker), "1")
             copies.append(ReplayCopy(str(run.info.run_id), int(parts) if parts.isdigit() else None))
         return copies

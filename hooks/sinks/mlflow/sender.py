@@ -12,6 +12,7 @@ without a bound at exit. The spool is what makes "nothing lost" hold.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -25,10 +26,19 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ...core.masking import mask_uri
 from ...log import logger
-from .names import MAX_TAG_VALUE
+from .names import MAX_TAG_VALUE, equals
 from .spool import Spool, SpoolError, describe
 
-__all__ = ["TRAINING_TAG", "Sender", "Unreachable", "artifact_location", "sync", "unreachable"]
+__all__ = [
+    "PART_TAG",
+    "TRAINING_TAG",
+    "RunRefused",
+    "Sender",
+    "Unreachable",
+    "artifact_location",
+    "sync",
+    "unreachable",
+]
 
 TRAINING_TAG: Final = "yaml_hooks.run_id"  # the training's id: a resumed training finds its run by it
 PART_TAG: Final = "yaml_hooks.part"
@@ -41,6 +51,7 @@ _PERMANENT: Final = {
     "PERMISSION_DENIED",
     "INVALID_REQUEST",
 }
+_RUN_ID: Final = re.compile(r"^[0-9A-Za-z][\w\-]{0,255}$")  # mlflow.utils.validation._RUN_ID_REGEX
 _BATCH: Final = {"m": 1000, "p": 100, "t": 100}  # MLflow's limits on one log_batch
 
 
@@ -62,6 +73,8 @@ class Sender:
         self._client: Any = None
         self._params: dict[str, str] | None = None  # the run's params as the server has them
         self.warnings: list[str] = []
+        self._said: set[str] = set()  # what a warning already named
+        self.late = False  # an earlier part of a training whose later part has the run now
         self.stopped = False  # set when the spool is handed over (to `hooks sync`): touch it no more
 
     @property
@@ -92,20 +105,72 @@ class Sender:
         try:
             experiment_id = self._experiment(client)
             run_id = self._continued(client, experiment_id)
-            if run_id is None:
-                tags = dict(self.run.get("tags") or {})
-                tags.update(_context_tags())
-                run = client.create_run(
-                    experiment_id, start_time=self.run.get("start_ms"), tags=tags, run_name=self.run.get("name") or None
-                )
-                run_id = run.info.run_id
         except Exception as e:
-            raise _classify(e) from e
+            raise _refused_run(_classify(e)) from e
+        if run_id is None:
+            run_id = self._create(client, experiment_id)
         self.run_id = run_id
         self.run["run_id"] = run_id
         if not self.stopped:
             self.spool.write_run(self.run)
         return run_id
+
+    def _create(self, client: Any, experiment_id: str) -> str:
+        """A new run. A field MLflow refuses at creation (a tag it does not take, ``mlflow.runName``
+        beside a different run name, an over-long value) must not lose the run: the run is created
+        without it, and it is listed in rejected.jsonl with MLflow's reason (docs/reliability.md)."""
+        ours = {k: v for k, v in (self.run.get("tags") or {}).items() if k in (TRAINING_TAG, PART_TAG)}
+        theirs = {k: v for k, v in (self.run.get("tags") or {}).items() if k not in ours}
+        fixed = {**_context_tags(), **ours}
+        name = self.run.get("name") or None
+
+        def create(tags: dict[str, str], run_name: str | None) -> str:
+            try:
+                run = client.create_run(
+                    experiment_id, start_time=self.run.get("start_ms"), tags={**fixed, **tags}, run_name=run_name
+                )
+            except Exception as e:
+                raise _classify(e) from e
+            return str(run.info.run_id)
+
+        try:
+            return create(theirs, name)
+        except _Refused as e:
+            first = e
+        # Which field: the one whose leaving out lets the run be made (MLflow refuses the whole request).
+        for key in sorted(theirs, key=lambda k: f"`{k}`" not in str(first) and f"'{k}'" not in str(first)):
+            try:
+                run_id = create({k: v for k, v in theirs.items() if k != key}, name)
+            except _Refused:
+                continue
+            self._rejected({"t": {key: theirs[key]}}, f"the tag '{key}'", str(first))
+            return run_id
+        # More than one, or not a tag: made with MLflow's own tags and ours, then each tag on its own.
+        for run_name in (name, None) if name else (None,):
+            try:
+                run_id = create({}, run_name)
+            except _Refused:
+                continue
+            if run_name != name:
+                self._rejected({"name": name}, f"the run name {name!r}", str(first))
+            for key, value in theirs.items():
+                try:
+                    client.set_tag(run_id, key, value)
+                except Exception as e:
+                    refused = _classify(e)
+                    if not isinstance(refused, _Refused):
+                        raise refused from e
+                    self._rejected({"t": {key: value}}, f"the tag '{key}'", str(refused))
+            return run_id
+        raise _refused_run(first)
+
+    def _rejected(self, op: dict[str, Any], what: str, reason: str) -> None:
+        """A field MLflow refused for good: left out, with one warning, and listed in rejected.jsonl."""
+        self.spool.reject(op, reason)
+        self.warnings.append(
+            f"MLflow refused {what}: {reason}; the run goes on without it "
+            f"(listed in {self.spool.folder}/rejected.jsonl)"
+        )
 
     def _experiment(self, client: Any) -> str:
         name = str(self.run.get("experiment") or "Default")
@@ -123,15 +188,26 @@ class Sender:
             return str(found.experiment_id)
 
     def _continued(self, client: Any, experiment_id: str) -> str | None:
+        """The run of the same training, made by any of its parts: a resumed part continues it, and
+        so does an earlier part's spool sent late (`hooks sync` after the resume made the run). A
+        late part leaves the run's status and part alone, and does not end it."""
         training = self.run.get("training_id")
-        if not training or int(self.run.get("part") or 1) <= 1:
+        if not training:
             return None
-        runs = client.search_runs([experiment_id], filter_string=f"tags.`{TRAINING_TAG}` = '{training}'", max_results=1)
+        query, exact = equals("tags", TRAINING_TAG, str(training))  # the id is run.json's: any text
+        runs = client.search_runs([experiment_id], filter_string=query, max_results=1 if exact else 100)
+        runs = [r for r in runs if r.data.tags.get(TRAINING_TAG) == training]
         if not runs:
             return None
         run_id = str(runs[0].info.run_id)
-        client.update_run(run_id, status="RUNNING")
-        client.set_tag(run_id, PART_TAG, str(self.run.get("part")))
+        part = int(self.run.get("part") or 1)
+        text = str(runs[0].data.tags.get(PART_TAG, "1"))
+        theirs = int(text) if text.isdigit() else 1
+        if theirs > part:
+            self.late = True
+        elif part > theirs:
+            client.update_run(run_id, status="RUNNING")
+            client.set_tag(run_id, PART_TAG, str(part))
         return run_id
 
     # ------------------------------------------------------------ operations
@@ -153,8 +229,9 @@ class Sender:
             except Unreachable:
                 raise
             except _Refused:
-                # One operation of the batch is refused for good: each on its own, so only it is left out.
-                for op in batch:
+                # Something in the batch is refused for good: each metric point, param or tag and each
+                # other operation on its own, so that only what MLflow refuses is left out.
+                for op in [single for whole in batch for single in _split(whole)]:
                     try:
                         self._send(run_id, [op])
                     except _NotRead as refused:
@@ -162,7 +239,13 @@ class Sender:
                         self.warnings.append(f"{_what(op)} not sent: {refused} (listed in {self.spool.folder})")
                     except _Refused as refused:
                         self.spool.reject(op, str(refused))
-                        self.warnings.append(f"MLflow refused {_what(op)}: {refused} (kept in {self.spool.folder})")
+                        what = _what(op)
+                        if what not in self._said:  # once per name: a metric refused is refused at every step
+                            self._said.add(what)
+                            self.warnings.append(
+                                f"MLflow refused {what}: {refused}; left out (every refused operation is listed "
+                                f"in {self.spool.folder}/rejected.jsonl)"
+                            )
             i = end
             if self.stopped:  # the spool is `hooks sync`'s now; sending again is harmless, counting is not
                 raise Unreachable("stopped waiting for the server")
@@ -216,12 +299,19 @@ class Sender:
             elif kind == "r":
                 artifact, model = ops[0]["r"]
                 self._register(client, run_id, artifact, model)
-            elif kind == "end":
+            elif kind == "end" and not self._late(client, run_id):  # a late part's end is not the run's
                 client.set_terminated(run_id, status=ops[0]["end"], end_time=ops[0].get("ts"))
         except (Unreachable, _Refused):
             raise
         except Exception as e:
             raise _classify(e) from e
+
+    def _late(self, client: Any, run_id: str) -> bool:
+        """Whether a later part of this training has the run now (this spool was sent late)."""
+        if not self.late and self.run.get("training_id"):
+            text = str(client.get_run(run_id).data.tags.get(PART_TAG, "1"))
+            self.late = text.isdigit() and int(text) > int(self.run.get("part") or 1)
+        return self.late
 
     def _new_params(self, run_id: str, params: dict[str, str], tags: dict[str, str]) -> dict[str, str]:
         """The params to send: not those the run already has with the same value; one the run has
@@ -254,8 +344,10 @@ class Sender:
         except MlflowException as e:
             if e.error_code != "RESOURCE_ALREADY_EXISTS":
                 raise
-        versions = client.search_model_versions(f"name = '{model}' and run_id = '{run_id}'")
-        if any(v.source == source for v in versions):
+        # By the run (MLflow's own id: no quote in it), the model's name compared here: a name may
+        # hold quotes, which MLflow's filter strings cannot always say (names.equals).
+        versions = client.search_model_versions(f"run_id = '{run_id}'") if _RUN_ID.match(run_id) else []
+        if any(v.name == model and v.source == source for v in versions):
             return
         version = client.create_model_version(model, source, run_id=run_id)
         logger.info("MLflow: %s is version %s of the registered model '%s'", artifact, version.version, model)
@@ -326,8 +418,21 @@ def artifact_location(uri: str) -> str | None:
     return (db.parent / "mlruns").as_uri()
 
 
+class RunRefused(Unreachable):
+    """MLflow refused to make the run itself (its experiment): nothing can be sent; the spool
+    keeps everything, and the message says MLflow's reason."""
+
+
 class _Refused(Exception):
     """The server refused an operation for good (a bad value, a name it does not take)."""
+
+
+def _refused_run(e: Exception) -> Exception:
+    """A refusal while finding or making the run is the run's (RunRefused, said as such); any
+    other failure stays what it was (Unreachable: try again later)."""
+    if isinstance(e, _Refused):
+        return RunRefused(f"MLflow refused the run: {e}")
+    return e
 
 
 class _NotRead(_Refused):
@@ -338,11 +443,26 @@ def _kind(op: dict[str, Any] | None) -> str:
     return next(iter(op)) if op else ""
 
 
+def _split(op: dict[str, Any]) -> list[dict[str, Any]]:
+    """An operation as one operation per metric point, param or tag (others as they are)."""
+    kind = _kind(op)
+    if kind == "m":
+        return [{"m": [point]} for point in op["m"]]
+    if kind in ("p", "t"):
+        return [{kind: {k: v}} for k, v in op[kind].items()]
+    return [op]
+
+
 def _what(op: dict[str, Any]) -> str:
     kind = _kind(op)
     if kind == "a":
         return f"the artifact {op['a'][0]}/{op['a'][1]}".replace("//", "/")
-    what = {"m": "metrics", "p": "params", "t": "tags", "r": "a model version", "end": "the run's end"}
+    if kind in ("m", "p", "t") and len(op[kind]) == 1:
+        name = op[kind][0][0] if kind == "m" else next(iter(op[kind]))
+        return f"the {({'m': 'metric', 'p': 'param', 't': 'tag'})[kind]} '{name}'"
+    if kind == "r":
+        return f"a version of the model '{op['r'][1]}'"
+    what = {"m": "metrics", "p": "params", "t": "tags", "end": "the run's end"}
     return what.get(kind, kind)
 
 

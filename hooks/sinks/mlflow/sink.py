@@ -8,26 +8,41 @@ How each call maps (docs/format.md, "MLflow"):
   a value over MLflow's 6,000 characters is cut, and its full text is an artifact ``<key>.txt``;
 - ``upload`` → an artifact at the field's path with the file's suffix (``names.artifact_path``);
 - ``upload_figure`` → the figure rendered to PNG, an artifact ``<field>.png`` (what ``log_figure`` makes).
+
+Two rules of a training's run (docs/reliability.md):
+- Metric points are sendable only once their epoch ends (``flush``, at ``on_fit_epoch_end``; the
+  run's normal end too): until then they are the sink's uncommitted tail, in memory. MLflow cannot
+  delete a point, and a training hard-killed mid-epoch and resumed runs that epoch again, so points
+  sent before the epoch ended would stand beside the new ones at the same steps. A hard kill loses
+  the epoch in progress, as before; a training that raises drops its unfinished epoch's points (said
+  at the end), since a resume logs that epoch again.
+- Every copy the sink makes counts against the run's snapshot budget (``snapshot_budget_mb:``),
+  as Neptune's snapshots do: a file uploaded in place (MLflow's store keeps a copy: counted by what
+  each artifact path holds), a rendered figure and a long value's text (copies in the spool first).
+  A snapshot's copy is counted by the runtime before it reaches the sink. Past the budget: one
+  warning, later copies skipped and counted in the end's summary.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, final
 
+from ...config.model import SNAPSHOT_BUDGET_MB
 from ...core.masking import mask_uri
 from ...core.templates import Template
 from ...errors import Missing
 from ...log import logger
-from ..base import BaseSink, BaseSinkFactory
+from ..base import COPY_BUDGET, BaseSink, BaseSinkFactory, CopyBudget
 from ..files import read_regular
 from ..resume import training_identity
 from ..ultralytics import run_name, run_object
@@ -40,6 +55,17 @@ __all__ = ["DEFAULT_EXPERIMENT", "MlflowSink", "MlflowSinkFactory", "tracking_ur
 DEFAULT_EXPERIMENT: Final = "/Shared/Ultralytics"  # Ultralytics' own callback's last resort
 INTERVAL: Final = 0.5  # seconds between the background thread's rounds
 _MAX_BACKOFF: Final = 30.0
+_FLUSH_WAIT: Final = 0.05  # the most an epoch's end waits for the background thread's write to end
+
+
+@final
+@dataclass
+class _OwnBudget:
+    """The default when the runtime gives none: the default budget, this sink's copies alone."""
+
+    snapshot_budget: int = SNAPSHOT_BUDGET_MB << 20
+    snapshot_bytes: int = 0
+    snapshots_skipped: list[int] = field(default_factory=list)
 
 
 def tracking_uri(configured: str | None) -> str:
@@ -115,15 +141,33 @@ class MlflowSinkFactory(BaseSinkFactory):
         label = f"{identity.run_id}-part{identity.part}" if identity else uuid.uuid4().hex
         spool = Spool(base / SPOOL_DIR / label)
         spool.write_run(info)
-        return MlflowSink(spool, self.assign_as, self.drain_seconds)
+        try:
+            budget: CopyBudget | None = lookup(COPY_BUDGET)
+        except Missing:
+            budget = None
+        return MlflowSink(spool, self.assign_as, self.drain_seconds, budget, training=identity is not None)
 
 
 @final
 class MlflowSink(BaseSink):
     """An MLflow run being written: calls become operations, sent by a background thread."""
 
-    def __init__(self, spool: Spool, assign_as: str = "params", drain_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        spool: Spool,
+        assign_as: str = "params",
+        drain_seconds: float = 30.0,
+        budget: CopyBudget | None = None,
+        *,
+        training: bool = False,
+    ) -> None:
         self.spool = spool
+        self.budget: CopyBudget = budget if budget is not None else _OwnBudget()
+        self._own_budget = budget is None
+        self._stored: dict[str, int] = {}  # artifact path -> the size counted for what it holds
+        self._training = training  # a training's run: its unfinished epoch is not sent on failure
+        self._tail: list[tuple[Any, ...]] = []  # metric points of the epoch in progress (uncommitted)
+        self._dropped = 0
         self._assign_as = assign_as
         self._drain = drain_seconds
         self._queue: deque[tuple[Any, ...]] = deque()
@@ -142,7 +186,7 @@ class MlflowSink(BaseSink):
         if step is None:
             step = self._counters.get(key, 0)
             self._counters[key] = int(step) + 1
-        self._worker.queue.append(("m", key, value, int(time.time() * 1000), int(step)))
+        self._tail.append(("m", key, value, int(time.time() * 1000), int(step)))
 
     def _key(self, path: str) -> str:
         key = names.key(path)
@@ -162,17 +206,19 @@ class MlflowSink(BaseSink):
         for leaf, v in names.flatten(path, value):
             key, text = names.key(leaf), names.text(v)
             if len(text) > names.MAX_PARAM_VALUE and self._assign_as == "params":
-                blob = self._blob(f"{key.replace('/', '_')}.txt")
-                blob.write_text(text, encoding="utf-8")
                 folder, name = names.artifact_path(key, ".txt")
-                self._worker.queue.append(("a", folder, name, str(blob), True))
+                data = text.encode("utf-8")
+                copied = self._within_budget(len(data), f"the full text of '{key}'", f"{folder}/{name}")
+                if copied:
+                    blob = self._blob(f"{key.replace('/', '_')}.txt")
+                    blob.write_bytes(data)
+                    self._worker.queue.append(("a", folder, name, str(blob), True))
                 logger.warning(
-                    "MLflow: '%s' is %d characters, over MLflow's %d for a param: the param holds its start, "
-                    "the artifact %s.txt all of it",
+                    "MLflow: '%s' is %d characters, over MLflow's %d for a param: the param holds its start, %s",
                     key,
                     len(text),
                     names.MAX_PARAM_VALUE,
-                    key,
+                    f"the artifact {key}.txt all of it" if copied else "and the snapshot budget leaves no room for all",
                 )
                 text = text[: names.MAX_PARAM_VALUE]
             if self._assign_as == "tags":
@@ -194,18 +240,55 @@ class MlflowSink(BaseSink):
 
     def upload(self, path: str, file: Path, *, snapshot: bool = False) -> None:
         folder, name = names.artifact_path(path, file.suffix)
-        if snapshot:
+        if snapshot:  # counted against the budget by the runtime already
             blob = self._blob(f"{self._blobs}-{name}")
             blob.write_bytes(read_regular(file))
             self._worker.queue.append(("a", folder, name, str(blob), True))
-        else:
-            self._worker.queue.append(("a", folder, name, str(file), False))
+            return
+        # MLflow's store keeps a copy: what this artifact path holds counts, a resend of the same
+        # path only by what it grew (last.pt at every epoch is one copy in the store).
+        where = f"{folder}/{name}"
+        try:
+            size = os.stat(file).st_size
+        except OSError:  # gone already: the sender says so, and lists it in rejected.jsonl
+            size = 0
+        grown = size - self._stored.get(where, 0)
+        if grown > 0 and not self._within_budget(grown, str(file), where):
+            return
+        self._stored[where] = max(size, self._stored.get(where, 0))
+        self._worker.queue.append(("a", folder, name, str(file), False))
 
     def upload_figure(self, path: str, figure: Any) -> None:
         folder, name = names.artifact_path(path, ".png")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        data = buffer.getvalue()
+        if not self._within_budget(len(data), f"the figure for '{path}'", f"{folder}/{name}"):
+            return
         blob = self._blob(f"{self._blobs}-{name}")
-        figure.savefig(blob, format="png")
+        blob.write_bytes(data)
         self._worker.queue.append(("a", folder, name, str(blob), True))
+
+    def _within_budget(self, size: int, what: str, where: str) -> bool:
+        """Whether a copy of ``size`` bytes fits in what is left of the run's budget; once one does
+        not, no later one is made (one warning now, the count in the end's summary), as the
+        runtime does for snapshots."""
+        budget = self.budget
+        if not budget.snapshots_skipped and budget.snapshot_bytes + size <= budget.snapshot_budget:
+            budget.snapshot_bytes += size
+            return True
+        if not budget.snapshots_skipped:
+            logger.warning(
+                "MLflow: the run's snapshot budget (%s) is reached: %s (%s) was not copied to '%s', and no later "
+                "copy of this run will be (MLflow keeps a copy of every file it is sent); `snapshot_budget_mb:` in "
+                "the config you load sets it",
+                _mb(budget.snapshot_budget),
+                what,
+                _mb(size),
+                where,
+            )
+        budget.snapshots_skipped.append(size)
+        return False
 
     def register(self, path: str, file: Path, model: str) -> bool:
         """The artifact ``path`` became (the file uploaded there) is a new version of ``model``."""
@@ -214,14 +297,37 @@ class MlflowSink(BaseSink):
         return True
 
     def flush(self) -> None:
-        """Nothing to do on the training thread: the background thread writes the spool every
-        INTERVAL seconds (waking it here only made it compete with the training's next steps)."""
+        """An epoch ended (or the configuration is logged): its metric points become sendable,
+        and are written to the spool now (a hard kill after this loses none of them), unless the
+        background thread holds the spool's journal longer than _FLUSH_WAIT: then it writes them
+        on its next round, within INTERVAL seconds. The training waits no longer than that."""
+        self._commit()
+        worker = self._worker
+        if worker.write_lock.acquire(timeout=_FLUSH_WAIT):
+            try:
+                if not worker.give_up:
+                    worker.write()
+            except Exception as e:  # the background thread writes it on its next round
+                logger.debug("MLflow: writing the spool at the epoch's end failed: %r", e)
+            finally:
+                worker.write_lock.release()
+
+    def _commit(self) -> None:
+        if self._tail:
+            self._worker.queue.extend(self._tail)  # one call: the background thread sees all or none
+            self._tail = []
 
     def fail(self) -> None:
-        """Mark the run failed (the training raised); stop() ends it with that status."""
+        """Mark the run failed (the training raised); stop() ends it with that status. The points
+        of a training's unfinished epoch are not sent: a resumed training logs that epoch again,
+        and MLflow would keep both values at each of its steps."""
         self._worker.status = "FAILED"
+        if self._training:
+            self._dropped += len(self._tail)
+            self._tail = []
 
     def stop(self) -> str:
+        self._commit()
         worker = self._worker
         worker.queue.append(("end", worker.status, now_ms()))
         worker.stopping = True
@@ -235,7 +341,19 @@ class MlflowSink(BaseSink):
                 worker.write()
                 worker.give_up = worker.sender.stopped = True
                 self.spool.close()
-        return worker.outcome()
+        notes = []
+        if self._dropped:
+            notes.append(
+                f"the {self._dropped} metric point(s) of the unfinished epoch were not sent (a resumed training "
+                "logs that epoch again; MLflow would keep both)"
+            )
+        if self._own_budget and self.budget.snapshots_skipped:
+            skipped = self.budget.snapshots_skipped
+            notes.append(
+                f"{len(skipped)} cop(ies) ({_mb(sum(skipped))}) were skipped: the snapshot budget of "
+                f"{_mb(self.budget.snapshot_budget)} was reached"
+            )
+        return "; ".join([worker.outcome(), *notes])
 
     def _blob(self, name: str) -> Path:
         self._blobs += 1
@@ -367,6 +485,10 @@ class _Worker(threading.Thread):
             f"MLflow: {describe(self.pending)} of this run are not sent yet{why}; they are kept in "
             f"{self.spool.folder}; send them with `hooks sync {_named(sender.uri)}{self.spool.folder}`"
         )
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):,.1f} MB"
 
 
 def _named(uri: str) -> str:
