@@ -1,7 +1,8 @@
-"""A real MLflow tracking server for the tests: ``mlflow server`` with a SQLite backend and proxied
-artifacts (they travel over HTTP, as with a team's server), on 127.0.0.1 and a free port, stopped
-by the test that started it. ``stop()`` and ``start()`` again on the same port let a test take it
-down mid-training and bring it back with its data."""
+"""A real MLflow tracking server for the tests: ``mlflow server`` with a SQLite backend (or the
+PostgreSQL of ``tests/pg_server.py``: ``backend=``) and proxied artifacts (they travel over HTTP,
+as with a team's server), on 127.0.0.1 and a free port, stopped by the test that started it.
+``stop()`` and ``start()`` again on the same port let a test take it down mid-training and bring
+it back with its data."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ def free_port() -> int:
 
 
 class MlflowServer:
-    def __init__(self, folder: Path, port: int | None = None) -> None:
+    def __init__(self, folder: Path, port: int | None = None, *, backend: str | None = None, workers: int = 1) -> None:
         self.folder = folder
+        self.backend = backend  # a backend store URI; None: a SQLite file in ``folder``
+        self.workers = workers
         self.port = port or free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
         self.db = folder / "mlflow.db"
@@ -45,7 +48,7 @@ class MlflowServer:
             str(MLFLOW),
             "server",
             "--backend-store-uri",
-            f"sqlite:///{self.db}",
+            self.backend or f"sqlite:///{self.db}",
             "--artifacts-destination",
             str(self.artifacts),
             "--host",
@@ -53,7 +56,7 @@ class MlflowServer:
             "--port",
             str(self.port),
             "--workers",
-            "1",
+            str(self.workers),
         ]
         with open(self.log, "ab") as log:
             # A session of its own, so stop() ends the server's worker processes too.
