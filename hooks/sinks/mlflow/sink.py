@@ -481,8 +481,11 @@ class _Worker(threading.Thread):
                 return f"{where}; MLflow refused {rejected} operation(s), listed in {self.spool.folder}/rejected.jsonl"
             return where
         why = f" ({self.down})" if self.down else ""
+        # The sender counts each batch in the spool as it goes; ``pending`` is trimmed only when a
+        # whole round returns, so a drain that ended mid-round would count the sent ones again.
+        unsent = self.pending[max(0, self.spool.sent() - self.base) :]
         return (
-            f"MLflow: {describe(self.pending)} of this run are not sent yet{why}; they are kept in "
+            f"MLflow: {describe(unsent)} of this run are not sent yet{why}; they are kept in "
             f"{self.spool.folder}; send them with `hooks sync {_named(sender.uri)}{self.spool.folder}`"
         )
 
