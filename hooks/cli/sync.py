@@ -1,7 +1,8 @@
-"""hooks sync [--tracking-uri URI] [FOLDER]: send the MLflow data that a training could not send
-(its spool). A spool is sent only to the tracking URI the user names (the option, else
-$MLFLOW_TRACKING_URI, else MLflow's default store); exit 0 when every spool is sent, 1 when one is
-not (not sent, sent to another URI than named, a bad record, one refused), 2 for a usage error."""
+"""hooks sync [--tracking-uri URI] [--status] [FOLDER]: send the MLflow data that a training could
+not send (its spool), or (--status) say what each spool holds, sending nothing. A spool is sent
+only to the tracking URI the user names (the option, else $MLFLOW_TRACKING_URI, else MLflow's
+default store); exit 0 when every spool is sent, 1 when one is not (not sent, sent to another URI
+than named, a bad record, one refused), 2 for a usage error."""
 
 from __future__ import annotations
 
@@ -29,15 +30,24 @@ def add_parser(p: argparse.ArgumentParser) -> None:
             "a spool whose run.json names another URI is not sent"
         ),
     )
+    p.add_argument(
+        "--status",
+        action="store_true",
+        help="say what each spool holds (not sent yet, refused, being sent now), and send nothing",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from ..sinks.mlflow.sender import sync
-    from ..sinks.mlflow.spool import find_spools
+    from ..sinks.mlflow.spool import find_spools, status
 
     spools = list(find_spools(args.folder))
     if not spools:
         print(f"nothing to send: no MLflow spool at or under {args.folder}")
+        return 0
+    if args.status:
+        for folder in spools:
+            print(_printable(status(folder)))
         return 0
     try:
         import mlflow  # noqa: F401

@@ -31,9 +31,12 @@ import json
 import os
 import re
 import stat
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final, TextIO, final
+
+from ...core.masking import mask_uri
 
 __all__ = [
     "MAX_DEPTH",
@@ -46,6 +49,7 @@ __all__ = [
     "SpoolError",
     "describe",
     "find_spools",
+    "status",
 ]
 
 SPOOL_DIR: Final = Path(".yaml-hooks") / "mlflow"  # under a run's save_dir
@@ -287,6 +291,53 @@ def find_spools(where: Path) -> Iterator[Path]:
     for run_file in sorted(where.rglob(f"mlflow/*/{RUN_FILE}")):
         if run_file.parent.parent.parent.name == SPOOL_DIR.parts[0]:
             yield run_file.parent
+
+
+def status(folder: Path) -> str:
+    """One line on a spool, sending nothing (`hooks sync --status`): where its run goes, what it
+    holds that is not sent, what the server refused, and whether a process is sending it now. Its
+    files are read as `hooks sync` reads them (bounded, no links); a bad one is said, never raised."""
+    spool = Spool(folder)
+    try:
+        run = spool.load_run()
+    except FileNotFoundError:
+        return f"{folder}: not an MLflow spool of yaml-hooks (no run.json)"
+    except (SpoolError, OSError) as e:
+        return f"{folder}: {e}"
+    try:
+        ops, errors = spool.load_ops()
+    except (SpoolError, OSError) as e:
+        return f"{folder}: {e}"
+    unsent = ops[min(spool.sent(), len(ops)) :]
+    where = mask_uri(str(run.get("tracking_uri") or "")) or "MLflow's default store"
+    name = run.get("name") or run.get("training_id") or "?"
+    held = describe(unsent) if any(op is not None for op in unsent) else "nothing left to send"
+    notes = []
+    if errors:
+        notes.append(f"{len(errors)} bad record(s)")
+    if rejected := spool.rejected():
+        notes.append(f"{rejected} refused by MLflow (rejected.jsonl)")
+    busy = not spool.lock()
+    spool.close()
+    if busy:
+        notes.append("being sent by a training or `hooks sync` now")
+    try:
+        age = time.time() - os.stat(folder / OPS_FILE).st_mtime
+        notes.append(f"last written {_age(age)} ago")
+    except OSError:
+        pass
+    extra = f" ({'; '.join(notes)})" if notes else ""
+    return f"{folder}: run {name!r}, experiment {run.get('experiment')!r} at {where}: {held}{extra}"
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86_400:.0f} days"
 
 
 # ---------------------------------------------------------------- reading and writing, confined

@@ -128,8 +128,14 @@ def test_a_server_that_is_down_loses_nothing_and_hooks_sync_sends_it_once(
     (neptune_dir,) = find_runs(tmp_path / ".neptune")
     neptune = read_run(neptune_dir)  # the other tracker logged everything meanwhile
     assert len(neptune.series["metrics/mAP50(B)"]) == 4
+    hooks_cli = str(Path(sys.executable).parent / "hooks")
+    status = subprocess.run([hooks_cli, "sync", "--status", str(tmp_path / "runs")], capture_output=True, text=True)
+    assert status.returncode == 0, status.stdout + status.stderr
+    (line,) = status.stdout.splitlines()  # one spool, said and not sent
+    assert line.startswith(f"{spools[0]}: run 'exp', experiment 'down' at {server.uri}: ")
+    assert "metric points" in line and "the run's end" in line and "last written" in line and spools[0].exists()
     with server:
-        sync = [str(Path(sys.executable).parent / "hooks"), "sync", "--tracking-uri", server.uri]
+        sync = [hooks_cli, "sync", "--tracking-uri", server.uri]
         sync.append(str(tmp_path / "runs"))
         done = subprocess.run(sync, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
