@@ -56,6 +56,8 @@ DEFAULT_EXPERIMENT: Final = "/Shared/Ultralytics"  # Ultralytics' own callback's
 INTERVAL: Final = 0.5  # seconds between the background thread's rounds
 _MAX_BACKOFF: Final = 30.0
 _FLUSH_WAIT: Final = 0.05  # the most an epoch's end waits for the background thread's write to end
+LAG_EPOCHS: Final = 2  # a sender more epochs behind than this is said, once, during the training …
+LAG_SECONDS: Final = 10.0  # … when the oldest of them ended this long ago
 
 
 @final
@@ -177,6 +179,8 @@ class MlflowSink(BaseSink):
         self._params: dict[str, str] = {}
         self._retagged: set[str] = set()
         self._blobs = 0
+        self._ends: list[tuple[int, float]] = []  # per epoch flushed: the spool's operation count, and when
+        self._lag_said = False
         self._worker = _Worker(spool)
         self._worker.start()
 
@@ -307,10 +311,32 @@ class MlflowSink(BaseSink):
             try:
                 if not worker.give_up:
                     worker.write()
+                    # where this epoch ends in the spool, and when
+                    self._ends.append((worker.base + len(worker.pending), time.monotonic()))
             except Exception as e:  # the background thread writes it on its next round
                 logger.debug("MLflow: writing the spool at the epoch's end failed: %r", e)
             finally:
                 worker.write_lock.release()
+        self._say_lag()
+
+    def _say_lag(self) -> None:
+        """Once per run, when the sender is more than LAG_EPOCHS epochs behind the training and the
+        oldest of them ended LAG_SECONDS ago (short epochs against a healthy server are not a lag):
+        the user hears it while the training runs, not at its end."""
+        if self._lag_said or len(self._ends) <= LAG_EPOCHS:
+            return
+        sent = self._worker.base  # operations of the spool the server has (an int: read without a lock)
+        waiting = [at for end, at in self._ends if end > sent]
+        if len(waiting) > LAG_EPOCHS and time.monotonic() - waiting[0] >= LAG_SECONDS:
+            self._lag_said = True
+            uri = mask_uri(self._worker.sender.uri) or "MLflow's default store"
+            logger.warning(
+                "MLflow: the sender is %d epochs behind the training (%s is slow or does not answer); nothing is "
+                "lost: it waits in %s and is sent as the server takes it (`hooks sync --status` shows it)",
+                len(waiting),
+                uri,
+                self.spool.folder,
+            )
 
     def _commit(self) -> None:
         if self._tail:

@@ -398,3 +398,33 @@ def test_a_drain_that_ends_mid_send_counts_exactly_what_is_not_sent(
     held = sum(len(client.get_metric_history(run.info.run_id, k)) for k in run.data.metrics)
     assert logged >= 30_000 and 0 < held < logged, (held, logged)
     assert logged - held <= unsent <= logged - held + 1000, (said, held, logged)
+
+
+def test_a_sender_epochs_behind_is_said_once_while_the_training_runs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 23: nothing told a user how far behind the sender was until the training ended."""
+    from hooks.sinks.mlflow import sink as sink_module
+
+    monkeypatch.setattr(sink_module, "LAG_SECONDS", 0.0)  # a stand-in's epochs take milliseconds
+    dead = f"http://127.0.0.1:{free_port()}"
+    text = config(dead, "behind").replace("drain_seconds: 20", "drain_seconds: 0")
+    said: list[int] = []
+
+    def epoch_end(trainer: Any) -> None:  # after yaml-hooks' own: which epoch heard it
+        said.extend([trainer.epoch + 1] * sum("epochs behind" in r.getMessage() for r in caplog.records))
+
+    (tmp_path / "hooks.yaml").write_text(text)
+    compiled = dict(hooks.load(tmp_path / "hooks.yaml"))
+    callbacks = {**compiled, "on_fit_epoch_end": [compiled["on_fit_epoch_end"], epoch_end]}
+    simulate_training(callbacks, tmp_path / "runs" / "exp", epochs=6)
+    behind = [r.getMessage() for r in caplog.records if "epochs behind" in r.getMessage()]
+    assert len(behind) == 1 and dead in behind[0] and "hooks sync --status" in behind[0], behind
+    assert said and said[0] <= sink_module.LAG_EPOCHS + 2  # during the training, not at its end
+
+
+def test_a_sender_that_keeps_up_says_nothing(
+    tmp_path: Path, mlflow_server: MlflowServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    train(config(mlflow_server.uri, "keeps-up"), tmp_path, epochs=6)
+    assert "epochs behind" not in caplog.text
