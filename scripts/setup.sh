@@ -10,7 +10,7 @@ fi
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 # torchvision is pinned with torch: an unpinned torchvision pulls a newer torch (and CUDA wheels).
 .venv/bin/python -m pip install -q "torch==2.13.0" "torchvision==0.28.0"
-.venv/bin/python -m pip install -q -e ".[ultralytics,mlflow,test,dev]"
+.venv/bin/python -m pip install -q -e ".[ultralytics,mlflow,tensorboard,wandb,test,dev]"
 # This machine's torchvision wheels are CUDA builds next to a CPU torch: a start-up hook in .venv
 # gives torchvision CPU kernels for its two ops, only if it cannot load its own, and only when it
 # is first imported (demo/site/yaml_hooks_torchvision.py). The package itself never imports it.

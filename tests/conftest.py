@@ -28,6 +28,7 @@ SLOW_MODULES = frozenset(
         "test_demo_env",
         "test_mlflow_ui",
         "test_preset_ultralytics_mlflow",
+        "test_preset_ultralytics_tensorboard",
         "test_real_builtins",
         "test_real_first_hour",
         "test_real_mlflow",
@@ -73,6 +74,19 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None
         monkeypatch.delenv(name, raising=False)
     for name in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN"):
         monkeypatch.delenv(name, raising=False)
+    # W&B: none of the developer's settings (WANDB_API_KEY, WANDB_MODE, WANDB_PROJECT …); offline,
+    # silent, and every folder it writes (runs, staged artifacts, cache, settings) inside tmp_path.
+    for name in (
+        *("WANDB_API_KEY", "WANDB_MODE", "WANDB_PROJECT", "WANDB_ENTITY", "WANDB_BASE_URL", "WANDB_NAME"),
+        *("WANDB_NOTES", "WANDB_TAGS", "WANDB_RUN_GROUP", "WANDB_JOB_TYPE", "WANDB_RUN_ID", "WANDB_RESUME"),
+        *("WANDB_DISABLED", "WANDB_CONSOLE", "WANDB_SILENT", "WANDB_DIR", "WANDB_DATA_DIR", "WANDB_CACHE_DIR"),
+        *("WANDB_CONFIG_DIR", "WANDB_ARTIFACT_DIR", "WANDB_IDENTITY_TOKEN_FILE"),
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (("WANDB_MODE", "offline"), ("WANDB_SILENT", "true"), ("WANDB_DIR", str(tmp_path))):
+        monkeypatch.setenv(name, value)
+    for name, folder in (("WANDB_DATA_DIR", "data"), ("WANDB_CACHE_DIR", "cache"), ("WANDB_CONFIG_DIR", "config")):
+        monkeypatch.setenv(name, str(tmp_path / ".wandb-home" / folder))
     # MLflow looks up its telemetry host in the background; nothing here may reach the internet.
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.setenv("NEPTUNE_DATA_DIRECTORY", str(tmp_path / ".neptune"))

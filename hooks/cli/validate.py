@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     status = 0
     for source in args.configs:
         try:
-            load_config(source)
+            config = load_config(source)
         except ConfigError as e:
             status = 1
             for issue in e.issues:
@@ -28,4 +28,6 @@ def run(args: argparse.Namespace) -> int:
             continue
         if not args.quiet:
             print(f"{source}: ok")
+        for note in config.sink.notes():  # what a tracker will not hold: not an error, never silent
+            print(f"  note: {note}")
     return status

@@ -64,7 +64,9 @@ STATUSES: Final[tuple[Status, ...]] = ("running", "failed", "killed", "ended", "
 # Namespaces a tracker or yaml-hooks fills by itself, hidden from summaries by default: Neptune's
 # (sys, source_code, monitoring), MLflow's own tags (mlflow.* → mlflow/…), and yaml-hooks' (the
 # training id, part and status its sinks write).
-SYSTEM_NAMESPACES: Final[frozenset[str]] = frozenset({"sys", "source_code", "monitoring", "mlflow", "yaml_hooks"})
+SYSTEM_NAMESPACES: Final[frozenset[str]] = frozenset(
+    {"sys", "source_code", "monitoring", "mlflow", "yaml_hooks", "wandb"}  # wandb: a W&B run's summary, files, system
+)
 
 KIND_ORDER: Final[tuple[SeriesKind, ...]] = ("float", "string", "image")
 

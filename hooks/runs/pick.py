@@ -56,6 +56,11 @@ def _where(stores: Sequence[Store]) -> str:
     return " and ".join(s.shown for s in stores)
 
 
+def _holding(stores: Sequence[Store], refs: Sequence[RunRef]) -> str:
+    """The stores among ``stores`` that hold ``refs``, as ``_where`` says them."""
+    return _where([s for s in stores if any(r.store == s for r in refs)])
+
+
 def _newest_first(ref: RunRef) -> float:
     when = parse_iso(ref.created)
     return -when.timestamp() if when is not None else float("inf")  # a run of unknown age: last
@@ -135,13 +140,16 @@ def pick(spec: str | None, looked: Sequence[Store], command: str = "report") -> 
         return matches[0]
     if len(matches) > 1:
         names = ", ".join((r.parts[-1].name if r.parts else r.id or r.key) for r in matches)
-        raise NotFound(f"hooks: {spec!r} matches {len(matches)} runs in {where} ({names}); give more of the id")
+        raise NotFound(
+            f"hooks: {spec!r} matches {len(matches)} runs in {_holding(looked, matches)} ({names}); give more of the id"
+        )
     named = [ref for ref in found if _name(ref) == spec]
     if len(named) == 1:
         return named[0]
     if len(named) > 1:
         raise NotFound(
-            f"hooks: {len(named)} runs in {where} are named {spec!r}; name one by its id (newest first):\n"
+            f"hooks: {len(named)} runs in {_holding(looked, named)} are named {spec!r}; name one by its id "
+            "(newest first):\n"
             + _listing(named, several)
         )
     listed = " and ".join(f"`hooks runs {_args(s)}`" for s in looked)

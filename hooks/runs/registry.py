@@ -66,6 +66,26 @@ READERS: Final[dict[str, ReaderEntry]] = {
             env="MLFLOW_TRACKING_URI",
         ),
     ),
+    "wandb": ReaderEntry(
+        "hooks.runs.wandb",
+        StoreOption(
+            "--wandb-dir",
+            "DIR",
+            "a W&B wandb/ folder, a folder holding one (as WANDB_DIR names it), or one run folder",
+            env="WANDB_DIR",
+            default="wandb",
+            folder=True,
+        ),
+    ),
+    "tensorboard": ReaderEntry(
+        "hooks.runs.tensorboard",
+        StoreOption(
+            "--logdir",
+            "DIR",
+            "a TensorBoard log folder: a run's folder, or one above runs' folders (as `tensorboard --logdir`)",
+            folder=True,
+        ),
+    ),
 }
 _loaded: dict[str, Reader] = {}
 

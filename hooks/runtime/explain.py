@@ -50,6 +50,7 @@ def explain_builtins(kept: frozenset[str]) -> str:
 
 def explain_config(config: Config) -> str:
     lines = [f"{config.file}", f"  logs to {config.sink.describe()}"]
+    lines += [f"  note: {note}" for note in config.sink.notes()]  # what a tracker will not hold
     if config.description:
         lines.insert(1, f"  {config.description}")
     if config.strict:

@@ -57,6 +57,7 @@ class Session:
 
     def _reset(self) -> None:
         self._sink: Sink | None = None
+        self._told: Context | None = None  # the event the sink was last told of
         self.trainer: Any = None
         self.training = False
         self.standalone: Any = None  # the validator, predictor or exporter of a run outside training
@@ -143,6 +144,15 @@ class Session:
         return (epoch_step - 1) * per_epoch + count
 
     def sink(self, ctx: Context) -> Sink:
+        sink = self._sink
+        if sink is not None and ctx is self._told:
+            return sink
+        sink = self._open(ctx) if sink is None else sink
+        self._told = ctx  # the sink hears of each event once, before its first call in it
+        sink.event(ctx.event, ctx.step, batch=ctx.event in BATCH_EVENTS)
+        return sink
+
+    def _open(self, ctx: Context) -> Sink:
         if self._sink is None:
             try:
                 lookup = ctx.lookup

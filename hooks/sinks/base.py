@@ -60,6 +60,13 @@ class Sink(Protocol):
         """Called just before ``stop()`` when the training raised or was interrupted (a tracker that
         records a run's status marks it failed). ``BaseSink``'s does nothing."""
 
+    def event(self, name: str, step: int | None, *, batch: bool) -> None:
+        """The event whose actions log next: its name, its step (``Context.step``: the epoch's, or
+        the batch's global index) and whether it is a batch event. Told once per event, before
+        the first call an action makes, so a tracker whose own step must only grow (W&B) can keep
+        batch and epoch series apart, and place an upload at the event's step. ``BaseSink``'s
+        ignores it."""
+
     def register(self, path: str, file: Path, model: str) -> bool:
         """The file just uploaded to ``path`` is a new version of the registered model ``model``.
         Return whether the tracker has a model registry: ``BaseSink``'s has none, does nothing and
@@ -80,6 +87,11 @@ class SinkFactory(Protocol):
         Ultralytics' own tracker callbacks the config does not keep are switched off, which the
         runtime does for every tracker). ``BaseSinkFactory``'s does nothing."""
 
+    def notes(self) -> tuple[str, ...]:
+        """What this tracker will not hold of the config, each with its place (TensorBoard keeps no
+        weights): said by `hooks validate` and `hooks explain`, so nothing is dropped in silence.
+        ``BaseSinkFactory``'s has none."""
+
 
 class BaseSink:
     """The no-op defaults of a Sink's optional methods: subclass it and write the six others."""
@@ -93,18 +105,25 @@ class BaseSink:
         """No model registry: nothing done."""
         return False
 
+    def event(self, name: str, step: int | None, *, batch: bool) -> None:
+        """Nothing to keep of the event."""
+
 
 class BaseSinkFactory:
-    """The no-op default of a SinkFactory's optional method: subclass it and write open and describe."""
+    """The no-op defaults of a SinkFactory's optional methods: subclass it and write open and describe."""
 
     __slots__ = ()
 
     def prepare(self, trainer: Any) -> None:
         """Nothing to do before a training."""
 
+    def notes(self) -> tuple[str, ...]:
+        """Nothing this tracker leaves out."""
+        return ()
 
-SINK_METHODS: Final = ("append", "assign", "upload", "upload_figure", "flush", "stop", "fail", "register")
-FACTORY_METHODS: Final = ("open", "describe", "prepare")
+
+SINK_METHODS: Final = ("append", "assign", "upload", "upload_figure", "flush", "stop", "fail", "register", "event")
+FACTORY_METHODS: Final = ("open", "describe", "prepare", "notes")
 
 
 def missing_methods(obj: object, names: tuple[str, ...]) -> str | None:

@@ -26,6 +26,9 @@ class FanOutFactory(BaseSinkFactory):
         for _, factory in self.factories:
             factory.prepare(trainer)
 
+    def notes(self) -> tuple[str, ...]:
+        return tuple(note for _, factory in self.factories for note in factory.notes())
+
     def open(self, lookup: Callable[[str], Any]) -> Sink:
         sinks: list[tuple[str, Sink]] = []
         errors: list[str] = []
@@ -73,6 +76,9 @@ class FanOutSink(BaseSink):
 
     def flush(self) -> None:
         self._each(lambda s: s.flush())
+
+    def event(self, name: str, step: int | None, *, batch: bool) -> None:
+        self._each(lambda s: s.event(name, step, batch=batch))
 
     def register(self, path: str, file: Path, model: str) -> bool:
         """A new version of a registered model, in each tracker that has a model registry; whether

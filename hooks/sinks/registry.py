@@ -59,9 +59,11 @@ def replay_target(name: str, options: Mapping[str, Any] | None = None) -> Replay
 def _builtins() -> None:
     from .mlflow import SINK as mlflow
     from .neptune import SINK as neptune
+    from .tensorboard import SINK as tensorboard
+    from .wandb import SINK as wandb
 
-    SINKS.add(neptune.name, neptune, builtin=True)
-    SINKS.add(mlflow.name, mlflow, builtin=True)
+    for sink in (neptune, mlflow, tensorboard, wandb):
+        SINKS.add(sink.name, sink, builtin=True)
 
 
 _builtins()

@@ -29,6 +29,7 @@ class RecordingSink(BaseSink, BaseSinkFactory):
     ``register``; it has no model registry, so an upload's `register:` still warns once)."""
 
     records: list[Record] = field(default_factory=list)
+    events: list[tuple[str, int | None, bool]] = field(default_factory=list)  # Sink.event calls
     opened: int = 0
 
     # SinkFactory
@@ -62,6 +63,9 @@ class RecordingSink(BaseSink, BaseSinkFactory):
 
     def flush(self) -> None:
         self.records.append(Record("flush"))
+
+    def event(self, name: str, step: int | None, *, batch: bool) -> None:
+        self.events.append((name, step, batch))  # apart from ``records``: what the runtime told
 
     def fail(self) -> None:
         self.records.append(Record("fail"))

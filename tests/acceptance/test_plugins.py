@@ -233,8 +233,8 @@ def test_a_factory_or_sink_without_the_optional_methods_is_said_before_the_train
         load_config(_write(tmp_path / "c.yaml", "sink: {test:noprepare: {}}\n"))
     assert str(e.value) == (
         f"{tmp_path / 'c.yaml'}:2:24: sink.test:noprepare: the tracker test:noprepare built a factory that is not a "
-        "SinkFactory: _NoPrepare has no prepare(); subclass hooks.BaseSinkFactory, which has the no-op defaults "
-        "of the optional ones"
+        "SinkFactory: _NoPrepare has no prepare(), notes(); subclass hooks.BaseSinkFactory, which has the no-op "
+        "defaults of the optional ones"
     )
     with pytest.raises(TypeError, match=r"sink= is not a SinkFactory: _NoPrepare has no prepare\(\)"):
         hooks.load(_write(tmp_path / "d.yaml", ""), sink=_NoPrepare())  # type: ignore[arg-type]
@@ -243,7 +243,7 @@ def test_a_factory_or_sink_without_the_optional_methods_is_said_before_the_train
     simulate_training(dict(compiled), tmp_path / "run", epochs=1, write_files=False)
     assert any(
         "the tracker did not start, nothing will be logged: the sink 'half sinks' opened is not a Sink: "
-        "_HalfSink has no fail(), register(); subclass hooks.BaseSink" in r.getMessage()
+        "_HalfSink has no fail(), register(), event(); subclass hooks.BaseSink" in r.getMessage()
         for r in caplog.records
     )
 

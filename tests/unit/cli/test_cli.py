@@ -33,6 +33,7 @@ def test_presets_lists_each_with_a_description(capsys: pytest.CaptureFixture[str
         "minimal",
         "ultralytics-mlflow",
         "ultralytics-neptune",
+        "ultralytics-tensorboard",
         "yolov8-neptune",
     ]
     assert all(len(line.split(None, 1)[1]) > 20 for line in lines)

@@ -78,6 +78,7 @@ def test_presets_are_the_ones_promised() -> None:
         "minimal",
         "ultralytics-mlflow",
         "ultralytics-neptune",
+        "ultralytics-tensorboard",
         "yolov8-neptune",
     }
 

@@ -316,6 +316,8 @@ def test_a_reader_is_one_registry_line_imported_when_first_asked_for() -> None:
     assert {name: entry.module for name, entry in READERS.items()} == {
         "neptune": "hooks.runs.neptune",
         "mlflow": "hooks.runs.mlflow",
+        "wandb": "hooks.runs.wandb",
+        "tensorboard": "hooks.runs.tensorboard",
     }
     code = (
         "import sys\n"
@@ -325,8 +327,8 @@ def test_a_reader_is_one_registry_line_imported_when_first_asked_for() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "mlflow", "True", "False"]  # MLflow itself: when a store is read
-    with pytest.raises(UnknownTracker, match="no reader of 'wandb' runs; readers: mlflow, neptune"):
-        reader("wandb")
+    with pytest.raises(UnknownTracker, match="no reader of 'comet' runs; readers: mlflow, neptune, tensorboard, wandb"):
+        reader("comet")
 
 
 def test_a_readers_store_option_is_an_option_of_every_command_that_reads_runs(
@@ -348,10 +350,11 @@ def test_a_readers_store_option_is_an_option_of_every_command_that_reads_runs(
 
         assert [(s.tracker, s.where, s.named) for s in stores({}, {"ACME_DIR": "/x"})] == [
             ("neptune", ".neptune", False),
+            ("wandb", "wandb", False),  # the stores with a default are looked in unnamed; TensorBoard has none
             ("acme", "/x", True),
         ]
-        assert [(s.tracker, s.where) for s in stores({"acme": "/y"}, {"ACME_DIR": "/x"})][1] == ("acme", "/y")
-        assert [s.tracker for s in stores({}, {"ACME_DIR": "/x"}, ignore_env=("ACME_DIR",))] == ["neptune"]
+        assert [(s.tracker, s.where) for s in stores({"acme": "/y"}, {"ACME_DIR": "/x"})][2] == ("acme", "/y")
+        assert [s.tracker for s in stores({}, {"ACME_DIR": "/x"}, ignore_env=("ACME_DIR",))] == ["neptune", "wandb"]
         with pytest.raises(ValueError, match="the option --acme-dir names 'acme' stores already"):
             add("other", "x", option)
     finally:

@@ -1,0 +1,57 @@
+"""The `ultralytics-tensorboard` preset, scalar for scalar against Ultralytics 8.4.190's own
+TensorBoard callback: the same real tiny training twice (CPU, deterministic), once logged by that
+callback (tests/reference_tensorboard.py), once by yaml-hooks with the preset (which switches the
+callback off), each folder read back with TensorBoard's EventAccumulator and compared."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.reference_tensorboard import TensorBoardRecord, read_event_folder, train_reference
+
+REPO = Path(__file__).resolve().parents[2]
+EPOCHS = 2
+OWN_TEXTS = frozenset({"yaml_hooks/run_id", "yaml_hooks/part", "yaml_hooks/status"})
+
+
+def train_with_preset(work: Path) -> Path:
+    work.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    argv = [sys.executable, "-m", "demo.train", "--workdir", str(work), "--preset", "ultralytics-tensorboard"]
+    argv += ["--epochs", str(EPOCHS), "--name", "demo", "--forbid-network"]
+    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "NETWORK_ATTEMPTS=0" in done.stdout
+    return work / "runs" / "demo"
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[TensorBoardRecord, TensorBoardRecord]:
+    theirs = read_event_folder(train_reference(tmp_path_factory.mktemp("theirs"), epochs=EPOCHS, name="demo"))
+    ours = read_event_folder(train_with_preset(tmp_path_factory.mktemp("ours")))
+    return theirs, ours
+
+
+def test_every_scalar_is_the_callbacks_at_its_step(both: tuple[TensorBoardRecord, TensorBoardRecord]) -> None:
+    theirs, ours = both
+    assert len(theirs.scalars) >= 10  # losses, learning rates, metrics
+    assert {k: [s for s, _ in v] for k, v in ours.scalars.items()} == {
+        k: [s for s, _ in v] for k, v in theirs.scalars.items()
+    }
+    assert ours.scalars == theirs.scalars  # as float32, the callback's precision
+
+
+def test_one_event_file_each_and_only_yaml_hooks_own_texts_besides(
+    both: tuple[TensorBoardRecord, TensorBoardRecord],
+) -> None:
+    theirs, ours = both
+    assert len(theirs.files) == len(ours.files) == 1  # the callback was off in our training
+    assert ours.files[0].endswith(".yaml-hooks") and not theirs.files[0].endswith(".yaml-hooks")
+    assert theirs.texts == frozenset() and ours.texts == OWN_TEXTS
+    assert theirs.images == ours.images == frozenset()
+    assert theirs.graph and not ours.graph  # the model graph is the one thing the preset cannot log
