@@ -1,9 +1,12 @@
 """Run a real (tiny, CPU, offline) YOLOv8n training, optionally with yaml-hooks attached.
 
 Usage: python -m demo.train --workdir ./demo-work [--preset NAME | --no-hooks] [--epochs N] [--mlflow [URI]]
+                           [--tensorboard] [--wandb]
 
 With --mlflow the training logs to MLflow as well as to the preset's Neptune offline run: to the
-tracking server at URI, or with no URI to a SQLite file <workdir>/mlflow.db (no server).
+tracking server at URI, or with no URI to a SQLite file <workdir>/mlflow.db (no server). With
+--tensorboard it writes TensorBoard event files into the run's folder too, and with --wandb an
+offline W&B run under <workdir>/wandb (no account).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 from demo.offline import configure_ultralytics, ensure_torchvision, forbid_network, prepare_offline_env
 from demo.synthetic import write_dataset
 
-MLFLOW_CONFIG = "hooks-mlflow.yaml"  # the generated config, written to the workdir beside runs/
+TRACKERS_CONFIG = "hooks-trackers.yaml"  # the generated config, written to the workdir beside runs/
 
 
 def mlflow_uri(workdir: Path, uri: str | None = "") -> str:
@@ -34,21 +37,33 @@ def mlflow_ui(uri: str) -> str:
     return f"mlflow ui --backend-store-uri {uri}"
 
 
-def write_mlflow_config(workdir: Path, preset: str, uri: str, options: Mapping[str, Any] | None = None) -> Path:
-    """A config that extends ``preset`` (its Neptune run stays) and adds an MLflow sink: fan-out."""
+def tensorboard_command(save_dir: Path) -> str:
+    """What opens TensorBoard on the demo's runs (the event files are in each run's folder)."""
+    return f"tensorboard --logdir {Path(save_dir).parent}"
+
+
+def wandb_folder(workdir: Path) -> Path:
+    """Where ``--wandb`` keeps its offline runs: ``<workdir>/wandb``."""
+    return Path(workdir).resolve() / "wandb"
+
+
+def write_trackers_config(workdir: Path, preset: str, trackers: Mapping[str, Mapping[str, Any]]) -> Path:
+    """A config that extends ``preset`` (its Neptune run stays) and adds ``trackers`` (name under
+    `sink:` → its options): fan-out. Written in the workdir: the config the user loads, so it may
+    name where the runs go."""
     from hooks.config.presets import looks_like_path
 
     workdir = Path(workdir).resolve()
     if looks_like_path(preset):  # a config path, from here: the generated file lives elsewhere
         preset = str(Path(preset).expanduser().resolve())
-    mlflow = {"tracking_uri": uri, **(options or {})}
-    path = workdir / MLFLOW_CONFIG
+    path = workdir / TRACKERS_CONFIG
     # JSON is YAML: every string quoted as it must be.
     path.write_text(
-        "# Written by `python -m demo --mlflow`: the preset, logging to MLflow as well.\n"
+        f"# Written by `python -m demo` ({', '.join(f'--{name}' for name in trackers)}): the preset, logging to "
+        "these trackers as well.\n"
         "version: 1\n"
         f"extends: {json.dumps(preset)}\n"
-        f"sink: {json.dumps({'mlflow': mlflow})}\n",
+        f"sink: {json.dumps({name: dict(options) for name, options in trackers.items()})}\n",
         encoding="utf-8",
     )
     return path
@@ -65,6 +80,8 @@ def train(
     *,
     mlflow: str | None = None,
     mlflow_options: Mapping[str, Any] | None = None,
+    tensorboard: bool = False,
+    wandb: bool = False,
     settings: Mapping[str, Any] | None = None,
     callbacks: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> Path:
@@ -73,12 +90,14 @@ def train(
     With ``preset=None`` no hooks are attached (plain Ultralytics training).
     ``mlflow``: also log to MLflow, at this tracking URI ("" for ``sqlite:///<workdir>/mlflow.db``),
     through a generated config that extends ``preset`` (``mlflow_options``: more keys of its
-    ``sink.mlflow``, e.g. ``{"drain_seconds": 5}``). ``settings``: Ultralytics SETTINGS set after the
+    ``sink.mlflow``, e.g. ``{"drain_seconds": 5}``). ``tensorboard``: also write TensorBoard event
+    files into the run's folder; ``wandb``: also log an offline W&B run under ``<workdir>/wandb``.
+    ``settings``: Ultralytics SETTINGS set after the
     demo's own (which switch every integration off; ``{"mlflow": True}`` switches its MLflow
     callback on). ``callbacks``: event -> callback, added to the model after yaml-hooks'.
     """
-    if mlflow is not None and preset is None:
-        raise ValueError("logging to MLflow needs yaml-hooks attached: give a preset")
+    if (mlflow is not None or tensorboard or wandb) and preset is None:
+        raise ValueError("logging to MLflow, TensorBoard or W&B needs yaml-hooks attached: give a preset")
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     prepare_offline_env(workdir)  # before the first ultralytics import
@@ -95,8 +114,15 @@ def train(
     # From the yaml, never a .pt: loading pretrained weights would download them.
     model = YOLO("yolov8n.yaml")
     config: str | Path | None = preset
-    if preset is not None and mlflow is not None:
-        config = write_mlflow_config(workdir, preset, mlflow_uri(workdir, mlflow), mlflow_options)
+    trackers: dict[str, Mapping[str, Any]] = {}
+    if mlflow is not None:
+        trackers["mlflow"] = {"tracking_uri": mlflow_uri(workdir, mlflow), **(mlflow_options or {})}
+    if tensorboard:
+        trackers["tensorboard"] = {}
+    if wandb:
+        trackers["wandb"] = {"mode": "offline", "dir": str(workdir)}
+    if preset is not None and trackers:
+        config = write_trackers_config(workdir, preset, trackers)
     if config is not None:
         import hooks
 
@@ -128,6 +154,18 @@ def train(
     return Path(trainer.save_dir)
 
 
+def add_tracker_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--mlflow [URI]``, ``--tensorboard`` and ``--wandb``, shared by ``python -m demo`` and
+    ``python -m demo.train``."""
+    add_mlflow_argument(parser)
+    parser.add_argument(
+        "--tensorboard", action="store_true", help="write TensorBoard event files into the run's folder as well"
+    )
+    parser.add_argument(
+        "--wandb", action="store_true", help="log an offline W&B run as well, under <workdir>/wandb (no account)"
+    )
+
+
 def add_mlflow_argument(parser: argparse.ArgumentParser) -> None:
     """``--mlflow [URI]``, shared by ``python -m demo`` and ``python -m demo.train``."""
     parser.add_argument(
@@ -150,15 +188,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--imgsz", type=int, default=64)
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--name", default="demo", help="run folder name under <workdir>/runs")
-    add_mlflow_argument(parser)
+    add_tracker_arguments(parser)
     parser.add_argument(
         "--forbid-network",
         action="store_true",
         help="block and record any socket connect / DNS lookup to another host; exit 3 if one happened",
     )
     args = parser.parse_args(argv)
-    if args.no_hooks and args.mlflow is not None:
-        parser.error("--mlflow logs through yaml-hooks: it cannot go with --no-hooks")
+    if args.no_hooks and (args.mlflow is not None or args.tensorboard or args.wandb):
+        parser.error("--mlflow, --tensorboard and --wandb log through yaml-hooks: they cannot go with --no-hooks")
 
     # Installed first so that imports done by train() are watched too.
     attempts = forbid_network() if args.forbid_network else None
@@ -171,11 +209,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         batch=args.batch,
         name=args.name,
         mlflow=args.mlflow,
+        tensorboard=args.tensorboard,
+        wandb=args.wandb,
     )
     print(f"TRAIN_SECONDS={time.perf_counter() - started:.1f}")
     print(f"SAVE_DIR={save_dir}")
     if args.mlflow is not None:
         print(f"MLFLOW_UI={mlflow_ui(mlflow_uri(args.workdir, args.mlflow))}")
+    if args.tensorboard:
+        print(f"TENSORBOARD={tensorboard_command(save_dir)}")
+    if args.wandb:
+        print(f"WANDB_DIR={wandb_folder(args.workdir)}")
     if attempts:
         for attempt in attempts:
             print(f"NETWORK_ATTEMPT {attempt}", file=sys.stderr)

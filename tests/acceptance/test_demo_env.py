@@ -180,11 +180,11 @@ def test_forbid_network_lets_a_local_server_through_and_nothing_else(tmp_path: P
     assert "ATTEMPTS 3" in lines
 
 
-def test_the_mlflow_flag_writes_a_fan_out_config_and_says_how_to_look(tmp_path: Path) -> None:
-    """`--mlflow [URI]`: a config that extends the preset and adds the MLflow sink (both trackers),
-    the no-URI default is a SQLite file in the workdir, and what opens the UI on it."""
+def test_the_tracker_flags_write_a_fan_out_config_and_say_how_to_look(tmp_path: Path) -> None:
+    """`--mlflow [URI]`, `--tensorboard`, `--wandb`: a config that extends the preset and adds the
+    trackers (all of them), the no-URI default is a SQLite file in the workdir, and what opens each."""
     import hooks
-    from demo.train import main, mlflow_ui, mlflow_uri, write_mlflow_config
+    from demo.train import main, mlflow_ui, mlflow_uri, tensorboard_command, write_trackers_config
 
     uri = mlflow_uri(tmp_path)
     assert (
@@ -192,8 +192,12 @@ def test_the_mlflow_flag_writes_a_fan_out_config_and_says_how_to_look(tmp_path: 
     )
     assert mlflow_ui(uri) == f"mlflow ui --backend-store-uri {uri}"
     assert mlflow_ui("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
-    described = hooks.load(write_mlflow_config(tmp_path, "default", uri)).config.sink.describe()
+    trackers = {"mlflow": {"tracking_uri": uri}, "tensorboard": {}, "wandb": {"mode": "offline", "dir": str(tmp_path)}}
+    described = hooks.load(write_trackers_config(tmp_path, "default", trackers)).config.sink.describe()
     assert "a Neptune run" in described and f"an MLflow run (tracking URI {uri}" in described
-    with pytest.raises(SystemExit) as exit_:
-        main(["--workdir", str(tmp_path), "--no-hooks", "--mlflow"])
-    assert exit_.value.code == 2
+    assert "TensorBoard event files in the run's folder" in described and "a W&B run (mode offline" in described
+    assert tensorboard_command(tmp_path / "runs" / "demo") == f"tensorboard --logdir {tmp_path / 'runs'}"
+    for flag in ("--mlflow", "--tensorboard", "--wandb"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["--workdir", str(tmp_path), "--no-hooks", flag])
+        assert exit_.value.code == 2

@@ -81,10 +81,19 @@ def check_file(path: Path, ext: str, roots: Sequence[Path]) -> tuple[FileRef, st
     return FileRef(root.joinpath(*below), suffix, True, size), None
 
 
+# Neptune's own capture of the training's entry script (``capture.source_code``): the script
+# seldom lies in the training's folder, so one outside the roots is left out (as any pattern
+# outside is) without a problem line, which would be there for nearly every run.
+CAPTURED_SOURCE: Final = "source_code/"
+
+
 def check_file_sets(file_sets: Mapping[str, Sequence[str]], roots: Sequence[Path]) -> list[str]:
-    """A problem for each file set pattern that names files outside the roots (never expanded)."""
+    """A problem for each file set pattern that names files outside the roots (never expanded),
+    but Neptune's own capture of the entry script (CAPTURED_SOURCE)."""
     problems: list[str] = []
     for key, globs in file_sets.items():
+        if key.startswith(CAPTURED_SOURCE):
+            continue
         for pattern in globs:
             where = confine(pattern, roots)
             if isinstance(where, str):
