@@ -140,11 +140,13 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunLog]:
 @pytest.fixture(scope="session")
 def per_class_detect(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A real detection training on 3 classes with `full` (10 epochs, ~30 s; tests/real_per_class_training.py):
-    per-class series, a confusion matrix, validation images at epochs 5 and 10. Its test module
-    checks the per-class numbers; the comparison report's test compares it with `trained`."""
+    per-class series, batch series, a confusion matrix, validation images at epochs 5 and 10,
+    logged to Neptune, TensorBoard and W&B (offline) at once. Its test module checks the per-class
+    numbers; test_real_trackers.py the other two trackers; the comparison report's test compares it
+    with `trained`."""
     from tests.acceptance.test_real_per_class import train_per_class
 
-    return train_per_class("detect", tmp_path_factory)
+    return train_per_class("detect", tmp_path_factory, trackers=True)
 
 
 @pytest.fixture(scope="session")

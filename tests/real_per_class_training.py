@@ -2,10 +2,14 @@
 3-class synthetic dataset, with the `full` preset attached, for tests/acceptance/test_real_per_class.py, which
 runs it in a fresh interpreter and reads the printed validation table and the Neptune run back:
 
-    python -m tests.real_per_class_training --workdir W --task detect|segment [--epochs N] [KEY=VALUE …]
+    python -m tests.real_per_class_training --workdir W --task detect|segment [--epochs N] [--trackers]
+                                            [KEY=VALUE …]
 
 The config extends `full` (Neptune capture off) and also logs `per_class` on `on_train_end` (under
-`train_end/per_class`) and on the final validation's `on_val_end` (under `val_end/per_class`). A
+`train_end/per_class`) and on the final validation's `on_val_end` (under `val_end/per_class`), and
+the training losses every 4th batch (under `batch/`). ``--trackers``: TensorBoard (event files in
+the run's folder) and W&B (offline, under ``W/wandb``) get everything too, for
+tests/acceptance/test_real_trackers.py. A
 callback added after yaml-hooks' writes what the validator holds at `on_train_end` to
 ``W/validator.json``: the confusion matrix, the instances per class, the class names.
 ``KEY=VALUE``: training arguments over the script's own (values read as YAML).
@@ -31,12 +35,14 @@ CONFIG = """version: 1
 extends: full
 sink:
   neptune:
-    capture: {stdout: false, stderr: false, traceback: false, hardware_metrics: false, git: false, source_code: false}
-events:
+    capture: {{stdout: false, stderr: false, traceback: false, hardware_metrics: false, git: false, source_code: false}}
+{trackers}events:
+  on_train_batch_end:
+    - scalars: {{from: train_losses, prefix: batch/, when: {{every_batches: 4}}}}
   on_val_end:
-    - scalars: {from: per_class, to: val_end/per_class, when: {final: only}}
+    - scalars: {{from: per_class, to: val_end/per_class, when: {{final: only}}}}
   on_train_end:
-    - scalars: {from: per_class, to: train_end/per_class}
+    - scalars: {{from: per_class, to: train_end/per_class}}
 """
 
 
@@ -65,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--train-images", type=int, default=16)
     parser.add_argument("--val-images", type=int, default=8)
+    parser.add_argument("--trackers", action="store_true", help="log to TensorBoard and W&B (offline) as well")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="more training arguments")
     args = parser.parse_args(argv)
 
@@ -77,7 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     write = write_dataset if args.task == "detect" else write_segment_dataset
     data = write(work / "data", n_train=args.train_images, n_val=args.val_images)
     config = work / "per-class.yaml"
-    config.write_text(CONFIG)
+    trackers = (
+        f"  tensorboard: {{}}\n  wandb: {{mode: offline, dir: {json.dumps(str(work))}}}\n" if args.trackers else ""
+    )
+    config.write_text(CONFIG.format(trackers=trackers))
 
     from ultralytics import YOLO
 

@@ -10,6 +10,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,7 @@ ROW = re.compile(r"^\s*(\S+)\s+(\d+)\s+(\d+)((?:\s+\S+)+)\s*$")
 @dataclass(frozen=True)
 class Trained:
     task: str
+    work: Path  # the training's folder: runs/<task>/ (TensorBoard's event files too), wandb/ with --trackers
     run: RunLog
     table: dict[str, tuple[int, int, tuple[str, ...]]]  # class -> images, instances, printed values
     validator: dict[str, object]  # what tests/real_per_class_training.py dumped at on_train_end
@@ -54,12 +56,13 @@ def printed_table(stdout: str) -> dict[str, tuple[int, int, tuple[str, ...]]]:
     return rows
 
 
-def train_per_class(task: str, tmp_path_factory: pytest.TempPathFactory) -> Trained:
+def train_per_class(task: str, tmp_path_factory: pytest.TempPathFactory, *, trackers: bool = False) -> Trained:
     work = tmp_path_factory.mktemp(f"per-class-{task}")
     argv = ["-m", "tests.real_per_class_training", "--workdir", str(work), "--task", task]
+    argv += ["--trackers"] if trackers else []
     result, run = train_offline([*argv, "--epochs", str(EPOCHS[task])], work)
     validator = json.loads((work / "validator.json").read_text())
-    return Trained(task, run, printed_table(result.stdout), validator)
+    return Trained(task, work, run, printed_table(result.stdout), validator)
 
 
 @pytest.fixture(scope="module", params=["detect", "segment"])

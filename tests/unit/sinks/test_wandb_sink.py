@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +23,11 @@ from hooks.errors import ConfigError, Missing
 from hooks.runs.model import Run
 from hooks.runs.neptune.read import find_runs as neptune_runs
 from hooks.runs.neptune.read import read_run as read_neptune
-from hooks.runs.wandb.log import Scan, scan
 from hooks.sinks.neptune.sink import storable
 from hooks.sinks.wandb.sink import WandbSinkFactory
 from hooks.testing import simulate_training
 from hooks.testing.standin import StandInTrainer
+from tests.wandb_log import Log, points, read_log
 
 # Neptune's automatic capture off: the Neptune run holds only what the actions log.
 QUIET = "{capture: {stdout: false, stderr: false, traceback: false, hardware_metrics: false, git: false}}"
@@ -63,47 +62,6 @@ def wandb_env(mp: pytest.MonkeyPatch, work: Path) -> None:
 def train(work: Path, text: str, name: str = "exp", **kw: Any) -> StandInTrainer:
     (work / "hooks.yaml").write_text(text)
     return simulate_training(dict(hooks.load(work / "hooks.yaml")), work / "runs" / name, **kw)
-
-
-@dataclass
-class Log:
-    """A W&B run folder's records, as W&B's record class parses them."""
-
-    folder: Path
-    records: list[Any]
-    problems: list[str]
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    step_metric: dict[str, str] = field(default_factory=dict)
-    config: dict[str, Any] = field(default_factory=dict)
-
-    def of(self, kind: str) -> list[Any]:
-        return [getattr(r, kind) for r in self.records if r.WhichOneof("record_type") == kind]
-
-
-def read_log(folder: Path) -> Log:
-    (path,) = folder.glob("run-*.wandb")
-    found = Scan(path)
-    log = Log(folder, list(scan(path, found)), found.problems)
-    for history in log.of("history"):
-        row: dict[str, Any] = {}
-        for item in history.item:
-            keys = list(item.nested_key) or [item.key]
-            target = row
-            for key in keys[:-1]:
-                target = target.setdefault(key, {})
-            target[keys[-1]] = json.loads(item.value_json)
-        log.rows.append(row)
-    log.step_metric = {m.name: m.step_metric for m in log.of("metric") if m.name and m.step_metric}
-    for update in log.of("config"):
-        for item in update.update:
-            log.config[item.key] = json.loads(item.value_json)
-    return log
-
-
-def points(log: Log, key: str) -> list[tuple[float, Any]]:
-    """The points of ``key``: at its step metric's value in each row that holds it."""
-    metric = log.step_metric[key]
-    return [(float(row[metric]), row[key]) for row in log.rows if key in row]
 
 
 def run_folders(work: Path) -> list[Path]:
