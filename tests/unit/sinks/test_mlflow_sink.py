@@ -153,53 +153,6 @@ def test_a_server_that_is_down_loses_nothing_and_hooks_sync_sends_it_once(
         assert len(client.get_metric_history(run.info.run_id, "metrics/mAP50B")) == 4
 
 
-@pytest.mark.slow  # starts and stops servers of its own
-def test_a_server_killed_mid_training_loses_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """The server goes away once the run has reached it; the training goes on to its end, which
-    says where the rest is; with the server back on its port, `hooks sync` completes the run."""
-    server = MlflowServer(tmp_path / "server").start()
-    try:
-        text = config(server.uri, "killed").replace("drain_seconds: 20", "drain_seconds: 2")
-        (tmp_path / "hooks.yaml").write_text(text)
-        compiled = dict(hooks.load(tmp_path / "hooks.yaml"))
-        client = server.client()
-
-        def outage(trainer: Any) -> None:
-            if trainer.epoch != 1:
-                return
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:  # until epoch 1's points reached the server
-                exp = client.get_experiment_by_name("killed")
-                runs = client.search_runs([exp.experiment_id]) if exp else []
-                if runs and client.get_metric_history(runs[0].info.run_id, "metrics/mAP50B"):
-                    break
-                time.sleep(0.2)
-            server.stop()
-
-        callbacks = {**compiled, "on_fit_epoch_end": [compiled["on_fit_epoch_end"], outage]}
-        simulate_training(callbacks, tmp_path / "runs" / "exp", epochs=4)
-        assert "not sent yet" in caplog.text and "hooks sync" in caplog.text
-        server.start()
-        run = only_run(client, "killed")
-        assert run.info.status == "RUNNING"
-        before = [s for s, _ in history(client, run.info.run_id, "metrics/mAP50B")]
-        assert before and before == list(range(1, len(before) + 1)) and len(before) < 5
-        done = subprocess.run(
-            [str(Path(sys.executable).parent / "hooks"), "sync", "--tracking-uri", server.uri, str(tmp_path / "runs")],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        run = only_run(client, "killed")
-        assert run.info.status == "FINISHED"
-        assert [s for s, _ in history(client, run.info.run_id, "metrics/mAP50B")] == [1, 2, 3, 4, 5]
-        assert [s for s, _ in history(client, run.info.run_id, "train/box_loss")] == [1, 2, 3, 4]
-        assert "weights/exp/best.pt" in artifacts(client, run.info.run_id)
-    finally:
-        server.stop()
-
-
 def test_params_never_change_so_a_new_value_becomes_a_tag_and_a_long_one_an_artifact(
     tmp_path: Path, mlflow_server: MlflowServer, caplog: pytest.LogCaptureFixture
 ) -> None:
