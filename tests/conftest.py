@@ -21,7 +21,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # The slow tier (`pytest -m slow`; `-m "not slow"` for a quick loop): real trainings, MLflow servers
 # and Chromium. A test is in it when it uses one of these fixtures, lives in one of these modules
 # (which train, start servers or time whole processes themselves), or is marked `slow` by hand.
-SLOW_FIXTURES = frozenset({"trained", "per_class_detect", "mlflow_server", "server", "chromium"})
+SLOW_FIXTURES = frozenset(
+    {"trained", "per_class_detect", "ultralytics_reference", "mlflow_server", "server", "chromium"}
+)
 SLOW_MODULES = frozenset(
     {
         "test_benchmarks_smoke",
@@ -147,6 +149,17 @@ def per_class_detect(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from tests.acceptance.test_real_per_class import train_per_class
 
     return train_per_class("detect", tmp_path_factory, trackers=True)
+
+
+@pytest.fixture(scope="session")
+def ultralytics_reference(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One real 2-epoch training with Ultralytics' own MLflow and TensorBoard callbacks on (MLflow
+    to a SQLite store): the yardstick of the `ultralytics-mlflow` and `ultralytics-tensorboard`
+    presets, and what tests/acceptance/test_reference_mlflow.py checks (tests/reference_mlflow.py)."""
+    from tests.reference_mlflow import sqlite_uri, train_reference
+
+    work = tmp_path_factory.mktemp("ultralytics-reference")
+    return train_reference(work, sqlite_uri(work / "mlflow.db"), epochs=2, name="demo", tensorboard=True)
 
 
 @pytest.fixture(scope="session")

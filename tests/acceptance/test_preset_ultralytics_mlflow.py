@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reference_mlflow import MlflowRecord, read_mlflow_run, sqlite_uri, train_reference
+from tests.reference_mlflow import MlflowRecord, ReferenceTraining, read_mlflow_run, sqlite_uri
 
 REPO = Path(__file__).resolve().parents[2]
 EPOCHS = 2
@@ -37,10 +37,12 @@ def normalised(text: str, work: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[MlflowRecord, Path, MlflowRecord, Path]:
-    ref_work = tmp_path_factory.mktemp("theirs")
+def both(
+    tmp_path_factory: pytest.TempPathFactory, ultralytics_reference: ReferenceTraining
+) -> tuple[MlflowRecord, Path, MlflowRecord, Path]:
+    ref_work = ultralytics_reference.save_dir.parent.parent  # <work>/runs/demo
     ours_work = tmp_path_factory.mktemp("ours")
-    theirs = train_reference(ref_work, sqlite_uri(ref_work / "mlflow.db"), epochs=EPOCHS, name="demo").record
+    theirs = ultralytics_reference.record
     ours = train_with_preset(ours_work)
     return theirs, ref_work, ours, ours_work
 
