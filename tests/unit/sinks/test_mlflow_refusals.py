@@ -116,14 +116,24 @@ def test_an_operation_mlflow_refuses_mid_run_is_listed_and_the_others_arrive(
 
 
 # ---------------------------------------------------------------- names in filter strings
-@pytest.mark.parametrize("value", ["plain", "it's", 'say "hi"', "both ' and \"", "back\\slash", "x' OR '1'='1"])
-def test_a_filter_finds_exactly_the_value_whatever_its_quotes(tmp_path: Path, value: str) -> None:
+QUOTED = ["plain", "it's", 'say "hi"', "both ' and \"", "back\\slash", "x' OR '1'='1"]
+
+
+@pytest.fixture(scope="module")
+def quoted_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str]:
+    """A SQLite store with a run per value (and one more), each value in two tags."""
     from mlflow import MlflowClient
 
-    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    client = MlflowClient(f"sqlite:///{tmp_path_factory.mktemp('quotes') / 'mlflow.db'}")
     experiment = client.create_experiment("quotes")
-    for other in ["plain", "it's", 'say "hi"', "both ' and \"", "back\\slash", "x' OR '1'='1", "other"]:
+    for other in [*QUOTED, "other"]:
         client.create_run(experiment, tags={TRAINING_TAG: other, "we`ird": other})
+    return client, experiment
+
+
+@pytest.mark.parametrize("value", QUOTED)
+def test_a_filter_finds_exactly_the_value_whatever_its_quotes(quoted_store: tuple[Any, str], value: str) -> None:
+    client, experiment = quoted_store
     for key in (TRAINING_TAG, "we`ird"):
         query, exact = equals("tags", key, value)
         found = client.search_runs([experiment], filter_string=query)
