@@ -1,7 +1,8 @@
 """hooks export [RUN | --latest | --all] --to TRACKER: replay runs into another tracker, once each.
 
-A run is read with its tracker's reader (a Neptune offline folder, ``--dir``; an MLflow store,
-``--from-tracking-uri``) and written again through the target tracker's replay sink
+A run is read with its tracker's reader (a Neptune offline folder, ``--dir``; a TensorBoard log
+folder, ``--logdir``; a W&B offline run, ``--wandb-dir``; an MLflow store, ``--from-tracking-uri``)
+and written again through the target tracker's replay sink
 (``hooks.runs.replay``); nothing here is specific to a pair of trackers."""
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ _EPILOG = (
     "deletes the earlier MLflow run (MLflow keeps deleted runs until `mlflow gc`). String series (captured stdout "
     "…) become one text artifact each; a field longer than MLflow takes is cut and kept whole as an artifact; a "
     "file that is not there any more is listed as missing. A run folder may come from someone else: a file it names "
-    "is exported only from inside the folder that holds its Neptune data folder or from its own folder, never "
-    "hidden (.ssh, .git) nor through a link; --trust DIR adds a folder."
+    "is exported only from inside its own folders (a Neptune run's: also the folder that holds its .neptune), "
+    "never hidden (.ssh, .git) nor through a link; --trust DIR adds a folder."
 )
 TRUST_HELP = (
     "a folder whose files a run may name besides its own (the folder that holds its .neptune, and the run's "
