@@ -13,6 +13,7 @@ so that the two sides do the same work:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -207,3 +208,178 @@ def _figure(path: Path) -> Any:
     ax.imshow(mpimg.imread(str(path)))
     plt.close(fig)
     return fig
+
+
+# ============================================== rows 15 and 16: the same series, written by hand
+class _BySeries:
+    """Per-epoch series (training losses and learning rates at the epoch's end, validation metrics
+    at the fit epoch's end, at the 1-based epoch) and per-batch series (the running training losses
+    and the learning rates as ``batch/…``, at the global 1-based batch; the learning rates from the
+    first epoch's end on, when the trainer first has them, as the config's `lr` source): the logging of the rows'
+    config, written by hand against a tracker's own client. ``open_s``/``close_s``: the seconds
+    its opening and its closing took (one-offs, which the rows keep apart from the per-event time)."""
+
+    def __init__(self) -> None:
+        self.batch = 0
+        self.open_s = 0.0
+        self.close_s = 0.0
+
+    def callbacks(self) -> dict[str, Callable[[Any], None]]:
+        return {
+            "on_pretrain_routine_start": self.on_pretrain_routine_start,
+            "on_train_batch_end": self.on_train_batch_end,
+            "on_train_epoch_end": self.on_train_epoch_end,
+            "on_fit_epoch_end": self.on_fit_epoch_end,
+            "on_train_end": self.on_train_end,
+        }
+
+    def on_pretrain_routine_start(self, trainer: Any) -> None:
+        t = time.perf_counter()
+        self.open(trainer)
+        self.open_s += time.perf_counter() - t
+
+    def on_train_end(self, trainer: Any) -> None:
+        t = time.perf_counter()
+        self.close()
+        self.close_s += time.perf_counter() - t
+
+    def open(self, trainer: Any) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def on_train_batch_end(self, trainer: Any) -> None:
+        raise NotImplementedError
+
+    def on_train_epoch_end(self, trainer: Any) -> None:
+        raise NotImplementedError
+
+    def on_fit_epoch_end(self, trainer: Any) -> None:
+        raise NotImplementedError
+
+
+class HandTensorBoard(_BySeries):
+    """TensorBoard's own ``EventFileWriter``, scalars as TensorBoard's summaries write them (a float64
+    tensor, the scalars plugin's metadata on a tag's first event), as the sink writes them: into the
+    run's folder, flushed at every epoch end, closed at the end."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
+        from tensorboard.plugins.scalar import metadata
+
+        self._event, self._summary, self._tensor = event_pb2.Event, summary_pb2.Summary, tensor_pb2.TensorProto
+        self._double, self._shape = types_pb2.DT_DOUBLE, tensor_shape_pb2.TensorShapeProto()
+        self._meta = metadata.create_summary_metadata("", "")
+        self._seen: set[str] = set()
+        self.writer: Any = None
+
+    def open(self, trainer: Any) -> None:
+        from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+        self.writer = EventFileWriter(str(trainer.save_dir), max_queue_size=100_000, flush_secs=120)
+
+    def _scalars(self, values: dict[str, float], step: int, prefix: str = "") -> None:
+        for k, v in values.items():
+            tag = prefix + k
+            meta = None
+            if tag not in self._seen:
+                self._seen.add(tag)
+                meta = self._meta
+            tensor = self._tensor(dtype=self._double, double_val=[v], tensor_shape=self._shape)
+            value = self._summary.Value(tag=tag, tensor=tensor, metadata=meta)
+            self.writer.add_event(self._event(wall_time=time.time(), step=step, summary=self._summary(value=[value])))
+
+    def on_train_batch_end(self, trainer: Any) -> None:
+        self.batch += 1
+        self._scalars(trainer.label_loss_items(trainer.tloss, prefix="train"), self.batch, "batch/")
+        self._scalars(getattr(trainer, "lr", None) or {}, self.batch, "batch/")
+
+    def on_train_epoch_end(self, trainer: Any) -> None:
+        self._scalars(trainer.label_loss_items(trainer.tloss, prefix="train"), trainer.epoch + 1)
+        self._scalars(trainer.lr, trainer.epoch + 1)
+
+    def on_fit_epoch_end(self, trainer: Any) -> None:
+        self._scalars(trainer.metrics, trainer.epoch + 1)
+        self.writer.flush()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class HandSummaryWriter(_BySeries):
+    """Ultralytics' own TensorBoard callback's way (ultralytics/utils/callbacks/tensorboard.py):
+    torch's ``SummaryWriter.add_scalar`` per value, the writer opened at the start, closed at the end,
+    never flushed in between; here with the per-batch series too, which that callback does not log."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writer: Any = None
+
+    def open(self, trainer: Any) -> None:
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.writer = SummaryWriter(str(trainer.save_dir))
+
+    def _scalars(self, values: dict[str, float], step: int, prefix: str = "") -> None:
+        for k, v in values.items():
+            self.writer.add_scalar(prefix + k, v, step)
+
+    def on_train_batch_end(self, trainer: Any) -> None:
+        self.batch += 1
+        self._scalars(trainer.label_loss_items(trainer.tloss, prefix="train"), self.batch, "batch/")
+        self._scalars(getattr(trainer, "lr", None) or {}, self.batch, "batch/")
+
+    def on_train_epoch_end(self, trainer: Any) -> None:
+        self._scalars(trainer.label_loss_items(trainer.tloss, prefix="train"), trainer.epoch + 1)
+        self._scalars(trainer.lr, trainer.epoch + 1)
+
+    def on_fit_epoch_end(self, trainer: Any) -> None:
+        self._scalars(trainer.metrics, trainer.epoch + 1)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class HandWandb(_BySeries):
+    """W&B's own client: ``wandb.init(mode="offline", dir=…)``, one ``run.log`` per batch and per
+    epoch event with its step metric (``batch``, ``epoch``) in the row, ``run.finish()`` at the end."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+        self.run: Any = None
+
+    def open(self, trainer: Any) -> None:
+        import wandb
+
+        self.run = wandb.init(mode="offline", dir=str(self.folder), project="yaml-hooks-bench", reinit="create_new")
+        for metric in ("epoch", "batch"):
+            self.run.define_metric(metric, hidden=True)
+        self.run.define_metric("batch/*", step_metric="batch")
+        for prefix in ("train", "lr", "metrics", "val"):
+            self.run.define_metric(f"{prefix}/*", step_metric="epoch")
+
+    def on_train_batch_end(self, trainer: Any) -> None:
+        self.batch += 1
+        row = {f"batch/{k}": v for k, v in trainer.label_loss_items(trainer.tloss, prefix="train").items()}
+        row.update({f"batch/{k}": v for k, v in (getattr(trainer, "lr", None) or {}).items()})
+        row["batch"] = self.batch
+        self.run.log(row)
+
+    def on_train_epoch_end(self, trainer: Any) -> None:
+        self.run.log(
+            {**trainer.label_loss_items(trainer.tloss, prefix="train"), **trainer.lr, "epoch": trainer.epoch + 1}
+        )
+
+    def on_fit_epoch_end(self, trainer: Any) -> None:
+        self.run.log({**trainer.metrics, "epoch": trainer.epoch + 1})
+
+    def close(self) -> None:
+        self.run.finish()
+
+    def log_file(self) -> Path | None:
+        """The run's ``.wandb`` log, which W&B's service goes on writing after ``finish()``."""
+        files = getattr(self.run, "dir", None)
+        return Path(files).parent / f"run-{self.run.id}.wandb" if files else None

@@ -6,6 +6,7 @@
     python benchmarks/run.py --rows 2,2b      # `import hooks` and the first `hooks.load`, fresh processes
     python benchmarks/run.py --rows 10,11,12  # the MLflow rows: a local mlflow server, about 2 minutes
     python benchmarks/run.py --rows 13,14     # `hooks report` and `hooks runs` on a 500,000-point run
+    python benchmarks/run.py --rows 15,16     # the TensorBoard and W&B (offline) sinks per event
 
 Prints a table (row, what, median, min–max, baseline median, ratio / target, result) and writes
 every sample as JSON (default: benchmarks/results.json). Everything it writes besides the JSON
@@ -47,6 +48,12 @@ def _prepare(workdir: Path) -> None:
     os.environ["DO_NOT_TRACK"] = "true"
     os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"  # "🏃 View run …" lines, into the table
     os.environ["MPLBACKEND"] = "Agg"
+    # W&B (row 16): none of the caller's settings; offline, silent, every folder it writes in workdir.
+    for name in [n for n in os.environ if n.startswith("WANDB_")]:
+        os.environ.pop(name)
+    os.environ.update({"WANDB_MODE": "offline", "WANDB_SILENT": "true", "WANDB_DIR": str(workdir / "wandb")})
+    for name, folder in (("WANDB_DATA_DIR", "data"), ("WANDB_CACHE_DIR", "cache"), ("WANDB_CONFIG_DIR", "config")):
+        os.environ[name] = str(workdir / ".wandb-home" / folder)
     prepare_offline_env(workdir)  # YOLO_OFFLINE, config dirs and NEPTUNE_DATA_DIRECTORY in workdir
     ensure_torchvision()
     with contextlib.redirect_stdout(sys.stderr):  # Ultralytics' logger prints to stdout: not into the table
@@ -87,8 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from benchmarks._report_rows import ROWS as REPORT_ROWS
     from benchmarks._rows import ROWS as BASE_ROWS
     from benchmarks._rows import Bench
+    from benchmarks._tracker_rows import NEEDS
+    from benchmarks._tracker_rows import ROWS as TRACKER_ROWS
 
-    rows = {**BASE_ROWS, **MLFLOW_ROWS, **REPORT_ROWS}
+    rows = {**BASE_ROWS, **MLFLOW_ROWS, **REPORT_ROWS, **TRACKER_ROWS}
     wanted = [r.strip() for r in args.rows.split(",")] if args.rows else list(rows)
     unknown = [r for r in wanted if r not in rows]
     if unknown:
@@ -103,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if row in wanted:
                 wanted.remove(row)
                 print(f"row {row} skipped (mlflow is not installed)", file=sys.stderr)
+    for row, package in NEEDS.items():  # the `tensorboard` and `wandb` extras
+        if row in wanted and importlib.util.find_spec(package) is None:
+            wanted.remove(row)
+            print(f"row {row} skipped ({package} is not installed)", file=sys.stderr)
 
     workdir = Path(tempfile.mkdtemp(prefix="yaml-hooks-bench-"))
     started = time.perf_counter()
@@ -148,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "neptune": neptune.__version__,
             "ultralytics": ultralytics.__version__,
             "mlflow": _installed("mlflow"),  # not imported: that takes seconds
+            "tensorboard": _installed("tensorboard"),
+            "wandb": _installed("wandb"),
         },
         "rows": [r.to_json() for r in results],
     }

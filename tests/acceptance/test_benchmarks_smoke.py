@@ -5,6 +5,7 @@ logic, checked on the quick run and on the committed full one."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import statistics
@@ -18,7 +19,14 @@ import pytest
 from tests.conftest import REPO
 
 REPORT_ROWS = ("13a", "13b", "14a", "14b")  # `hooks report` and `hooks runs` on a long run
-ROWS = ("1a", "1b", "2", "2b", "3a", "3b", "4", "5", "6a", "6b", "7a", "7b", "8", "11", "12", *REPORT_ROWS)  # --quick
+# The TensorBoard and W&B sinks per event (rows 15, 16): run.py skips each where its tracker is not installed.
+TRACKER_ROWS = ("15a", "15b", "16")
+QUICK_TRACKER_ROWS = (
+    *(("15a", "15b") if importlib.util.find_spec("tensorboard") else ()),
+    *(("16",) if importlib.util.find_spec("wandb") else ()),
+)
+BASE_ROWS = ("1a", "1b", "2", "2b", "3a", "3b", "4", "5", "6a", "6b", "7a", "7b", "8", "11", "12", *REPORT_ROWS)
+ROWS = (*BASE_ROWS, *QUICK_TRACKER_ROWS)  # --quick
 REAL_TRAININGS = ("9", "10")  # skipped by --quick
 
 
@@ -126,6 +134,8 @@ def expected_verdict(r: dict[str, Any]) -> bool | None:
         return _ratio(m["median"], b["median"]) <= 0.25
     if row in ("14a", "14b"):  # `hooks runs` over such a run: a tenth of a parse
         return _ratio(m["median"], b["median"]) <= 0.10
+    if row in TRACKER_ROWS:  # TensorBoard / W&B sink per event: at most 1.5 times the same logging by hand
+        return _ratio(m["median"], b["median"]) <= 1.5
     raise AssertionError(f"a row this test does not know: {row}; add its target here")
 
 
@@ -141,12 +151,12 @@ def test_each_quick_verdict_follows_from_its_figures(quick: Quick) -> None:
 def test_each_committed_verdict_follows_from_its_figures() -> None:
     committed = json.loads((REPO / "benchmarks" / "results.json").read_text(encoding="utf-8"))
     tables = []
-    # Measured before row 2b, the MLflow rows (10-12) or the report rows (13-14) existed, or after:
-    # a whole table.
-    for rows in (ROWS, tuple(r for r in ROWS if r != "2b")):
+    # Measured before row 2b, the MLflow rows (10-12), the report rows (13-14) or the tracker rows
+    # (15-16) existed, or after: a whole table.
+    for rows in (BASE_ROWS, tuple(r for r in BASE_ROWS if r != "2b")):
         base = [r for r in rows if r not in ("11", "12", *REPORT_ROWS)]
         full = [*base, "9", "10", "11", "12"]  # run.py's order; --quick leaves out 9 and 10
-        tables += [[*full, *REPORT_ROWS], full, [*base, "9"]]
+        tables += [[*full, *REPORT_ROWS, *TRACKER_ROWS], [*full, *REPORT_ROWS], full, [*base, "9"]]
     assert committed["quick"] is False and [r["row"] for r in committed["rows"]] in tables
     check_verdicts(committed)
 
@@ -176,3 +186,5 @@ def test_the_verdict_check_tells_pass_from_miss() -> None:
     assert expected_verdict(row("12", 1.49, 1.0)) is True and expected_verdict(row("12", 1.51, 1.0)) is False
     assert expected_verdict(row("13b", 0.24, 1.0)) is True and expected_verdict(row("13a", 0.26, 1.0)) is False
     assert expected_verdict(row("14a", 0.09, 1.0)) is True and expected_verdict(row("14b", 0.11, 1.0)) is False
+    assert expected_verdict(row("15a", 1.49, 1.0)) is True and expected_verdict(row("15b", 1.51, 1.0)) is False
+    assert expected_verdict(row("16", 1.49, 1.0)) is True and expected_verdict(row("16", 1.51, 1.0)) is False
