@@ -5,8 +5,10 @@ How each call maps (docs/format.md, "Weights & Biases"):
   beside it, never with W&B's ``step=``: W&B's own step may only grow, and batch and epoch series
   would fight over it. The runtime tells the sink each event (``event``): a series logged on a
   batch event is against ``batch``, on another against ``epoch``, one without a step against its
-  own counter ``step`` (``names.STEP_METRICS``). Points of one kind and step share a history row (a
-  row is logged when the next point needs another);
+  own counter ``step`` (``names.STEP_METRICS``). Points of one kind and step share a history row;
+  a training's rows are handed to W&B when their epoch ends (``flush``), and those of an epoch a
+  failed training did not finish never are: a resumed training logs that epoch again, and W&B would
+  keep both rows at its steps;
 - ``assign`` → the run's config (``path`` its key, a mapping under it; "" its keys top-level);
 - ``upload`` → an image file as a ``wandb.Image`` in the history at the event's step; weights (a
   suffix in ``names.WEIGHT_SUFFIXES``) as a ``model`` artifact with the aliases best/last and
@@ -157,7 +159,9 @@ class WandbSinkFactory(BaseSinkFactory):
             budget: CopyBudget | None = lookup(COPY_BUDGET)
         except Missing:
             budget = None
-        sink = WandbSink(run, wandb, kwargs["mode"], trainer=_trainer(lookup), budget=budget)
+        sink = WandbSink(
+            run, wandb, kwargs["mode"], trainer=_trainer(lookup), budget=budget, training=identity is not None
+        )
         if identity is not None:
             sink.assign(names.OWN_CONFIG_KEY, {"run_id": identity.run_id, "part": identity.part})
         return sink
@@ -175,9 +179,21 @@ class WandbSink(BaseSink):
     """An open ``wandb.Run`` (see the module's docstring)."""
 
     def __init__(
-        self, run: Any, wandb: Any, mode: str, *, trainer: Any = None, budget: CopyBudget | None = None
+        self,
+        run: Any,
+        wandb: Any,
+        mode: str,
+        *,
+        trainer: Any = None,
+        budget: CopyBudget | None = None,
+        training: bool = False,
     ) -> None:
         self._run = run
+        # A training's rows are handed to W&B when their epoch ends (``flush``): a resumed training
+        # logs an interrupted epoch again, and W&B would keep both rows at its steps.
+        self._training = training
+        self._held: list[dict[str, Any]] = []  # rows of the epoch in progress
+        self._dropped = 0
         self._budget = budget  # the run's snapshot budget (the runtime's), None: no bound
         self._wandb = wandb
         self._mode = mode
@@ -244,7 +260,14 @@ class WandbSink(BaseSink):
         metric, step = self._row_at
         row, self._row, self._row_at = self._row, {}, None
         row[metric] = int(step) if float(step).is_integer() else step
-        self._run.log(row)
+        self._held.append(row)
+
+    def _hand_over(self) -> None:
+        """The rows held so far, to W&B (an epoch ended, or the run does)."""
+        self._commit()
+        rows, self._held = self._held, []
+        for row in rows:
+            self._run.log(row)
 
     def assign(self, path: str, value: Any) -> None:
         update = dict(value) if not path and isinstance(value, dict) else {path: value}
@@ -315,15 +338,20 @@ class WandbSink(BaseSink):
         return int(epoch) + 1 if isinstance(epoch, int) else None
 
     def flush(self) -> None:
-        # W&B's service writes what it is handed by itself; a row still being filled is handed now.
-        self._guarded("logging a series", self._commit)
+        # An epoch ended: its rows go to W&B, whose service writes them by itself.
+        self._guarded("logging a series", self._hand_over)
 
     def fail(self) -> None:
-        """The training raised or was interrupted: the run ends with exit code 1 (failed)."""
+        """The training raised or was interrupted: the run ends with exit code 1 (failed), and the
+        rows of a training's unfinished epoch are not logged (a resumed training logs it again)."""
         self._failed = True
+        if self._training:
+            self._commit()
+            self._dropped += len(self._held)
+            self._held = []
 
     def stop(self) -> str:
-        self._guarded("logging a series", self._commit)
+        self._guarded("logging a series", self._hand_over)
         folder = self.folder()
         self._guarded("finishing the run", lambda: self._run.finish(exit_code=1 if self._failed else 0))
         if folder is not None and self._mode != "disabled":
@@ -334,6 +362,11 @@ class WandbSink(BaseSink):
                 logger.warning("W&B: the service is still writing %s after %.0f s; going on", log, WAIT_SECONDS)
         failed = sum(self._errors.values())
         note = f"; {failed} W&B call(s) failed (the first is in the log above)" if failed else ""
+        if self._dropped:
+            note += (
+                f"; the {self._dropped} history row(s) of the unfinished epoch were not logged (a resumed training "
+                "logs that epoch again)"
+            )
         if self._mode == "offline":
             where = folder if folder is not None else "wandb/"
             return f"W&B offline run saved in {where} (upload it later with `wandb sync {where}`){note}"

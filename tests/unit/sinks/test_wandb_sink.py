@@ -319,3 +319,65 @@ def test_where_a_run_goes_only_the_loaded_config_chooses(tmp_path: Path, option:
     assert "a preset may not choose" in str(e.value) and f"move `{key}:` there" in str(e.value)
     (tmp_path / "hooks.yaml").write_text(f"version: 1\nextends: minimal\nsink: {{wandb: {{{option}}}}}\n")
     hooks.load(tmp_path / "hooks.yaml")  # the config loaded may
+
+
+# Run in a subprocess: the stand-in trainer with yaml-hooks' callbacks, and after them one that
+# interrupts the training (Ctrl-C) at the STOP_AT-th train batch of the 2nd epoch. (A hard kill is
+# no test here: W&B's service buffers its log, so a killed part's log may hold nothing at all.)
+STOP_EPOCHS, STOPPED_EPOCH = 4, 1
+STOP_SCRIPT = f"""
+import sys
+import hooks
+from hooks.testing.standin import StandInTrainer
+
+config, save_dir, stop_at, start = sys.argv[1:5]
+compiled = dict(hooks.load(config))
+seen = []
+
+def interrupt(obj):
+    if trainer.epoch == {STOPPED_EPOCH}:
+        seen.append(1)
+        if len(seen) >= int(stop_at) > 0:
+            raise KeyboardInterrupt
+
+resume = int(start) > 0
+trainer = StandInTrainer(save_dir, epochs={STOP_EPOCHS}, batches={BATCHES}, overrides={{"resume": resume}})
+trainer.start_epoch, trainer.resume = int(start), resume
+for e, c in compiled.items():
+    trainer.add_callback(e, c)
+trainer.add_callback("on_train_batch_end", interrupt)
+try:
+    trainer.train()
+except KeyboardInterrupt:
+    sys.exit(3)
+"""
+
+
+def test_a_training_interrupted_mid_epoch_and_resumed_has_one_value_per_step(tmp_path: Path) -> None:
+    """Issue 21: a resumed run has one value per step in every tracker. The interrupted part's
+    unfinished epoch is never handed to W&B (rows are held until their epoch ends, and dropped when
+    the training fails); the resumed part logs that epoch again: across both parts' logs (what
+    `wandb sync` joins into one run), every step once."""
+    (tmp_path / "hooks.yaml").write_text(config())
+    save_dir = tmp_path / "runs" / "exp"
+    for stop_at, start, code in ((BATCHES, 0, 3), (0, STOPPED_EPOCH, 0)):
+        argv = [
+            sys.executable,
+            "-c",
+            STOP_SCRIPT,
+            str(tmp_path / "hooks.yaml"),
+            str(save_dir),
+            str(stop_at),
+            str(start),
+        ]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert done.returncode == code, done.stderr[-3000:]
+        time.sleep(1.1)  # W&B names a run folder by the second it starts
+    logs = [read_log(folder) for folder in run_folders(tmp_path)]
+    assert len(logs) == 2 and [len(log.of("exit")) for log in logs] == [1, 1]
+    for key, steps in (
+        ("train/box_loss", range(1, STOP_EPOCHS + 1)),
+        ("batch/train/box_loss", range(1, STOP_EPOCHS * BATCHES + 1)),
+    ):
+        each = [points(log, key) if key in log.step_metric else [] for log in logs]
+        assert sorted(step for part in each for step, _ in part) == [float(s) for s in steps], (key, each)
