@@ -35,6 +35,7 @@ __all__ = [
     "Untrusted",
     "confine",
     "glob_below",
+    "kind_of",
     "loads",
     "open_below",
     "open_regular",
@@ -130,7 +131,7 @@ def _checked(fd: int, where: str, limit: int) -> int:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise Untrusted(f"{shown(where)} is not a regular file ({_kind_of(st.st_mode)}); not read")
+            raise Untrusted(f"{shown(where)} is not a regular file ({kind_of(st.st_mode)}); not read")
         if st.st_size > limit:
             raise Untrusted(f"{shown(where)} is {st.st_size} bytes, over the limit of {limit}; not read")
         os.set_blocking(fd, True)
@@ -140,7 +141,8 @@ def _checked(fd: int, where: str, limit: int) -> int:
     return fd
 
 
-def _kind_of(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """What a file that is not regular is, in words, from its ``st_mode``."""
     if stat.S_ISFIFO(mode):
         return "a named pipe"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
@@ -198,11 +200,12 @@ def glob_below(root: Path, pattern: Sequence[str]) -> tuple[list[tuple[str, ...]
         if (rel, index) in seen:
             continue
         seen.add((rel, index))
-        if index < 0 or index == len(pattern):  # -1: a matched folder, whose files come after
+        if index == len(pattern):
             continue
-        part = pattern[index]
-        last = index == len(pattern) - 1
-        if part == "**":
+        # -1: a matched folder, every file below it taken (as a last `**` would)
+        part = "**" if index < 0 else pattern[index]
+        last = index < 0 or index == len(pattern) - 1
+        if part == "**" and index >= 0:
             todo.append((rel, index + 1))  # no folder at all
         elif not _MAGIC.search(part):  # a plain name: no listing
             kind = _kind_below(root, (*rel, part))
@@ -236,31 +239,6 @@ def glob_below(root: Path, pattern: Sequence[str]) -> tuple[list[tuple[str, ...]
                     found.add(name)
             if len(found) > MAX_GLOB_FILES:
                 return sorted(found)[:MAX_GLOB_FILES], f"stopped at {MAX_GLOB_FILES} files (the limit)"
-    return _with_folders(root, found, [rel for rel, index in seen if index == -1], looked)
-
-
-def _with_folders(
-    root: Path, found: set[tuple[str, ...]], folders: Iterable[tuple[str, ...]], looked: int
-) -> tuple[list[tuple[str, ...]], str | None]:
-    todo = list(folders)
-    while todo:
-        rel = todo.pop()
-        try:
-            entries = list(os.scandir(root.joinpath(*rel)))
-        except OSError:
-            continue
-        for entry in entries:
-            looked += 1
-            if looked > MAX_GLOB_ENTRIES:
-                return sorted(found), f"stopped after looking at {MAX_GLOB_ENTRIES} entries (the limit)"
-            if entry.name.startswith(".") or entry.is_symlink():
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                todo.append((*rel, entry.name))
-            elif entry.is_file(follow_symlinks=False):
-                found.add((*rel, entry.name))
-                if len(found) > MAX_GLOB_FILES:
-                    return sorted(found)[:MAX_GLOB_FILES], f"stopped at {MAX_GLOB_FILES} files (the limit)"
     return sorted(found), None
 
 

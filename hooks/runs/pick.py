@@ -149,8 +149,7 @@ def pick(spec: str | None, looked: Sequence[Store], command: str = "report") -> 
     if len(named) > 1:
         raise NotFound(
             f"hooks: {len(named)} runs in {_holding(looked, named)} are named {spec!r}; name one by its id "
-            "(newest first):\n"
-            + _listing(named, several)
+            "(newest first):\n" + _listing(named, several)
         )
     listed = " and ".join(f"`hooks runs {_args(s)}`" for s in looked)
     unread = "".join(f"\n{e}" for e in errors)  # the run may be in a store that could not be read

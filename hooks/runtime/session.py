@@ -13,7 +13,7 @@ from ..core.context import Context
 from ..core.events import BATCH_EVENTS
 from ..errors import HooksError
 from ..log import logger
-from ..sinks.base import COPY_BUDGET, Sink, SinkFactory, open_sink
+from ..sinks.base import COPY_BUDGET, CopyBudget, Sink, SinkFactory, mb, open_sink
 from ..sinks.null import NullSink
 from ..sinks.ultralytics import switch_off_integrations
 
@@ -69,8 +69,8 @@ class Session:
         self.fields: dict[str, tuple[Path, ActionSpec]] = {}  # field path -> the file uploaded there
         self.uploads: dict[int, int] = {}  # per action: files uploaded in this run
         self.looked: dict[int, list[Path]] = {}  # per action: the folders it looked in
-        self.snapshot_bytes = 0  # copied for `snapshot: true` in this run
-        self.snapshots_skipped: list[int] = []  # sizes of those skipped once the budget was reached
+        # What this run copies (`snapshot: true`, and every tracker's copies: COPY_BUDGET).
+        self.budget = CopyBudget(self.snapshot_budget)
 
     def __getstate__(self) -> dict[str, Any]:
         # A copy in another process starts clean: no run handle, no trainer.
@@ -157,7 +157,8 @@ class Session:
             try:
                 lookup = ctx.lookup
                 # A tracker that copies files counts them against this run's budget (COPY_BUDGET).
-                self._sink = open_sink(self.factory, lambda head: self if head == COPY_BUDGET else lookup(head))
+                budget = self.budget
+                self._sink = open_sink(self.factory, lambda head: budget if head == COPY_BUDGET else lookup(head))
             except Exception as e:  # the tracker is optional to the training, never fatal
                 if self.strict:
                     raise LoggingFailed(f"{self.config_file}: the tracker did not start: {e}") from e
@@ -235,20 +236,18 @@ class Session:
         """Whether a snapshot of ``file`` fits in what is left of the run's budget; once one does
         not, no later one is taken (one warning now, the count at the end)."""
         size = os.stat(file).st_size
-        if not self.snapshots_skipped and self.snapshot_bytes + size <= self.snapshot_budget:
-            self.snapshot_bytes += size
+        if self.budget.take(size):
             return True
-        if not self.snapshots_skipped:
+        if self.budget.just_reached:
             logger.warning(
                 "%s: the run's snapshot budget (%s) is reached: %s (%s) was not copied to '%s', and no "
                 "later snapshot of this run will be; `snapshot_budget_mb:` in the config you load sets it",
                 spec.label,
-                _mb(self.snapshot_budget),
+                mb(self.snapshot_budget),
                 file,
-                _mb(size),
+                mb(size),
                 path,
             )
-        self.snapshots_skipped.append(size)
         return False
 
     def look(self, spec: ActionSpec, folder: Path) -> None:
@@ -281,15 +280,15 @@ class Session:
         interrupted; a tracker that records a run's status says so)."""
         if self.training and self.watched and not failed:
             self.report_empty()
-        sink, failures, skipped = self._sink, self.failures, self.snapshots_skipped
+        sink, failures, skipped = self._sink, self.failures, self.budget.snapshots_skipped
         self._reset()
         if skipped:
             logger.warning(
                 "%s: %d snapshot(s) (%s) were skipped in this run: its snapshot budget of %s was reached",
                 self.config_file,
                 len(skipped),
-                _mb(sum(skipped)),
-                _mb(self.snapshot_budget),
+                mb(sum(skipped)),
+                mb(self.snapshot_budget),
             )
         if failures:
             total = sum(failures.values())
@@ -309,7 +308,3 @@ class Session:
                     logger.info("%s", where)
             except Exception as e:
                 logger.warning("%s: stopping the run failed: %r", self.config_file, e)
-
-
-def _mb(size: int) -> str:
-    return f"{size / (1 << 20):,.1f} MB"

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol, final
 
+from ..config.model import SNAPSHOT_BUDGET_MB
+
 if TYPE_CHECKING:
     from ..config.builder import Builder
     from .replay import ReplayTarget
@@ -27,6 +29,7 @@ __all__ = [
     "Sink",
     "SinkFactory",
     "SinkType",
+    "mb",
     "missing_methods",
     "open_sink",
 ]
@@ -147,14 +150,43 @@ def missing_methods(obj: object, names: tuple[str, ...]) -> str | None:
 COPY_BUDGET: Final = "yaml-hooks:copy-budget"
 
 
-class CopyBudget(Protocol):
-    """What a run may copy (``snapshot_budget_mb:``) and has copied, shared by every tracker of the
-    run; past it, a copy is skipped and its size appended to ``snapshots_skipped`` (the runtime
-    says the count at the end)."""
+@dataclass
+class CopyBudget:
+    """What a run may copy (``snapshot_budget_mb:``) and has copied: one per run, the runtime's,
+    shared by its snapshots and every tracker's copies (a sink that gets none keeps its own, of
+    the default size). Once a copy does not fit, no later one is made; the sizes of those skipped
+    are kept for the end's words."""
 
-    snapshot_budget: int
-    snapshot_bytes: int
-    snapshots_skipped: list[int]
+    snapshot_budget: int = SNAPSHOT_BUDGET_MB << 20
+    snapshot_bytes: int = 0
+    snapshots_skipped: list[int] = field(default_factory=list)
+
+    def take(self, size: int) -> bool:
+        """Whether a copy of ``size`` bytes may be made (and is counted); False once one did not fit."""
+        if not self.snapshots_skipped and self.snapshot_bytes + size <= self.snapshot_budget:
+            self.snapshot_bytes += size
+            return True
+        self.snapshots_skipped.append(size)
+        return False
+
+    @property
+    def just_reached(self) -> bool:
+        """True right after the first copy that did not fit: the moment to say so, once."""
+        return len(self.snapshots_skipped) == 1
+
+    def skipped(self, what: str) -> str | None:
+        """The end's words for the ``what`` skipped ("3 image(s) (1.2 MB) were skipped: …"), or None."""
+        if not self.snapshots_skipped:
+            return None
+        return (
+            f"{len(self.snapshots_skipped)} {what} ({mb(sum(self.snapshots_skipped))}) were skipped: the snapshot "
+            f"budget of {mb(self.snapshot_budget)} was reached"
+        )
+
+
+def mb(size: int) -> str:
+    """A size in MB as the messages say it: "1.5 MB"."""
+    return f"{size / (1 << 20):,.1f} MB"
 
 
 def open_sink(factory: SinkFactory, lookup: Callable[[str], Any]) -> Sink:

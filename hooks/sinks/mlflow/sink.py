@@ -33,16 +33,15 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, final
 
-from ...config.model import SNAPSHOT_BUDGET_MB
 from ...core.masking import mask_uri
 from ...core.templates import Template
 from ...errors import Missing
 from ...log import logger
-from ..base import COPY_BUDGET, BaseSink, BaseSinkFactory, CopyBudget
+from ..base import COPY_BUDGET, BaseSink, BaseSinkFactory, CopyBudget, mb
 from ..files import read_regular
 from ..resume import training_identity
 from ..ultralytics import run_name, run_object
@@ -58,16 +57,6 @@ _MAX_BACKOFF: Final = 30.0
 _FLUSH_WAIT: Final = 0.05  # the most an epoch's end waits for the background thread's write to end
 LAG_EPOCHS: Final = 2  # a sender more epochs behind than this is said, once, during the training …
 LAG_SECONDS: Final = 10.0  # … when the oldest of them ended this long ago
-
-
-@final
-@dataclass
-class _OwnBudget:
-    """The default when the runtime gives none: the default budget, this sink's copies alone."""
-
-    snapshot_budget: int = SNAPSHOT_BUDGET_MB << 20
-    snapshot_bytes: int = 0
-    snapshots_skipped: list[int] = field(default_factory=list)
 
 
 def tracking_uri(configured: str | None) -> str:
@@ -164,7 +153,7 @@ class MlflowSink(BaseSink):
         training: bool = False,
     ) -> None:
         self.spool = spool
-        self.budget: CopyBudget = budget if budget is not None else _OwnBudget()
+        self.budget = budget if budget is not None else CopyBudget()  # none from the runtime: its own
         self._own_budget = budget is None
         self._stored: dict[str, int] = {}  # artifact path -> the size counted for what it holds
         self._training = training  # a training's run: its unfinished epoch is not sent on failure
@@ -278,20 +267,18 @@ class MlflowSink(BaseSink):
         not, no later one is made (one warning now, the count in the end's summary), as the
         runtime does for snapshots."""
         budget = self.budget
-        if not budget.snapshots_skipped and budget.snapshot_bytes + size <= budget.snapshot_budget:
-            budget.snapshot_bytes += size
+        if budget.take(size):
             return True
-        if not budget.snapshots_skipped:
+        if budget.just_reached:
             logger.warning(
                 "MLflow: the run's snapshot budget (%s) is reached: %s (%s) was not copied to '%s', and no later "
                 "copy of this run will be (MLflow keeps a copy of every file it is sent); `snapshot_budget_mb:` in "
                 "the config you load sets it",
-                _mb(budget.snapshot_budget),
+                mb(budget.snapshot_budget),
                 what,
-                _mb(size),
+                mb(size),
                 where,
             )
-        budget.snapshots_skipped.append(size)
         return False
 
     def register(self, path: str, file: Path, model: str) -> bool:
@@ -373,12 +360,8 @@ class MlflowSink(BaseSink):
                 f"the {self._dropped} metric point(s) of the unfinished epoch were not sent (a resumed training "
                 "logs that epoch again; MLflow would keep both)"
             )
-        if self._own_budget and self.budget.snapshots_skipped:
-            skipped = self.budget.snapshots_skipped
-            notes.append(
-                f"{len(skipped)} cop(ies) ({_mb(sum(skipped))}) were skipped: the snapshot budget of "
-                f"{_mb(self.budget.snapshot_budget)} was reached"
-            )
+        if self._own_budget and (skipped := self.budget.skipped("cop(ies)")):
+            notes.append(skipped)
         return "; ".join([worker.outcome(), *notes])
 
     def _blob(self, name: str) -> Path:
@@ -514,10 +497,6 @@ class _Worker(threading.Thread):
             f"MLflow: {describe(unsent)} of this run are not sent yet{why}; they are kept in "
             f"{self.spool.folder}; send them with `hooks sync {_named(sender.uri)}{self.spool.folder}`"
         )
-
-
-def _mb(size: int) -> str:
-    return f"{size / (1 << 20):,.1f} MB"
 
 
 def _named(uri: str) -> str:

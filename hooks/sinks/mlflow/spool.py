@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Final, TextIO, final
 
 from ...core.masking import mask_uri
+from ...core.untrusted import depth_problem, kind_of
 
 __all__ = [
     "MAX_DEPTH",
@@ -65,8 +66,6 @@ _READ_FLAGS: Final = (
 _DIR_FLAGS: Final = (
     os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 )
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_BRACKET = re.compile(r"[\[\]{}]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
@@ -358,25 +357,13 @@ def _read_regular(path: Path, limit: int) -> bytes:
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise SpoolError(f"{path} is not a regular file ({_kind_of(st.st_mode)}); not read")
+            raise SpoolError(f"{path} is not a regular file ({kind_of(st.st_mode)}); not read")
         if st.st_size > limit:
             raise SpoolError(f"{path} is {st.st_size} bytes, over the limit of {limit}; not read")
         data = f.read(limit + 1)
     if len(data) > limit:
         raise SpoolError(f"{path} is over the limit of {limit} bytes; not read")
     return data
-
-
-def _kind_of(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a plain file"
 
 
 def _open_text(path: Path, flags: int, *, regular: bool = True) -> TextIO:
@@ -416,7 +403,7 @@ def _open_below(root: Path, parts: tuple[str, ...]) -> int:
     mode = os.fstat(file).st_mode
     if not stat.S_ISREG(mode):
         os.close(file)
-        raise SpoolError(f"{where} is not a regular file ({_kind_of(mode)}); not read")
+        raise SpoolError(f"{where} is not a regular file ({kind_of(mode)}); not read")
     os.set_blocking(file, True)
     return file
 
@@ -449,13 +436,9 @@ def _atomic(path: Path, text: str) -> None:
 # ---------------------------------------------------------------- the records' shapes
 def _loads(text: str, where: str) -> Any:
     """JSON of at most MAX_DEPTH levels (deeper is refused before parsing: no RecursionError)."""
-    if text.count("[") + text.count("{") > MAX_DEPTH:
-        depth = deepest = 0
-        for bracket in _BRACKET.findall(_STRING.sub("", text)):
-            depth += 1 if bracket in "[{" else -1
-            deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
-                raise SpoolError(f"{where}: nested deeper than the limit of {MAX_DEPTH} levels")
+    problem = depth_problem(text, MAX_DEPTH)
+    if problem is not None:
+        raise SpoolError(f"{where}: {problem}")
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as e:

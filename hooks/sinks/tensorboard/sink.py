@@ -30,15 +30,14 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, final
 
-from ...config.model import SNAPSHOT_BUDGET_MB
 from ...core.templates import Template
 from ...errors import Missing
 from ...log import logger
-from ..base import COPY_BUDGET, BaseSink, BaseSinkFactory
+from ..base import COPY_BUDGET, BaseSink, BaseSinkFactory, CopyBudget
 from ..files import read_regular
 from ..resume import training_identity
 from ..ultralytics import run_object
@@ -49,14 +48,6 @@ __all__ = ["TensorBoardSink", "TensorBoardSinkFactory", "image_size"]
 # The writer's queue: the training thread blocks only when this many events wait to be written.
 _QUEUE: Final = 100_000
 _FLUSH_SECS: Final = 120  # the writer's own flush between epoch ends
-
-
-@final
-@dataclass
-class _OwnBudget:
-    snapshot_budget: int = SNAPSHOT_BUDGET_MB << 20
-    snapshot_bytes: int = 0
-    snapshots_skipped: list[int] = field(default_factory=list)
 
 
 @final
@@ -149,7 +140,7 @@ class TensorBoardSink(BaseSink):
         trainer: Any = None,
         *,
         hparams: bool = True,
-        budget: Any = None,
+        budget: CopyBudget | None = None,
         training: bool = False,
     ) -> None:
         from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2  # type: ignore[import-untyped,import-not-found,unused-ignore]
@@ -160,7 +151,7 @@ class TensorBoardSink(BaseSink):
         self.folder = folder
         self._trainer = trainer
         self._hparams_on = hparams
-        self.budget = budget if budget is not None else _OwnBudget()
+        self.budget = budget if budget is not None else CopyBudget()  # none from the runtime: its own
         self._own_budget = budget is None
         self._training = training
         self._event, self._summary = event_pb2.Event, summary_pb2.Summary
@@ -206,8 +197,8 @@ class TensorBoardSink(BaseSink):
         budget = self.budget
         if counted:
             pass  # a snapshot: the runtime counted its copy against the budget already
-        elif budget.snapshots_skipped or budget.snapshot_bytes + len(data) > budget.snapshot_budget:
-            if not budget.snapshots_skipped:
+        elif not budget.take(len(data)):
+            if budget.just_reached:
                 logger.warning(
                     "TensorBoard: the run's snapshot budget (%.1f MB) is reached: %s was not written to '%s', and "
                     "no later image of this run will be; `snapshot_budget_mb:` in the config you load sets it",
@@ -215,10 +206,7 @@ class TensorBoardSink(BaseSink):
                     what,
                     tag,
                 )
-            budget.snapshots_skipped.append(len(data))
             return
-        else:
-            budget.snapshot_bytes += len(data)
         width, height = image_size(data)
         image = self._summary.Image(height=height, width=width, colorspace=0, encoded_image_string=data)
         self._add(tag, self._step_now(tag), self._summary.Value(tag=tag, image=image))
@@ -293,10 +281,6 @@ class TensorBoardSink(BaseSink):
                 f"the {self._dropped} event(s) of the unfinished epoch were not written (a resumed training logs "
                 "that epoch again; TensorBoard would show both)"
             )
-        if self._own_budget and self.budget.snapshots_skipped:
-            skipped = self.budget.snapshots_skipped
-            notes.append(
-                f"{len(skipped)} image(s) ({sum(skipped) / (1 << 20):.1f} MB) were skipped: the snapshot budget "
-                f"of {self.budget.snapshot_budget / (1 << 20):.1f} MB was reached"
-            )
+        if self._own_budget and (skipped := self.budget.skipped("image(s)")):
+            notes.append(skipped)
         return "; ".join(notes)

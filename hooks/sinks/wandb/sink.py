@@ -289,11 +289,9 @@ class WandbSink(BaseSink):
         budget = self._budget
         if budget is None:
             return True
-        size = os.stat(file).st_size
-        if not budget.snapshots_skipped and budget.snapshot_bytes + size <= budget.snapshot_budget:
-            budget.snapshot_bytes += size
+        if budget.take(os.stat(file).st_size):
             return True
-        if not budget.snapshots_skipped:
+        if budget.just_reached:
             logger.warning(
                 "W&B: the run's snapshot budget (%.1f MB) is reached: %s was not logged to '%s', and no later copy "
                 "of this run will be (W&B keeps a copy of every file it is given); `snapshot_budget_mb:` in the "
@@ -302,7 +300,6 @@ class WandbSink(BaseSink):
                 file,
                 path,
             )
-        budget.snapshots_skipped.append(size)
         return False
 
     def upload_figure(self, path: str, figure: Any) -> None:
