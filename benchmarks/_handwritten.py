@@ -7,6 +7,9 @@ so that the two sides do the same work:
 
 * the run is stopped at the end of training, as yaml-hooks does (the seed left it to the garbage
   collector, so its last operations were not part of its measured time);
+* ``SeedNeptune`` makes each epoch durable at its end (``run.wait()``, as yaml-hooks flushes at every
+  ``on_fit_epoch_end`` and as ``SeedOnSink`` calls ``flush``); ``flush=False`` is the seed as written,
+  which never flushed (row 1a reports the ratio against it too);
 * ``SeedOnSink`` does the seed's logic but calls a yaml-hooks ``Sink`` (the no-op one, for the
   overhead measurement), so both sides call the very same sink object's methods.
 """
@@ -94,12 +97,14 @@ class HandWritten(_Callbacks):
     """The original integration's callbacks, logging to a real Neptune run. ``variant``: "yolov8"
     (the seed) or "ultralytics" (8.4.131's built-in module: project and tag "Ultralytics", plots
     from the registries). ``init`` goes to ``neptune.init_run``; ``stop``: stop the run at the end
-    of training (the original never did; the benchmark does, as yaml-hooks does). The tests compare
-    the `yolov8-neptune` and `ultralytics-neptune` presets with it field for field."""
+    of training (the original never did; the benchmark does, as yaml-hooks does); ``flush``: make
+    each epoch durable at its end with ``run.wait()`` (the original never did; yaml-hooks does). The
+    tests compare the `yolov8-neptune` and `ultralytics-neptune` presets with it field for field."""
 
-    def __init__(self, variant: str = "yolov8", *, stop: bool = False, **init: Any) -> None:
+    def __init__(self, variant: str = "yolov8", *, stop: bool = False, flush: bool = False, **init: Any) -> None:
         self.variant = variant
         self.stop = stop
+        self.flush = flush
         self.init = init
         self.run: Any = None
         self.init_kwargs: dict[str, Any] = {}
@@ -130,6 +135,8 @@ class HandWritten(_Callbacks):
             self.run["Configuration/Model"] = model_info_for_loggers(trainer)
         for k, v in trainer.metrics.items():
             self.run[k].append(value=v, step=trainer.epoch + 1)
+        if self.flush:
+            self.run.wait()  # the epoch on disk, as yaml-hooks' flush at every epoch end
 
     def on_val_end(self, validator: Any) -> None:
         from neptune.types import File
@@ -152,9 +159,10 @@ class HandWritten(_Callbacks):
             self.run.stop()
 
 
-def SeedNeptune(**init: Any) -> HandWritten:
-    """The seed's callbacks as the benchmark runs them: stopping the run at the end."""
-    return HandWritten("yolov8", stop=True, **init)
+def SeedNeptune(*, flush: bool = True, **init: Any) -> HandWritten:
+    """The seed's callbacks as the benchmark runs them: stopping the run at the end and, unless
+    ``flush=False`` (the seed as written), making each epoch durable at its end as yaml-hooks does."""
+    return HandWritten("yolov8", stop=True, flush=flush, **init)
 
 
 class SeedOnSink(_Callbacks):

@@ -1,4 +1,9 @@
-"""The MLflow rows of the benchmark table (10–12): what the MLflow sink costs the training thread.
+"""The MLflow rows of the benchmark table (10–12, 19–20): what the MLflow sink costs the training
+thread, and (19, 20) a team's server: PostgreSQL (``tests/pg_server.py``) and a 2-worker ``mlflow
+server`` on it, 1, 4 and 16 stand-in trainings at once (``tests/team_training.py``, a process each),
+the senders' throughput against one client's ``log_batch`` ceiling measured in the same run and
+the training thread's time per event at the 99th percentile against a no-op sink. 19 and 20 need
+``pgserver`` and ``psycopg`` (the ``test`` extra); ``--quick`` skips them.
 
 Everything the sink sends goes to a local ``mlflow server`` on 127.0.0.1 (``tests/mlflow_server.py``,
 SQLite backend, artifacts proxied over HTTP), started once for these rows and stopped at the end of
@@ -580,5 +585,183 @@ def row12(b: Bench) -> list[Result]:
     ]
 
 
-ROWS: dict[str, Callable[[Bench], list[Result]]] = {"10": row10, "11": row11, "12": row12}
-QUICK_SKIPS = ("10",)  # a real training; --quick runs none
+# ===================================== 19, 20: a team's server: PostgreSQL, 2 workers, 1/4/16 trainings
+TEAMS = (1, 4, 16)  # trainings at once
+SENDER_TARGET = 0.8  # the senders' points/s against one client's log_batch ceiling, same server, same run
+TEAM_EVENT_TARGET = 1e-3  # the training thread's time per event at the 99th percentile
+_CEILING_BATCHES = 10  # log_batch calls of 1,000 points per measurement of the ceiling
+TEAM_SIZES = {1: (20, 1000), 4: (5, 1000), 16: (5, 250)}  # epochs, batches: 60,000 points a team
+
+
+def _team_server(b: Bench) -> str:
+    """A PostgreSQL (pgserver) and a 2-worker `mlflow server` on it, artifacts served by the server
+    (tests/team_training.py, as the team test starts them), once for rows 19 and 20."""
+    if "team_uri" not in b.cache:
+        _NetWatch.install()
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from tests.team_training import team_server
+
+        b.say("  starting PostgreSQL and a 2-worker mlflow server on it (about 30 s) …")
+        t = time.perf_counter()
+        context = team_server(b.workdir / "team-server", workers=2)
+        server = context.__enter__()
+        b.cleanups.append(lambda: context.__exit__(None, None, None))
+        b.say(f"  team server at {server.uri}, ready in {time.perf_counter() - t:.1f} s")
+        b.cache["team_uri"] = server.uri
+    return str(b.cache["team_uri"])
+
+
+def _ceiling(uri: str, experiment: str) -> list[float]:
+    """One client's log_batch ceiling: points/s of log_batch calls of 1,000 points (MLflow's most in
+    one call) into a run of its own, one call after the other, each timed."""
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric
+
+    client = MlflowClient(tracking_uri=uri)
+    found = client.get_experiment_by_name(experiment)
+    experiment_id = found.experiment_id if found else client.create_experiment(experiment)
+    run_id = client.create_run(experiment_id, run_name="ceiling").info.run_id
+    now = int(time.time() * 1000)
+    rates = []
+    for i in range(_CEILING_BATCHES):
+        steps = range(i * 334, i * 334 + 334)
+        points = [Metric(f"train/loss{k}", 1.0 / (j + 1), now, j) for j in steps for k in range(3)][:1000]
+        t = time.perf_counter()
+        client.log_batch(run_id, metrics=points)
+        rates.append(len(points) / (time.perf_counter() - t))
+    client.set_terminated(run_id)
+    return rates
+
+
+def _team_runs(b: Bench) -> dict[Any, Any]:
+    """Each team size once with the MLflow sink and once with a no-op sink (the training thread's
+    baseline), and one client's ceiling before and after them; cached for rows 19 and 20. Every
+    team logs the same 60,000 points in all, split among its trainings."""
+    if "team" in b.cache:
+        return b.cache["team"]  # type: ignore[no-any-return]
+    from tests.team_training import run_team
+
+    uri = _team_server(b)
+    out: dict[Any, Any] = {"ceiling": _ceiling(uri, "yaml-hooks-bench-ceiling")}
+    for n in TEAMS:
+        epochs, batches = TEAM_SIZES[n]
+        out[(n, "size")] = (epochs, batches, 3 * epochs * batches)
+        b.say(f"  rows 19/20: {n} training(s) at once, {epochs} epochs × {batches} batches, MLflow, then no-op")
+        for side in ("mlflow", "noop"):
+            out[(n, side)] = run_team(
+                uri,
+                b.fresh_dir(f"team-{n}-{side}"),
+                n,
+                epochs=epochs,
+                batches=batches,
+                experiment=f"yaml-hooks-bench-team-{n}",
+                model=f"bench-team-{n}",
+                drain_seconds=600,  # everything is sent before stop() returns
+                noop=int(side == "noop"),
+                timeout=900,
+            )
+    out["ceiling"] += _ceiling(uri, "yaml-hooks-bench-ceiling")
+    b.cache["team"] = out
+    return out
+
+
+def _span(reports: list[Any]) -> float:
+    """From the first batch event of any training to the last metric point of any reaching the server."""
+    return float(max(r.metrics_sent for r in reports) - min(r.started for r in reports))
+
+
+def row19(b: Bench) -> list[Result]:
+    team = _team_runs(b)
+    ceiling = Stats([c / 1000 for c in team["ceiling"]], "k/s")
+    results = []
+    for n, letter in zip(TEAMS, "abc", strict=True):
+        reports = team[(n, "mlflow")]
+        epochs, batches, points = team[(n, "size")]
+        span = _span(reports)
+        rate = points * n / span / 1000
+        ratio = rate / ceiling.median
+        outcomes = [r.outcome for r in reports]
+        results.append(
+            Result(
+                f"19{letter}",
+                f"MLflow senders' throughput, {n} stand-in training(s) at once logging per batch, "
+                "PostgreSQL-backed server (2 workers), points/s",
+                Stats([rate], "k/s"),
+                f"≥ {SENDER_TARGET}× one client's log_batch",
+                f"×{ratio:.2f} of the ceiling (≥ {SENDER_TARGET})",
+                ratio >= SENDER_TARGET,
+                baseline=ceiling,
+                baseline_what="one client's log_batch of 1,000 points, same server, before and after the teams",
+                notes=[
+                    f"{n} × {points:,} points ({epochs} epochs × {batches} batches × 3 losses; every team 60,000) "
+                    f"in {span:.1f} s, from the first batch event of any training to the last point of any on the "
+                    "server; each training also sends its params, an image an epoch, best.pt and a model version",
+                    f"end-of-training drain waits (drain_seconds 600: everything sent before stop() returns): "
+                    f"{fmt(min(r.drain_s for r in reports), 's')}–{fmt(max(r.drain_s for r in reports), 's')}",
+                    _sent_note(outcomes),
+                    _network_note(),
+                ],
+                extra={
+                    "trainings": n,
+                    "points_per_training": points,
+                    "ratio": ratio,
+                    "drain_s": [r.drain_s for r in reports],
+                    "span_s": span,
+                    "outcomes": outcomes,
+                },
+            )
+        )
+    return results
+
+
+def _median(reports: list[Any], field: str) -> float:
+    return float(statistics.median(getattr(r, field) for r in reports))
+
+
+def row20(b: Bench) -> list[Result]:
+    team = _team_runs(b)
+    results = []
+    for n, letter in zip(TEAMS, "abc", strict=True):
+        ours, noop = team[(n, "mlflow")], team[(n, "noop")]
+        p99 = Stats([r.p99_event_s for r in ours])
+        results.append(
+            Result(
+                f"20{letter}",
+                f"training thread per event, 99th percentile, {n} stand-in training(s) at once logging per batch "
+                "to a PostgreSQL-backed server (one sample per training)",
+                p99,
+                f"≤ {fmt(TEAM_EVENT_TARGET, 's')} at p99",
+                f"{fmt(p99.median, 's')} (≤ {fmt(TEAM_EVENT_TARGET, 's')})",
+                p99.median <= TEAM_EVENT_TARGET,
+                baseline=Stats([r.p99_event_s for r in noop]),
+                baseline_what="the same trainings at once, a no-op sink: what the machine's own contention costs",
+                notes=[
+                    f"{ours[0].events} events a training ({ours[0].batch_events} batch events); the drain wait is not "
+                    f"counted; per batch event p99: median {fmt(_median(ours, 'p99_batch_event_s'), 's')} (no-op "
+                    f"{fmt(_median(noop, 'p99_batch_event_s'), 's')}); slowest event: "
+                    f"{fmt(max(r.max_event_s for r in ours), 's')} "
+                    f"(no-op {fmt(max(r.max_event_s for r in noop), 's')})",
+                    f"{n} processes on this machine's {os.cpu_count()} CPU(s), each with its sender thread: past that "
+                    "many, an event waits for a CPU as often as not, with either sink",
+                ],
+                extra={
+                    "trainings": n,
+                    "p99_event_s": {"mlflow": [r.p99_event_s for r in ours], "noop": [r.p99_event_s for r in noop]},
+                    "p99_batch_event_s": {
+                        "mlflow": [r.p99_batch_event_s for r in ours],
+                        "noop": [r.p99_batch_event_s for r in noop],
+                    },
+                },
+            )
+        )
+    return results
+
+
+ROWS: dict[str, Callable[[Bench], list[Result]]] = {
+    "10": row10,
+    "11": row11,
+    "12": row12,
+    "19": row19,
+    "20": row20,
+}
+QUICK_SKIPS = ("10", "19", "20")  # a real training; a PostgreSQL server: --quick runs neither

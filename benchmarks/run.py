@@ -95,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from benchmarks._rows import ROWS as BASE_ROWS
     from benchmarks._rows import Bench
     from benchmarks._tracker_rows import NEEDS
+    from benchmarks._tracker_rows import QUICK_SKIPS as TRACKER_QUICK_SKIPS
     from benchmarks._tracker_rows import ROWS as TRACKER_ROWS
 
     rows = {**BASE_ROWS, **MLFLOW_ROWS, **REPORT_ROWS, **TRACKER_ROWS}
@@ -103,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown row(s) {', '.join(unknown)}; rows are {', '.join(rows)}")
     if args.quick:  # real trainings take ~10 s each; --quick skips them
-        for row in ("9", *QUICK_SKIPS):
+        for row in ("9", *QUICK_SKIPS, *TRACKER_QUICK_SKIPS):
             if row in wanted:
                 wanted.remove(row)
                 print(f"row {row} skipped (quick: a real training)", file=sys.stderr)

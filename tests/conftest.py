@@ -31,12 +31,14 @@ SLOW_MODULES = frozenset(
         "test_mlflow_ui",
         "test_preset_ultralytics_mlflow",
         "test_preset_ultralytics_tensorboard",
+        "test_preset_ultralytics_wandb",
         "test_real_builtins",
         "test_real_first_hour",
         "test_real_mlflow",
         "test_real_per_class",
         "test_real_training",
         "test_spool_trust",
+        "test_team_server",
     }
 )
 
@@ -153,13 +155,14 @@ def per_class_detect(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="session")
 def ultralytics_reference(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """One real 2-epoch training with Ultralytics' own MLflow and TensorBoard callbacks on (MLflow
-    to a SQLite store): the yardstick of the `ultralytics-mlflow` and `ultralytics-tensorboard`
-    presets, and what tests/acceptance/test_reference_mlflow.py checks (tests/reference_mlflow.py)."""
+    """One real 2-epoch training with Ultralytics' own MLflow, TensorBoard and W&B (offline)
+    callbacks on (MLflow to a SQLite store): the yardstick of the `ultralytics-mlflow`,
+    `ultralytics-tensorboard` and `ultralytics-wandb` presets, and what
+    tests/acceptance/test_reference_mlflow.py checks (tests/reference_mlflow.py)."""
     from tests.reference_mlflow import sqlite_uri, train_reference
 
     work = tmp_path_factory.mktemp("ultralytics-reference")
-    return train_reference(work, sqlite_uri(work / "mlflow.db"), epochs=2, name="demo", tensorboard=True)
+    return train_reference(work, sqlite_uri(work / "mlflow.db"), epochs=2, name="demo", tensorboard=True, wandb=True)
 
 
 @pytest.fixture(scope="session")

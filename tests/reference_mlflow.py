@@ -165,6 +165,7 @@ def train_reference(
     experiment_name: str | None = None,
     run_name: str | None = None,
     tensorboard: bool = False,
+    wandb: bool = False,
     timeout: float = 900,
 ) -> ReferenceTraining:
     """Run a real tiny CPU training in ``work`` with Ultralytics' MLflow callback logging to
@@ -174,7 +175,9 @@ def train_reference(
     callback names the experiment after ``args.project``, here ``<work>/runs``, and the run after
     ``args.name``). ``tensorboard``: Ultralytics' own TensorBoard callback is on too (its event file
     in the save_dir, which the MLflow callback does not upload: one training is the yardstick of
-    both presets). Every other ``MLFLOW_*`` variable of this process is left out. The training
+    both presets). ``wandb``: Ultralytics' own W&B callback is on too, offline (its run folder in
+    ``save_dir/wandb``, where that callback puts it). Every other ``MLFLOW_*`` variable of this
+    process is left out. The training
     interpreter's working directory is ``work``, so MLflow's default artifact root (``./mlruns``
     for a SQLite store) lands there.
     """
@@ -194,6 +197,9 @@ def train_reference(
     out.unlink(missing_ok=True)
     argv = [sys.executable, "-m", "tests.reference_mlflow", "--workdir", str(work), "--epochs", str(epochs)]
     argv += ["--name", name, "--out", str(out)] + (["--tensorboard"] if tensorboard else [])
+    if wandb:
+        argv.append("--wandb")
+        env.update({"WANDB_MODE": "offline", "WANDB_SILENT": "true"})
     result = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     if result.returncode != 0 or not out.exists():
         raise RuntimeError(
@@ -270,6 +276,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--name", default="demo")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--tensorboard", action="store_true", help="Ultralytics' TensorBoard callback on too")
+    parser.add_argument("--wandb", action="store_true", help="Ultralytics' W&B callback on too (offline)")
     args = parser.parse_args(argv)
     if "pytest" in sys.modules:
         raise RuntimeError("pytest is imported: Ultralytics' MLflow callback would not log")
@@ -291,7 +298,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
         if TESTS_RUNNING:
             raise RuntimeError("Ultralytics' TESTS_RUNNING is True: its MLflow callback would not log")
-        SETTINGS.update({"mlflow": True, "tensorboard": args.tensorboard})
+        SETTINGS.update({"mlflow": True, "tensorboard": args.tensorboard, "wandb": args.wandb})
         started = time.perf_counter()
         from ultralytics.utils.callbacks import mlflow as integration
 

@@ -43,9 +43,10 @@ def read_log(folder: Path) -> Log:
             target[keys[-1]] = json.loads(item.value_json)
         log.rows.append(row)
     log.step_metric = {m.name: m.step_metric for m in log.of("metric") if m.name and m.step_metric}
-    for update in log.of("config"):
+    # The config given to wandb.init (the run record's), then each later update.
+    for update in [run.config for run in log.of("run")] + log.of("config"):
         for item in update.update:
-            log.config[item.key] = json.loads(item.value_json)
+            log.config[item.key or "/".join(item.nested_key)] = json.loads(item.value_json)
     return log
 
 

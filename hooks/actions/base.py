@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, final
 
-from ..core.context import Context, FileFields
+from ..core.context import FILE_SHORTHANDS, Context, FileFields
 from ..core.paths import follow
 from ..errors import Missing
 
@@ -26,6 +26,7 @@ __all__ = [
     "Session",
     "field",
     "field_path",
+    "file_only",
     "filter_words",
     "folder_of",
     "join",
@@ -44,7 +45,9 @@ class Session(Protocol):
 
     def sink(self, ctx: Context) -> Sink: ...
 
-    def cache(self, spec: ActionSpec) -> dict[str, Any]: ...
+    def cache(self, spec: ActionSpec | str) -> dict[str, Any]:
+        """An action's own per-run memory; given a name, the memory every action shares under it."""
+        ...
 
     def warn_once(self, spec: ActionSpec, key: str, message: str) -> None: ...
 
@@ -115,7 +118,8 @@ def folder_of(ctx: Context, root: str | None) -> Path:
     save_dir = getattr(obj, "save_dir", None)
     if save_dir is None:
         raise Missing(f"{root or ctx.obj_kind}.save_dir is not set on this event")
-    return Path(save_dir)
+    # Ultralytics' save_dir is a Path already: the same object, not a copy parsed again.
+    return save_dir if isinstance(save_dir, Path) else Path(save_dir)
 
 
 def run_folders(ctx: Context) -> tuple[Path, ...]:
@@ -180,6 +184,13 @@ def field(template: Template, spec: ActionSpec) -> Callable[[Context, Session], 
         return text
 
     return render
+
+
+def file_only(template: Template) -> bool:
+    """Whether a `to:` renders from the file being uploaded alone (``Mosaic/{stem}``, a constant):
+    then it renders the same for a file at every event, and an action may keep what it rendered."""
+    heads = ("file", *FILE_SHORTHANDS)
+    return all(isinstance(p, str) or all(alt[0] in heads for alt in p.alternatives) for p in template.parts)
 
 
 def filter_words(include: tuple[str, ...], exclude: tuple[str, ...]) -> str:

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, final
 
 from ..config.confine import inside
-from ..core.context import Context
+from ..core.context import Context, FileFields
 from ..core.events import BATCH_EVENTS
 from ..errors import Missing
-from .base import ActionKind, Run, Session, field, folder_of, set_file
+from .base import ActionKind, Run, Session, field, file_only, folder_of, set_file
 
 if TYPE_CHECKING:
     from ..config.builder import Builder
@@ -60,7 +60,7 @@ class _Folder:
     ones (in name order), the matching ones it already uploaded, and for nested patterns the
     listing of each folder below it."""
 
-    __slots__ = ("done", "listed", "matched", "mtime_ns", "nested", "pending", "stable", "tree")
+    __slots__ = ("done", "entries", "listed", "matched", "mtime_ns", "nested", "pending", "stable", "tree")
 
     def __init__(self) -> None:
         self.mtime_ns = -1
@@ -71,6 +71,9 @@ class _Folder:
         self.tree: dict[str, _Dir] = {}  # relative folder ("" for the root) -> its listing
         self.nested: list[str] | None = None  # what the nested patterns matched, in name order
         self.pending: list[str] = []  # of those, the ones not uploaded yet
+        # Per matching name uploaded: its path, its {file.*} fields and, when `to:` names nothing but
+        # the file, the field it goes to (all fixed for a name in a folder: worked out once).
+        self.entries: dict[str, _Entry] = {}
 
 
 class _Dir:
@@ -207,6 +210,17 @@ def _walk(
     visit("", 0)
 
 
+class _Entry:
+    """One matching file of a folder: what uploading it needs that never changes."""
+
+    __slots__ = ("fields", "path", "target")
+
+    def __init__(self, path: Path, folder: Path) -> None:
+        self.path = path
+        self.fields = FileFields(path, folder)
+        self.target: str | None = None  # the rendered `to:`, kept when it depends on the file only
+
+
 def compile(spec: ActionSpec) -> Run:
     o: Files = spec.body
     # Patterns without a folder part are matched against one os.listdir() with one regex; the
@@ -216,6 +230,7 @@ def compile(spec: ActionSpec) -> Run:
     regex = re.compile("|".join(fnmatch.translate(p) for p in flat)) if flat else None
 
     to = field(o.to, spec)
+    per_file = file_only(o.to)  # `to:` renders the same for a file every time (Mosaic/{stem})
 
     def upload(ctx: Context, session: Session, path: Path, folder: Path, real: Path) -> None:
         """Upload ``real``, the file ``path`` was checked to be (a symlink resolved): the tracker
@@ -233,21 +248,32 @@ def compile(spec: ActionSpec) -> Run:
         if regex is not None:
             names = _listing(root, regex, folder)
             todo = [n for n in names if n not in folder.done] if o.once else names
+            entries = folder.entries
             for name in todo:
-                path = root / name
+                entry = entries.get(name)
+                if entry is None:
+                    entry = entries[name] = _Entry(root / name, root)
+                path = entry.path
                 try:
                     mode = os.lstat(path).st_mode
                 except FileNotFoundError:
                     continue
-                real = path
                 if stat.S_ISLNK(mode):
                     if not (path.is_file() and inside(path, (root,))):
                         session.warn_once(spec, f"outside:{path}", f"{path} leads outside {root}; not uploaded")
                         continue
-                    real = path.resolve()
+                    upload(ctx, session, path, root, path.resolve())
                 elif not stat.S_ISREG(mode):
                     continue
-                upload(ctx, session, path, root, real)
+                else:
+                    # A regular file: uploaded as it is, with its fields and field worked out before.
+                    ctx.file = entry.fields
+                    target = entry.target
+                    if target is None:
+                        target = to(ctx, session)
+                        if per_file:
+                            entry.target = target
+                    session.upload(ctx, spec, target, path, snapshot=o.snapshot)
                 folder.done.add(name)
         if not nested:
             return

@@ -42,6 +42,7 @@ class Plots:
     exclude: tuple[str, ...]
     to: Template
     render: Literal["file", "figure"]
+    again: Literal["never", "changed"] = "never"
 
 
 def build(b: Builder, body: Mapping[str, Any]) -> Plots | None:
@@ -58,7 +59,7 @@ def build(b: Builder, body: Mapping[str, Any]) -> Plots | None:
         return None
     if "from" in body and source is None:
         return None
-    return Plots(source, files, root, include, exclude, to, body.get("render", "file"))
+    return Plots(source, files, root, include, exclude, to, body.get("render", "file"), body.get("again", "never"))
 
 
 def compile(spec: ActionSpec) -> Run:
@@ -67,6 +68,7 @@ def compile(spec: ActionSpec) -> Run:
     figure = o.render == "figure"
     read = reader(o.source) if o.source is not None else None
     to = field(o.to, spec)
+    changed = o.again == "changed"
 
     def run(ctx: Context, session: Session) -> None:
         folder: Path | None
@@ -80,21 +82,32 @@ def compile(spec: ActionSpec) -> Run:
             session.look(spec, looked)
         allowed = run_folders(ctx) if folder is None else (folder,)
         done: set[str] = session.cache(spec).setdefault("done", set())
+        # `again: changed`: what the run uploaded where, shared by every such action (field, file -> mtime).
+        sent: dict[Any, Any] = session.cache(_SENT) if changed else {}
         for path in paths:
             if keep is not None and not keep(path.name):
                 continue
             key = str(path)
-            if key in done or not path.is_file():
+            if (key in done and not changed) or not path.is_file():
                 continue
             if not inside(path, allowed):
                 session.warn_once(spec, f"outside:{key}", f"{path} is outside the run's folders; not uploaded")
                 continue
             set_file(ctx, path, folder or path.parent)
+            target = to(ctx, session)
+            if changed:
+                stamp = path.stat().st_mtime_ns
+                if sent.get((target, key)) == stamp:
+                    continue
+                sent[(target, key)] = stamp
             real = path.resolve()  # the file checked, no symlink left for the tracker to follow
-            session.upload(ctx, spec, to(ctx, session), real, figure=_figure(real) if figure else None)
+            session.upload(ctx, spec, target, real, figure=_figure(real) if figure else None)
             done.add(key)
 
     return run
+
+
+_SENT: Final = "plots:sent"  # the run's memory of `again: changed` (Session.cache by name)
 
 
 def _figure(path: Path) -> Any:
@@ -113,7 +126,8 @@ def explain(spec: ActionSpec) -> str:
     what = source_words(o.source) if o.source else "the files " + ", ".join(o.files)
     filt = filter_words(o.include, o.exclude)
     how = "re-drawn as matplotlib figures" if o.render == "figure" else "as the image files themselves"
-    return f"upload the plots in {what}{filt} to {o.to.text}, {how} (those that exist)"
+    again = "; again each time a plot's file changed since the run uploaded it there" if o.again == "changed" else ""
+    return f"upload the plots in {what}{filt} to {o.to.text}, {how} (those that exist){again}"
 
 
 def looks_for(spec: ActionSpec) -> str:
@@ -168,6 +182,16 @@ SCHEMA: Final[dict[str, Any]] = {
                 "figure first (the original integration's way)."
             ),
             "enum": ["file", "figure"],
+        },
+        "again": {
+            "title": "Again",
+            "description": (
+                "never (default): each plot is uploaded once by this action. changed: again each time its file "
+                "changed (its modification time) since the run uploaded it to that field, by this action or another "
+                "with `again: changed` (Ultralytics' W&B callback's way: a plot re-drawn by the final validation is "
+                "logged again)."
+            ),
+            "enum": ["never", "changed"],
         },
         "when": {"$ref": "#/$defs/when"},
         "id": {"$ref": "#/$defs/id"},

@@ -69,40 +69,48 @@ def _step_rule(b: Builder, rule: StepRule) -> StepRule:
 
 def compile(spec: ActionSpec) -> Run:
     o: Scalars = spec.body
+    mask = o.mask
+    if o.source.named is None and secret_path(o.source.parts, mask):
+        # Read through a secret-looking name: never read, one warning per run.
+        def secret(ctx: Context, session: Session) -> None:
+            session.warn_once(spec, "secret", f"{o.source.text} looks secret (mask_keys); not logged")
+
+        return secret
     read = reader(o.source)
     to = field(o.to, spec) if o.to else None
     keep = matcher(o.include, o.exclude)
     prefix = o.prefix
     step_rule = o.step
+    at_event = step_rule == "event"
     names: dict[str, dict[Any, str | None]] = {}  # namespace -> key -> series path
-    mask = o.mask
-    secret_source = o.source.named is None and secret_path(o.source.parts, mask)
+    fixed = names[""] = {}  # without `to:`, the one namespace
+
+    def step_of(ctx: Context) -> int | None:
+        """The step of a rule other than `event`."""
+        if step_rule == "auto" or ctx.epoch is None:
+            return None
+        return ctx.epoch if step_rule == "epoch" else ctx.epoch - 1
 
     def run(ctx: Context, session: Session) -> None:
-        if secret_source:
-            session.warn_once(spec, "secret", f"{o.source.text} looks secret (mask_keys); not logged")
-            return
         value = read(ctx)
-        if step_rule == "event":
-            step = ctx.step
-        elif step_rule == "auto" or ctx.epoch is None:
-            step = None
+        step = ctx.step if at_event else step_of(ctx)
+        if to is None:
+            namespace, paths = "", fixed
         else:
-            step = ctx.epoch if step_rule == "epoch" else ctx.epoch - 1
-        namespace = to(ctx, session) if to is not None else ""
+            namespace = to(ctx, session)
+            # The names repeat every epoch: their series paths (or None: filtered out) are worked out once.
+            paths = names.get(namespace)  # type: ignore[assignment]
+            if paths is None:
+                paths = names[namespace] = {}
         append = session.sink(ctx).append
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):  # a dict: no ABC check per event
             if not namespace:
                 raise Missing(f"{o.source.text} is one value, not a mapping; give `to:` to name its series")
             append(namespace, number(value, namespace), step)
             return
-        # The names repeat every epoch: their series paths (or None: filtered out) are worked out once.
-        paths = names.get(namespace)
-        if paths is None:
-            paths = names[namespace] = {}
         for key, v in value.items():
-            path = paths.get(key, "")
-            if path == "":
+            path = paths.get(key, _UNSEEN)
+            if path is _UNSEEN:
                 name = f"{prefix}{key}"
                 path = paths[key] = join(namespace, name) if keep is None or keep(name) else None
                 if path is not None and secret_name(str(key), mask):
@@ -120,6 +128,9 @@ def compile(spec: ActionSpec) -> Run:
             append(path, v, step)
 
     return run
+
+
+_UNSEEN: Final[Any] = object()  # a key whose series path is not worked out yet
 
 
 def number(value: Any, path: str) -> float:

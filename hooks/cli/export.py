@@ -73,7 +73,11 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         help="the MLflow tracking server or database, e.g. http://mlflow:5000 or sqlite:///mlflow.db "
         "(default: $MLFLOW_TRACKING_URI, else MLflow's own default)",
     )
-    p.add_argument("--experiment", metavar="NAME", help="the MLflow experiment to export to (default: neptune-export)")
+    p.add_argument(
+        "--experiment",
+        metavar="NAME",
+        help="the MLflow experiment to export to (default: <tracker>-export, e.g. neptune-export, wandb-export)",
+    )
     p.add_argument("--force", action="store_true", help="export a run exported before again, replacing it")
     add_trust_option(p)
 

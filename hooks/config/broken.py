@@ -39,6 +39,8 @@ class Broken:
         that holds a broken value keeps its other keys (`tags: {team: ${UNSET}, mlflow.x: …}`:
         the other tags are still checked, so one load says every problem); a list holding one is
         dropped whole (its items' places would shift)."""
+        if not self.paths:  # nothing broken: every key kept (the common case, once per action)
+            return dict(mapping), []
         kept: dict[str, Any] = {}
         dropped: list[str] = []
         for key, value in mapping.items():

@@ -9,9 +9,10 @@ __all__ = ["check_glob", "check_name", "check_relative", "inside"]
 
 def check_relative(pattern: str) -> str | None:
     """Why a glob or path from a config may not be used, or None when it is fine."""
-    if pattern.startswith(("/", "~", "\\")) or PurePosixPath(pattern).is_absolute() or ":" in pattern[:3]:
+    # (A POSIX path is absolute exactly when it starts with '/': no PurePosixPath needed for that.)
+    if pattern.startswith(("/", "~", "\\")) or ":" in pattern[:3]:
         return f"'{pattern}' is absolute; give a path relative to the run's folder"
-    if ".." in PurePosixPath(pattern.replace("\\", "/")).parts:
+    if ".." in pattern and ".." in PurePosixPath(pattern.replace("\\", "/")).parts:
         return f"'{pattern}' climbs out with '..'; give a path inside the run's folder"
     return None
 

@@ -91,12 +91,32 @@ def substitute(
         return "" if len(bad) > before else text
 
     def walk(data: Any, path: YPath) -> Any:
+        """``data`` with its references replaced: a container in which nothing changed is returned
+        as it is (no copy, no path built for its plain values), one that changed is a new one."""
         if isinstance(data, str):
             return sub(data, path)
         if isinstance(data, dict):
-            return {k: walk(v, (*path, k)) for k, v in data.items()}
+            changed: dict[str, Any] | None = None
+            for k, v in data.items():
+                if not isinstance(v, (dict, list)) and not (isinstance(v, str) and "${" in v):
+                    continue
+                new = walk(v, (*path, k))
+                if new is not v:
+                    if changed is None:
+                        changed = dict(data)
+                    changed[k] = new
+            return data if changed is None else changed
         if isinstance(data, list):
-            return [walk(v, (*path, i)) for i, v in enumerate(data)]
+            items: list[Any] | None = None
+            for i, v in enumerate(data):
+                if not isinstance(v, (dict, list)) and not (isinstance(v, str) and "${" in v):
+                    continue
+                new = walk(v, (*path, i))
+                if new is not v:
+                    if items is None:
+                        items = list(data)
+                    items[i] = new
+            return data if items is None else items
         return data
 
     data = walk(doc.data, ())

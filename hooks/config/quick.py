@@ -62,7 +62,7 @@ def quick_valid(schema: Mapping[str, Any], instance: Any) -> bool | None:
     keyword or a reference this module does not read (ask jsonschema)."""
     if not _readable(_Frozen(schema)):
         return None
-    return _Check(schema).valid(schema, instance)
+    return _compiled(_Frozen(schema))(instance)
 
 
 class _Frozen:
@@ -163,88 +163,195 @@ def _equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-class _Check:
-    __slots__ = ("root",)
+Validator = Callable[[Any], bool]
+"""A schema compiled: whether a value is valid under it."""
+
+
+def _yes(value: Any) -> bool:
+    return True
+
+
+def _no(value: Any) -> bool:
+    return False
+
+
+@lru_cache(maxsize=8)
+def _compiled(frozen: _Frozen) -> Validator:
+    """The whole schema compiled once (per schema object): every node becomes one closure, every
+    reference is resolved once, and checking a document walks the closures only."""
+    return _Compiler(frozen.schema).compile(frozen.schema)
+
+
+class _Compiler:
+    """Turns schema nodes into validators, each node once (by identity), so that a reference met
+    again (or a recursive one) reuses the node's validator."""
+
+    __slots__ = ("done", "root")
 
     def __init__(self, root: Mapping[str, Any]) -> None:
         self.root = root
+        self.done: dict[int, Validator] = {}
 
-    def valid(self, schema: Any, value: Any) -> bool:
+    def compile(self, schema: Any) -> Validator:
         if schema is True:
-            return True
+            return _yes
         if schema is False:
-            return False
-        for key, expected in schema.items():
-            check = _CHECKS.get(key)
-            if check is not None and not check(self, expected, value, schema):
+            return _no
+        found = self.done.get(id(schema))
+        if found is not None:
+            return found
+        # Until the node is compiled, a reference back to it (a recursive schema) goes through this cell.
+        cell: list[Validator] = []
+        self.done[id(schema)] = lambda value: cell[0](value)
+        checks = tuple(
+            check
+            for key, expected in schema.items()
+            if (make := _MAKERS.get(key)) is not None and (check := make(self, expected, schema)) is not None
+        )
+        valid: Validator
+        if not checks:
+            valid = _yes
+        elif len(checks) == 1:
+            valid = checks[0]
+        else:
+
+            def valid(value: Any) -> bool:
+                return all(check(value) for check in checks)
+
+        cell.append(valid)
+        self.done[id(schema)] = valid
+        return valid
+
+
+Maker = Callable[[_Compiler, Any, Mapping[str, Any]], "Validator | None"]
+
+
+def _ref(c: _Compiler, ref: str, _: Mapping[str, Any]) -> Validator:
+    return c.compile(_pointer(c.root, ref))
+
+
+def _type(c: _Compiler, expected: str | list[str], _: Mapping[str, Any]) -> Validator:
+    names = (expected,) if isinstance(expected, str) else tuple(expected)
+    if len(names) == 1:
+        name = names[0]
+        return lambda value: _is_type(value, name)
+    return lambda value: any(_is_type(value, name) for name in names)
+
+
+def _properties(c: _Compiler, props: Mapping[str, Any], _: Mapping[str, Any]) -> Validator:
+    each = {name: c.compile(schema) for name, schema in props.items()}
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, dict):
+            return True
+        for k, v in value.items():
+            valid = each.get(k)
+            if valid is not None and not valid(v):
                 return False
         return True
 
-
-def _ref(c: _Check, ref: str, value: Any, _: Mapping[str, Any]) -> bool:
-    return c.valid(_pointer(c.root, ref), value)
+    return check
 
 
-def _type(c: _Check, expected: str | list[str], value: Any, _: Mapping[str, Any]) -> bool:
-    names = [expected] if isinstance(expected, str) else expected
-    return any(_is_type(value, name) for name in names)
-
-
-def _properties(c: _Check, props: Mapping[str, Any], value: Any, _: Mapping[str, Any]) -> bool:
-    if not isinstance(value, dict):
-        return True
-    return all(c.valid(props[k], v) for k, v in value.items() if k in props)
-
-
-def _additional(c: _Check, extra: Any, value: Any, schema: Mapping[str, Any]) -> bool:
-    if not isinstance(value, dict):
-        return True
+def _additional(c: _Compiler, extra: Any, schema: Mapping[str, Any]) -> Validator:
     named = schema.get("properties", _ALWAYS)
-    return all(c.valid(extra, v) for k, v in value.items() if k not in named)
+    valid = c.compile(extra)
 
-
-def _required(c: _Check, names: list[str], value: Any, _: Mapping[str, Any]) -> bool:
-    return not isinstance(value, dict) or all(name in value for name in names)
-
-
-def _items(c: _Check, each: Any, value: Any, _: Mapping[str, Any]) -> bool:
-    return not isinstance(value, list) or all(c.valid(each, v) for v in value)
-
-
-def _if(c: _Check, condition: Any, value: Any, schema: Mapping[str, Any]) -> bool:
-    branch = "then" if c.valid(condition, value) else "else"
-    return branch not in schema or c.valid(schema[branch], value)
-
-
-def _sized(kind: type | tuple[type, ...], low: bool) -> Callable[[_Check, int, Any, Mapping[str, Any]], bool]:
-    def check(c: _Check, limit: int, value: Any, _: Mapping[str, Any]) -> bool:
-        if not isinstance(value, kind):
+    def check(value: Any) -> bool:
+        if not isinstance(value, dict):
             return True
-        size = len(cast("Sized", value))
-        return size >= limit if low else size <= limit
+        return all(valid(v) for k, v in value.items() if k not in named)
 
     return check
 
 
-def _bound(low: bool) -> Callable[[_Check, float, Any, Mapping[str, Any]], bool]:
-    def check(c: _Check, limit: float, value: Any, _: Mapping[str, Any]) -> bool:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return True
-        return value >= limit if low else value <= limit
+def _required(c: _Compiler, names: list[str], _: Mapping[str, Any]) -> Validator:
+    needed = tuple(names)
+    return lambda value: not isinstance(value, dict) or all(name in value for name in needed)
+
+
+def _items(c: _Compiler, each: Any, _: Mapping[str, Any]) -> Validator:
+    valid = c.compile(each)
+    return lambda value: not isinstance(value, list) or all(valid(v) for v in value)
+
+
+def _if(c: _Compiler, condition: Any, schema: Mapping[str, Any]) -> Validator | None:
+    holds = c.compile(condition)
+    then = c.compile(schema["then"]) if "then" in schema else None
+    other = c.compile(schema["else"]) if "else" in schema else None
+    if then is None and other is None:
+        return None
+
+    def check(value: Any) -> bool:
+        branch = then if holds(value) else other
+        return branch is None or branch(value)
 
     return check
 
 
-@lru_cache(maxsize=256)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _sized(kind: type | tuple[type, ...], low: bool) -> Maker:
+    def make(c: _Compiler, limit: int, _: Mapping[str, Any]) -> Validator:
+        def check(value: Any) -> bool:
+            if not isinstance(value, kind):
+                return True
+            size = len(cast("Sized", value))
+            return size >= limit if low else size <= limit
+
+        return check
+
+    return make
 
 
-_CHECKS: Final[dict[str, Callable[[_Check, Any, Any, Mapping[str, Any]], bool]]] = {
+def _bound(low: bool) -> Maker:
+    def make(c: _Compiler, limit: float, _: Mapping[str, Any]) -> Validator:
+        def check(value: Any) -> bool:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return True
+            return value >= limit if low else value <= limit
+
+        return check
+
+    return make
+
+
+def _pattern(c: _Compiler, pattern: str, _: Mapping[str, Any]) -> Validator:
+    search = re.compile(pattern).search
+    return lambda value: not isinstance(value, str) or search(value) is not None
+
+
+def _enum(c: _Compiler, options: list[Any], _: Mapping[str, Any]) -> Validator:
+    return lambda value: any(_equal(value, o) for o in options)
+
+
+def _const(c: _Compiler, option: Any, _: Mapping[str, Any]) -> Validator:
+    return lambda value: _equal(value, option)
+
+
+def _any_of(c: _Compiler, options: list[Any], _: Mapping[str, Any]) -> Validator:
+    each = tuple(c.compile(o) for o in options)
+    return lambda value: any(valid(value) for valid in each)
+
+
+def _one_of(c: _Compiler, options: list[Any], _: Mapping[str, Any]) -> Validator:
+    each = tuple(c.compile(o) for o in options)
+    return lambda value: sum(1 for valid in each if valid(value)) == 1
+
+
+def _all_of(c: _Compiler, options: list[Any], _: Mapping[str, Any]) -> Validator:
+    each = tuple(c.compile(o) for o in options)
+    return lambda value: all(valid(value) for valid in each)
+
+
+def _not(c: _Compiler, other: Any, _: Mapping[str, Any]) -> Validator:
+    valid = c.compile(other)
+    return lambda value: not valid(value)
+
+
+_MAKERS: Final[dict[str, Maker]] = {
     "$ref": _ref,
     "type": _type,
-    "enum": lambda c, options, value, _: any(_equal(value, o) for o in options),
-    "const": lambda c, option, value, _: _equal(value, option),
+    "enum": _enum,
+    "const": _const,
     "properties": _properties,
     "additionalProperties": _additional,
     "required": _required,
@@ -255,12 +362,12 @@ _CHECKS: Final[dict[str, Callable[[_Check, Any, Any, Mapping[str, Any]], bool]]]
     "maxItems": _sized(list, low=False),
     "minLength": _sized(str, low=True),
     "maxLength": _sized(str, low=False),
-    "pattern": lambda c, pattern, value, _: not isinstance(value, str) or _regex(pattern).search(value) is not None,
+    "pattern": _pattern,
     "minimum": _bound(low=True),
     "maximum": _bound(low=False),
-    "anyOf": lambda c, options, value, _: any(c.valid(o, value) for o in options),
-    "oneOf": lambda c, options, value, _: sum(1 for o in options if c.valid(o, value)) == 1,
-    "allOf": lambda c, options, value, _: all(c.valid(o, value) for o in options),
-    "not": lambda c, other, value, _: not c.valid(other, value),
+    "anyOf": _any_of,
+    "oneOf": _one_of,
+    "allOf": _all_of,
+    "not": _not,
     "if": _if,
 }

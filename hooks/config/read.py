@@ -38,6 +38,7 @@ _PLAIN_TAGS: Final = {
 _STR: Final = "tag:yaml.org,2002:str"
 # Implicitly resolved tags whose Python objects JSON has no type for: keep the text as written.
 _AS_TEXT_TAGS: Final = {"tag:yaml.org,2002:timestamp"}
+_KEY_TAGS: Final = frozenset(_PLAIN_TAGS | _AS_TEXT_TAGS)  # what a key may be
 
 
 class TooLarge(ConfigError):
@@ -277,7 +278,7 @@ class _Builder:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.fail(key_node, path, "'<<' merge keys are not supported; use `extends` to reuse a config")
                 continue
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS | _AS_TEXT_TAGS:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _KEY_TAGS:
                 self.fail(key_node, path, "a key must be plain text")
                 continue
             key = str(key_node.value)

@@ -123,7 +123,18 @@ def plain(value: Any, secret: Secret = lambda key: False, _depth: int = 0, _seen
     seen = _seen | {id(value)}
     depth = _depth + 1
     if isinstance(value, Mapping):
-        return {_key(k): MASKED if secret(_key(k)) else plain(v, secret, depth, seen) for k, v in value.items()}
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            key = k if type(k) is str else _key(k)  # _key of a str is the str itself
+            if secret(key):
+                out[key] = MASKED
+            elif v is None or type(v) in _PLAIN_SCALARS:
+                out[key] = v  # what plain() returns for them, without the call per value
+            elif type(v) is str:
+                out[key] = mask_credentials(v)
+            else:
+                out[key] = plain(v, secret, depth, seen)
+        return out
     if isinstance(value, list):
         return [plain(v, secret, depth, seen) for v in value]
     if isinstance(value, tuple):
@@ -135,6 +146,9 @@ def plain(value: Any, secret: Secret = lambda key: False, _depth: int = 0, _seen
         public = {k: v for k, v in attrs.items() if isinstance(k, str) and not k.startswith("_")}
         return plain(public, secret, depth, seen)
     return f"<{type(value).__name__}>"
+
+
+_PLAIN_SCALARS: Final = (bool, int, float)  # exact types plain() returns as they are
 
 
 def _key(key: Any) -> str:

@@ -6,7 +6,7 @@ secret-looking name renders as ``****``."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final, final
 
 from ..errors import Missing, UnsafePath
@@ -149,7 +149,7 @@ def parse_template(
     parts = [
         mask_credentials(p)
         if isinstance(p, str)
-        else replace(p, secret=tuple(secret_path(a, patterns) for a in p.alternatives))
+        else Field(p.alternatives, p.default, tuple(secret_path(a, patterns) for a in p.alternatives))
         for p in parts
     ]
     constant = "".join(p for p in parts if isinstance(p, str)) if all(isinstance(p, str) for p in parts) else None

@@ -49,6 +49,15 @@ def compile_when(when: When) -> Condition | None:
     if when.always:
         return None
     epochs, first, last, every, final = when.epochs, when.first, when.last, when.every, when.final
+    # The usual shapes cost one comparison per event (an event an action skips costs no more).
+    plain_epochs = not (first or last) and every is None and when.every_batches is None
+    if plain_epochs and not epochs:
+        if final == "only":
+            return lambda ctx: ctx.final
+        if final is False:
+            return lambda ctx: not ctx.final
+    if plain_epochs and epochs and final is True:
+        return lambda ctx: ctx.epoch in epochs  # None (no epoch) is in no set of epochs
     every_batches = when.every_batches
     has_epoch_rule = bool(epochs or first or last)
 

@@ -13,7 +13,7 @@ from ..core.context import Context
 from ..core.events import BATCH_EVENTS
 from ..errors import HooksError
 from ..log import logger
-from ..sinks.base import COPY_BUDGET, CopyBudget, Sink, SinkFactory, mb, open_sink
+from ..sinks.base import COPY_BUDGET, BaseSink, CopyBudget, Sink, SinkFactory, mb, open_sink
 from ..sinks.null import NullSink
 from ..sinks.ultralytics import switch_off_integrations
 
@@ -58,6 +58,7 @@ class Session:
     def _reset(self) -> None:
         self._sink: Sink | None = None
         self._told: Context | None = None  # the event the sink was last told of
+        self._hears = True  # whether the open sink has an `event` of its own (set when it opens)
         self.trainer: Any = None
         self.training = False
         self.standalone: Any = None  # the validator, predictor or exporter of a run outside training
@@ -65,7 +66,7 @@ class Session:
         self.batches: dict[str, tuple[int, int, int]] = {}  # per batch event: (epoch or validation, count, total)
         self.warned: set[tuple[int, str]] = set()
         self.failures: dict[str, int] = {}
-        self.caches: dict[int, dict[str, Any]] = {}
+        self.caches: dict[int | str, dict[str, Any]] = {}
         self.fields: dict[str, tuple[Path, ActionSpec]] = {}  # field path -> the file uploaded there
         self.uploads: dict[int, int] = {}  # per action: files uploaded in this run
         self.looked: dict[int, list[Path]] = {}  # per action: the folders it looked in
@@ -99,10 +100,10 @@ class Session:
                 self.train_epoch = epoch
             elif event == "on_fit_epoch_end" and self.train_epoch is not None and epoch != self.train_epoch:
                 final = True  # final_eval() fires it once more with trainer.epoch moved one on
-            step = None if epoch is None else int(epoch) + 1
+            step = number = None if epoch is None else int(epoch) + 1
             if event in BATCH_EVENTS and step is not None:
                 step = self._batch_step(event, step, getattr(obj, "train_loader", None))
-            return Context(event, obj_kind, obj, obj, None if epoch is None else int(epoch) + 1, final, step)
+            return Context(event, obj_kind, obj, obj, number, final, step)
         if obj_kind == "validator" and self.training and self.trainer is not None:
             final = not getattr(obj, "training", True)
             epoch = getattr(self.trainer, "epoch", None)
@@ -149,7 +150,8 @@ class Session:
             return sink
         sink = self._open(ctx) if sink is None else sink
         self._told = ctx  # the sink hears of each event once, before its first call in it
-        sink.event(ctx.event, ctx.step, batch=ctx.event in BATCH_EVENTS)
+        if self._hears:
+            sink.event(ctx.event, ctx.step, batch=ctx.event in BATCH_EVENTS)
         return sink
 
     def _open(self, ctx: Context) -> Sink:
@@ -159,16 +161,20 @@ class Session:
                 # A tracker that copies files counts them against this run's budget (COPY_BUDGET).
                 budget = self.budget
                 self._sink = open_sink(self.factory, lambda head: budget if head == COPY_BUDGET else lookup(head))
+                # A sink that keeps BaseSink's no-op `event` is not told of events (decided once per run).
+                self._hears = getattr(type(self._sink), "event", None) is not BaseSink.event
             except Exception as e:  # the tracker is optional to the training, never fatal
                 if self.strict:
                     raise LoggingFailed(f"{self.config_file}: the tracker did not start: {e}") from e
                 logger.warning("%s: the tracker did not start, nothing will be logged: %s", self.config_file, e)
                 self._sink = NullSink()
+                self._hears = False  # NullSink's `event` does nothing
         return self._sink
 
-    def cache(self, spec: ActionSpec) -> dict[str, Any]:
-        """Per-run memory of one action (what it already uploaded, its folder listings)."""
-        key = id(spec)
+    def cache(self, spec: ActionSpec | str) -> dict[str, Any]:
+        """Per-run memory of one action (what it already uploaded, its folder listings), or, given a
+        name, the memory every action of the run shares under it."""
+        key = spec if isinstance(spec, str) else id(spec)
         found = self.caches.get(key)
         if found is None:
             found = self.caches[key] = {}

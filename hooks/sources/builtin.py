@@ -22,7 +22,11 @@ def _builtin(name: str, kind: SourceKind, description: str) -> Callable[[Callabl
 
 
 def _trainer(ctx: Context) -> Any:
-    return ctx.lookup("trainer")
+    # ctx.lookup("trainer"), without its walk through the other heads: read on every epoch.
+    trainer = ctx.trainer
+    if trainer is None:
+        raise Missing("no trainer on this event")
+    return trainer
 
 
 def _attr(obj: Any, name: str, what: str) -> Any:
@@ -34,19 +38,35 @@ def _attr(obj: Any, name: str, what: str) -> Any:
 
 @_builtin("train_losses", "mapping", "the epoch's mean training losses, as train/box_loss, train/cls_loss, …")
 def _train_losses(ctx: Context) -> Any:
-    trainer = _trainer(ctx)
-    tloss = _attr(trainer, "tloss", "trainer.tloss (training losses)")
+    trainer = ctx.trainer  # _trainer(ctx), inline: read every epoch
+    if trainer is None:
+        raise Missing("no trainer on this event")
+    tloss = getattr(trainer, "tloss", None)
+    if tloss is None:
+        raise Missing("trainer.tloss (training losses) is not set on this event")
     return trainer.label_loss_items(tloss, prefix="train")
 
 
 @_builtin("lr", "mapping", "the learning rate of each parameter group, as lr/pg0, lr/pg1, …")
 def _lr(ctx: Context) -> Any:
-    return _attr(_trainer(ctx), "lr", "trainer.lr (learning rates)")
+    trainer = ctx.trainer  # _trainer(ctx), inline: read every epoch
+    if trainer is None:
+        raise Missing("no trainer on this event")
+    lr = getattr(trainer, "lr", None)
+    if lr is None:
+        raise Missing("trainer.lr (learning rates) is not set on this event")
+    return lr
 
 
 @_builtin("metrics", "mapping", "the last validation's metrics and losses (trainer.metrics)")
 def _metrics(ctx: Context) -> Any:
-    return _attr(_trainer(ctx), "metrics", "trainer.metrics (validation metrics)")
+    trainer = ctx.trainer  # _trainer(ctx), inline: read every epoch
+    if trainer is None:
+        raise Missing("no trainer on this event")
+    metrics = getattr(trainer, "metrics", None)
+    if metrics is None:
+        raise Missing("trainer.metrics (validation metrics) is not set on this event")
+    return metrics
 
 
 @_builtin("hyperparameters", "mapping", "every training argument (trainer.args)")

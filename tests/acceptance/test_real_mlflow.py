@@ -62,6 +62,15 @@ def neptune_run(work: Path) -> RunLog:
 
 
 NEPTUNE_OWN = ("sys/", "monitoring/", "source_code/")  # what the Neptune client captures by itself
+# MLflow takes no parentheses in a name: the fields of a detection training it names otherwise
+# (every other series and Configuration field keeps its path).
+RENAMED = {
+    "metrics/mAP50(B)": "metrics/mAP50B",
+    "metrics/mAP50-95(B)": "metrics/mAP50-95B",
+    "metrics/precision(B)": "metrics/precisionB",
+    "metrics/recall(B)": "metrics/recallB",
+    "Configuration/Model/model/speed_PyTorch(ms)": "Configuration/Model/model/speed_PyTorchms",
+}
 
 
 def user_series(run: RunLog) -> dict[str, list[tuple[int, object]]]:
@@ -75,7 +84,7 @@ def user_series(run: RunLog) -> dict[str, list[tuple[int, object]]]:
 
 def assert_neptune_complete(run: RunLog) -> None:
     assert not run.failed and not run.problems, run.problems
-    assert len(run.series["metrics/mAP50(B)"]) == EPOCHS + 1  # every epoch and the final validation
+    assert len(run.series["metrics/mAP50(B)"]) == 3  # every epoch (EPOCHS = 2) and the final validation
     assert len(run.series["train/box_loss"]) == EPOCHS
     assert "weights/demo/best.pt" in run.files
 
@@ -83,9 +92,10 @@ def assert_neptune_complete(run: RunLog) -> None:
 def assert_same_as_neptune(record: MlflowRecord, neptune: RunLog) -> None:
     """Every series of the Neptune run is an MLflow metric with the same points; no other metric."""
     series = user_series(neptune)
-    assert {names.key(path) for path in series} == set(record.metrics)
+    assert {p for p in RENAMED if p.startswith("metrics/")} <= set(series)
+    assert {RENAMED.get(path, path) for path in series} == set(record.metrics)
     for path, points in series.items():
-        assert list(record.metrics[names.key(path)]) == points, path
+        assert list(record.metrics[RENAMED.get(path, path)]) == points, path
 
 
 def only_run(server: MlflowServer, experiment: str) -> MlflowRecord:
@@ -118,7 +128,7 @@ def test_a_real_training_is_one_finished_mlflow_run_equal_to_its_neptune_run(
     neptune = neptune_run(work)
     assert_neptune_complete(neptune)
     assert_same_as_neptune(record, neptune)
-    assert [step for step, _ in record.metrics["metrics/mAP50-95B"]] == list(range(1, EPOCHS + 2))
+    assert [step for step, _ in record.metrics["metrics/mAP50-95B"]] == [1, 2, 3]  # 2 epochs, the final validation
 
     artifacts = dict(record.artifacts)
     uploaded = {
@@ -139,9 +149,9 @@ def test_a_real_training_is_one_finished_mlflow_run_equal_to_its_neptune_run(
     assert record.params["Configuration/Hyperparameters/name"] == "demo"
     # Every training argument, as Ultralytics saved them, is a param as MLflow's log_param writes it.
     hyper = yaml.safe_load((save_dir / "args.yaml").read_text())
-    expected = {f"Configuration/Hyperparameters/{k}": names.text(v) for k, v in hyper.items()}
+    expected = {f"Configuration/Hyperparameters/{k}": str(v) for k, v in hyper.items()}
     assert len(expected) > 50 and {k: record.params.get(k) for k in expected} == expected
-    assert {names.key(k) for k in neptune.fields if k.startswith("Configuration/")} <= set(record.params)
+    assert {RENAMED.get(k, k) for k in neptune.fields if k.startswith("Configuration/")} <= set(record.params)
     # Everything was sent: no spool is left behind.
     assert not list((save_dir / ".yaml-hooks" / "mlflow").glob("*"))
 
@@ -188,7 +198,7 @@ def test_a_server_killed_mid_training_loses_nothing_once_hooks_sync_runs(tmp_pat
         after = only_run(server, experiment)
         assert after.status == "FINISHED"
         assert_same_as_neptune(after, neptune)
-        assert [step for step, _ in after.metrics["metrics/mAP50B"]] == list(range(1, EPOCHS + 2))
+        assert [step for step, _ in after.metrics["metrics/mAP50B"]] == [1, 2, 3]
         assert dict(after.artifacts)["weights/demo/best.pt"] == (save_dir / "weights" / "best.pt").stat().st_size
     finally:
         server.stop()
@@ -216,6 +226,6 @@ def test_the_demo_without_a_uri_logs_to_a_sqlite_file_in_its_workdir(tmp_path: P
     record: MlflowRecord = read_mlflow_run(uri, experiment=str(work.resolve() / "runs"))  # args.project
     assert record.status == "FINISHED"
     assert_same_as_neptune(record, neptune_run(work))
-    assert [step for step, _ in record.metrics["train/box_loss"]] == list(range(1, EPOCHS + 1))
+    assert [step for step, _ in record.metrics["train/box_loss"]] == [1, 2]
     assert dict(record.artifacts)["weights/demo/best.pt"] == (save_dir / "weights" / "best.pt").stat().st_size
     assert list((work / "mlruns").rglob("best.pt"))

@@ -69,8 +69,8 @@ class WandbReader:
         where = Path(store.where)
         return (
             f"hooks: no W&B run found in {where} (looked in {where / 'wandb'} and {where}).\n"
-            "A training logs W&B runs into wandb/ of $WANDB_DIR, else of the folder it ran in (`dir:` in "
-            "`sink: {wandb: …}`); name that folder, e.g. `hooks runs --wandb-dir wandb`."
+            "A training logs W&B runs into wandb/ of `dir:` in `sink: {wandb: …}`, else of $WANDB_DIR, else of "
+            "its run folder (save_dir); name that folder, e.g. `hooks runs --wandb-dir runs/detect/train`."
         )
 
 

@@ -72,8 +72,8 @@ SCHEMA: Final[dict[str, Any]] = {
             "minLength": 1,
             "title": "Folder",
             "description": (
-                "The folder W&B writes its wandb/ folder into (unset: WANDB_DIR, else the working folder). Only "
-                "the config you load may set it."
+                "The folder W&B writes its wandb/ folder into (unset: WANDB_DIR, else the run's folder, save_dir, "
+                "where Ultralytics' own W&B callback writes too). Only the config you load may set it."
             ),
         },
         "name": {

@@ -36,10 +36,11 @@ _MAX_NAME: Final = 128
 
 
 def artifact_name(run_id: str, path: str) -> str:
-    """The artifact a field path's file goes to: ``run-<id>-<path>`` with what W&B does not take
+    """The artifact a field path's file goes to: ``run_<id>_<path>`` with what W&B does not take
     in a name (anything but letters, digits, '.', '_', '-') as '-': the run's own, so that the
-    aliases of one run's weights never move to another's."""
-    name = f"run-{run_id}-{_NOT_IN_NAME.sub('-', path).strip('-.') or 'file'}"
+    aliases of one run's weights never move to another's. The field ``model`` gives
+    ``run_<id>_model``, the name Ultralytics' own W&B callback gives its weights."""
+    name = f"run_{run_id}_{_NOT_IN_NAME.sub('-', path).strip('-.') or 'file'}"
     return name[:_MAX_NAME]
 
 

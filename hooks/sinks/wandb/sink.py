@@ -42,11 +42,11 @@ from ...errors import Missing
 from ...log import logger
 from ..base import COPY_BUDGET, BaseSink, BaseSinkFactory, CopyBudget
 from ..resume import training_identity
-from ..ultralytics import run_name
+from ..ultralytics import run_name, run_object
 from . import names
 from .writer import WAIT_SECONDS, wait_written
 
-__all__ = ["DEFAULT_PROJECT", "WandbSink", "WandbSinkFactory", "effective_mode"]
+__all__ = ["DEFAULT_PROJECT", "WandbSink", "WandbSinkFactory", "effective_mode", "has_credentials"]
 
 DEFAULT_PROJECT: Final = "Ultralytics"  # Ultralytics' own callback's last resort
 
@@ -83,7 +83,7 @@ class WandbSinkFactory(BaseSinkFactory):
             bits.append(f"group {self.group.text!r}")
         if self.tags:
             bits.append("tags " + ", ".join(t.text for t in self.tags))
-        bits.append(f"folder {self.dir!r}" if self.dir else "folder from WANDB_DIR, else the working folder")
+        bits.append(f"folder {self.dir!r}" if self.dir else "folder from WANDB_DIR, else the run's folder (save_dir)")
         return "a W&B run (" + "; ".join(bits) + "), series against epoch/batch step metrics"
 
     def init_kwargs(self, lookup: Callable[[str], Any]) -> dict[str, Any]:
@@ -110,8 +110,9 @@ class WandbSinkFactory(BaseSinkFactory):
             ("group", render(self.group)),
             ("job_type", render(self.job_type)),
             ("entity", self.entity or ""),
-            # WANDB_DIR read now, not by W&B: its settings are read once per process.
-            ("dir", self.dir or os.environ.get("WANDB_DIR", "")),
+            # WANDB_DIR read now, not by W&B: its settings are read once per process. Else the
+            # run's folder (save_dir), where Ultralytics' own callback puts its wandb/ too.
+            ("dir", self.dir or os.environ.get("WANDB_DIR", "") or _run_folder(lookup)),
         ):
             if value:
                 kwargs[key] = value
@@ -135,6 +136,14 @@ class WandbSinkFactory(BaseSinkFactory):
         # A run of its own: a W&B run the user (or a notebook) has open stays theirs, neither
         # finished nor logged into (W&B's default would finish it).
         kwargs["reinit"] = "create_new"
+        if kwargs["mode"] in ("online", "shared") and not has_credentials(self.base_url):
+            # W&B would ask for a key in a terminal (and wait for the answer), or stop with an error.
+            logger.warning(
+                "W&B: no API key for %s (`wandb login`, or WANDB_API_KEY): logging offline instead, so that no login "
+                "prompt holds the training; `wandb sync` uploads the run later",
+                self.base_url or os.environ.get("WANDB_BASE_URL") or "api.wandb.ai",
+            )
+            kwargs["mode"] = "offline"
         settings: dict[str, Any] = {}
         if self.base_url:
             settings["base_url"] = self.base_url
@@ -165,6 +174,27 @@ class WandbSinkFactory(BaseSinkFactory):
         if identity is not None:
             sink.assign(names.OWN_CONFIG_KEY, {"run_id": identity.run_id, "part": identity.part})
         return sink
+
+
+def has_credentials(base_url: str | None) -> bool:
+    """Whether W&B has a key (or token) for the server, found as ``wandb.init`` finds it (its
+    variables, ~/.netrc, its settings) without asking: True when that cannot be told (another W&B
+    version), and ``wandb.init`` decides."""
+    try:
+        import wandb
+        from wandb.sdk.lib import wbauth
+
+        url = base_url or os.environ.get("WANDB_BASE_URL") or wandb.Settings().base_url
+        found = wbauth.authenticate_session(host=wbauth.HostUrl(url), source="yaml-hooks", prompt=False)
+    except Exception:
+        return True
+    return found is not None
+
+
+def _run_folder(lookup: Callable[[str], Any]) -> str:
+    """The run's folder (save_dir) of the trainer, validator, predictor or exporter; "" if none."""
+    save_dir = getattr(run_object(lookup), "save_dir", None)
+    return str(save_dir) if save_dir is not None else ""
 
 
 def _trainer(lookup: Callable[[str], Any]) -> Any:

@@ -34,6 +34,7 @@ def test_presets_lists_each_with_a_description(capsys: pytest.CaptureFixture[str
         "ultralytics-mlflow",
         "ultralytics-neptune",
         "ultralytics-tensorboard",
+        "ultralytics-wandb",
         "yolov8-neptune",
     ]
     assert all(len(line.split(None, 1)[1]) > 20 for line in lines)

@@ -79,6 +79,7 @@ def test_presets_are_the_ones_promised() -> None:
         "ultralytics-mlflow",
         "ultralytics-neptune",
         "ultralytics-tensorboard",
+        "ultralytics-wandb",
         "yolov8-neptune",
     }
 

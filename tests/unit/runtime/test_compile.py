@@ -191,6 +191,32 @@ def test_plots_as_files_or_figures_from_a_list_or_the_registry(tmp_path: Path) -
     ]
 
 
+def test_plots_again_when_changed_are_uploaded_again_by_any_such_action_and_only_then(tmp_path: Path) -> None:
+    sink = RecordingSink()
+    c = compiled(
+        "events:\n"
+        "  on_fit_epoch_end: [{plots: {from: plot_registry, to: '{stem}', again: changed}}]\n"
+        "  on_train_end:\n"
+        "    - plots: {from: plot_registry, to: '{stem}', again: changed}\n"
+        "    - plots: {from: plot_registry, to: 'Once/{stem}'}\n",
+        sink,
+    )
+    t = StandInTrainer(tmp_path / "run")
+    t.save_dir.mkdir(parents=True, exist_ok=True)
+    plot, other = t.save_dir / "PR_curve.png", t.save_dir / "labels.jpg"
+    for path in (plot, other):
+        path.write_bytes(b"1")
+        t.on_plot(path)
+    c["on_fit_epoch_end"](t)
+    c["on_fit_epoch_end"](t)  # nothing changed: nothing again
+    assert [r.path for r in sink.of("upload")] == ["PR_curve", "labels"]
+    plot.write_bytes(b"22")  # drawn again (the final validation)
+    os.utime(plot, ns=(plot.stat().st_atime_ns, plot.stat().st_mtime_ns + 1_000_000_000))
+    # Another action with `again: changed` knows what the first uploaded there: only the changed plot.
+    c["on_train_end"](t)
+    assert [r.path for r in sink.of("upload")][2:] == ["PR_curve", "Once/PR_curve", "Once/labels"]
+
+
 def test_assign_hands_the_sink_plain_values(tmp_path: Path) -> None:
     # None and lists stay what they are: how a tracker stores them is its sink's business
     # (tests/unit/sinks/test_neptune_sink.py: Neptune writes them as text).

@@ -17,17 +17,20 @@ import pytest
 
 import hooks
 from hooks.cli import main
-from hooks.runs import SYSTEM_NAMESPACES
 from hooks.runs import Run as RunLog
 from hooks.runs.neptune.read import find_run_groups, find_runs, read_run
 from hooks.runs.replay import ReplayResult, replay
-from hooks.sinks.mlflow.names import artifact_path, key, text
 from hooks.sinks.mlflow.replay import MlflowTarget
 from hooks.testing.standin import simulate_training
 from tests.conftest import REPO
 from tests.mlflow_server import MlflowServer, free_port
+from tests.unit.sinks.test_mlflow_sink import ARTIFACTS, METRIC_KEYS
 
-SYSTEM = tuple(f"{ns}/" for ns in SYSTEM_NAMESPACES)
+# A Neptune run's own namespaces and yaml-hooks': tags in MLflow, never params.
+SYSTEM = ("sys/", "monitoring/", "source_code/", "yaml_hooks/")
+# The stand-in training's fields that are params (not SYSTEM), and the one MLflow names otherwise.
+OWN_FIELDS = 117
+PARAM_KEYS = {"Configuration/Model/model/speed_PyTorch(ms)": "Configuration/Model/model/speed_PyTorchms"}
 # MLflow's SQL store, used in this process by the tests without a server, still uses a loader
 # strategy SQLAlchemy 2.1 deprecates.
 SQLITE_IN_PROCESS = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy is deprecated:DeprecationWarning")
@@ -52,10 +55,13 @@ PYTEST_DIR = Path(pytest.__file__).parent
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> RunLog:
     """A 3-epoch stand-in training logged by the `default` preset to a real Neptune offline run
-    (hardware monitoring off: it only adds machine-dependent series)."""
+    (hardware monitoring and git off: they only add machine- and checkout-dependent fields, such as
+    a source_code/diff file when the working tree has changes)."""
     work = tmp_path_factory.mktemp("standin")
     config = work / "quiet.yaml"
-    config.write_text("version: 1\nextends: default\nsink: {neptune: {capture: {hardware_metrics: false}}}\n")
+    config.write_text(
+        "version: 1\nextends: default\nsink: {neptune: {capture: {hardware_metrics: false, git: false}}}\n"
+    )
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("NEPTUNE_DATA_DIRECTORY", str(work / ".neptune"))
         simulate_training(dict(hooks.load(config)), work / "runs" / "exp", epochs=3)
@@ -113,12 +119,13 @@ def test_every_float_series_arrives_with_its_exact_steps_values_and_timestamps(
 ) -> None:
     result, mlflow_run = exported
     floats = trained.float_series()
-    assert {"train/box_loss", "lr/pg0", "metrics/mAP50(B)", "val/dfl_loss"} <= set(floats)
-    assert set(mlflow_run.data.metrics) == {key(k) for k in floats}
+    assert set(floats) == set(METRIC_KEYS)
+    assert set(mlflow_run.data.metrics) == set(METRIC_KEYS.values())
     client = server.client()
-    for path, points in floats.items():
+    for path, metric in METRIC_KEYS.items():
+        points = floats[path]
         assert all(p.step is not None and p.ts is not None for p in points), path
-        history = client.get_metric_history(result.copy_id, key(path))
+        history = client.get_metric_history(result.copy_id, metric)
         got = sorted((m.step, m.value, m.timestamp) for m in history)
         assert got == sorted((int(p.step), p.value, round(p.ts * 1000)) for p in points), path
     assert [m.step for m in client.get_metric_history(result.copy_id, "metrics/mAP50B")] == [1, 2, 3, 4]
@@ -133,7 +140,7 @@ def test_a_name_mlflow_refuses_arrives_without_what_it_refuses(
     assert not [k for k in mlflow_run.data.metrics if "(" in k or ")" in k]
     history = server.client().get_metric_history(result.copy_id, "metrics/mAP50-95B")
     assert [(m.step, m.value) for m in history] == [(p.step, p.value) for p in trained.series["metrics/mAP50-95(B)"]]
-    assert mlflow_run.data.params["Configuration/Model/model/speed_PyTorchms"] == text(
+    assert mlflow_run.data.params["Configuration/Model/model/speed_PyTorchms"] == str(
         trained.fields["Configuration/Model/model/speed_PyTorch(ms)"]
     )
 
@@ -144,11 +151,12 @@ def test_every_uploaded_file_arrives_as_an_artifact_with_identical_bytes(
     result, _ = exported
     root = download(server, result.copy_id, tmp_path / "artifacts")
     assert len(trained.files) >= 10 and all(ref.exists for ref in trained.files.values())
+    assert set(trained.files) == set(ARTIFACTS)
     expected: dict[str, Path] = {}
-    for path, ref in trained.files.items():
-        assert ref.file_path is not None
-        folder, name = artifact_path(path, f".{ref.ext}")
-        expected[f"{folder}/{name}"] = ref.file_path
+    for field, where in ARTIFACTS.items():
+        local = trained.files[field].file_path
+        assert local is not None
+        expected[where] = local
     (source,) = trained.file_sets["source_code/files"]
     expected[f"source_code/files/{Path(source).name}"] = Path(source)
     texts = {f"{p}.txt" for p, pts in trained.series.items() if pts[0].kind == "string"}
@@ -166,8 +174,8 @@ def test_fields_become_params_and_the_trackers_own_fields_tags(
     result, mlflow_run = exported
     params, tags = mlflow_run.data.params, mlflow_run.data.tags
     own = {k: v for k, v in trained.fields.items() if not k.startswith(SYSTEM)}
-    assert len(own) > 100
-    assert params == {key(k): text(v) for k, v in own.items()}
+    assert len(own) == OWN_FIELDS and set(PARAM_KEYS) <= set(own)
+    assert params == {PARAM_KEYS.get(k, k): str(v) for k, v in own.items()}
     assert params["Configuration/Hyperparameters/epochs"] == "3"
     assert params["Configuration/Hyperparameters/plots"] == "True"
     assert result.counts["params"] == len(params)
@@ -229,8 +237,8 @@ def test_the_cli_line_counts_what_was_exported(
     series, points, files, params = (int(g) for g in match.groups()[2:])
     assert series == len(trained.series)
     assert points == sum(len(p) for p in trained.series.values())
-    assert files == len(trained.files) + 1  # the source file of source_code/files
-    assert params == len([k for k in trained.fields if not k.startswith(SYSTEM)])
+    assert files == 15  # 14 uploaded files and the source file of source_code/files
+    assert params == OWN_FIELDS
     assert out.splitlines()[-1].startswith("MLflow: experiment 'counts' (id ")
 
 

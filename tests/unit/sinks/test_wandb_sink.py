@@ -131,6 +131,7 @@ def test_weights_are_a_model_artifact_with_aliases(trained: tuple[StandInTrainer
     trainer, log, _ = trained
     (artifact,) = [a for a in log.of("artifact") if a.type == "model"]
     assert set(artifact.aliases) == {"best", f"epoch-{EPOCHS}", "latest"}
+    assert artifact.name == f"run_{artifact.run_id}_weights-exp-best.pt"  # the run's own: its aliases stay its
     assert json.loads(artifact.metadata) == {"yaml_hooks_path": "weights/exp/best.pt"}
     (entry,) = artifact.manifest.contents
     assert entry.path == "best.pt" and entry.size == (trainer.save_dir / "weights" / "best.pt").stat().st_size
@@ -142,7 +143,7 @@ def test_other_files_are_file_artifacts(trained: tuple[StandInTrainer, Log, Run]
     trainer, log, neptune = trained
     (artifact,) = [a for a in log.of("artifact") if a.type == "file"]
     assert json.loads(artifact.metadata) == {"yaml_hooks_path": "Tables/results"}
-    assert artifact.name.endswith("-Tables-results") and "Tables/results" in neptune.files
+    assert artifact.name == f"run_{artifact.run_id}_Tables-results" and "Tables/results" in neptune.files
     (entry,) = artifact.manifest.contents
     assert Path(entry.local_path).read_bytes() == (trainer.save_dir / "results.csv").read_bytes()
 
@@ -381,3 +382,46 @@ def test_a_training_interrupted_mid_epoch_and_resumed_has_one_value_per_step(tmp
     ):
         each = [points(log, key) if key in log.step_metric else [] for log in logs]
         assert sorted(step for part in each for step, _ in part) == [float(s) for s in steps], (key, each)
+
+
+# Run under a terminal (a pseudo-terminal as stdin, stdout and stderr): where W&B would ask for a key.
+ONLINE = """
+import sys
+import hooks
+from hooks.testing import simulate_training
+
+simulate_training(dict(hooks.load(sys.argv[1])), sys.argv[2], epochs=2, batches=2)
+print("TRAINED")
+"""
+
+
+def test_online_without_a_key_logs_offline_and_no_login_prompt_holds_the_training(tmp_path: Path) -> None:
+    import pty
+    import select
+
+    (tmp_path / "hooks.yaml").write_text(config("{mode: online}"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "PYTEST_"))}
+    env.update({"HOME": str(tmp_path / "home"), "WANDB_DIR": str(tmp_path), "NETRC": str(tmp_path / "no-netrc")})
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[3]), env.get("PYTHONPATH", "")])
+    master, slave = pty.openpty()
+    argv = [sys.executable, "-c", ONLINE, str(tmp_path / "hooks.yaml"), str(tmp_path / "runs" / "exp")]
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=tmp_path)
+    os.close(slave)
+    out, deadline = b"", time.monotonic() + 90
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.5)[0]:
+                try:
+                    out += os.read(master, 65536)
+                except OSError:  # the terminal closed with the process
+                    break
+    finally:
+        if proc.poll() is None:
+            proc.kill()  # held by a prompt: what must not happen
+        proc.wait()
+        os.close(master)
+    text = out.decode(errors="replace")
+    assert proc.returncode == 0 and "TRAINED" in text, text[-3000:]
+    assert "Enter your choice" not in text and "no API key for api.wandb.ai" in text
+    (folder,) = run_folders(tmp_path)  # logged offline: `wandb sync` uploads it later
+    assert read_log(folder).rows
