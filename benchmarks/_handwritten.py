@@ -16,6 +16,7 @@ so that the two sides do the same work:
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -391,3 +392,149 @@ class HandWandb(_BySeries):
         """The run's ``.wandb`` log, which W&B's service goes on writing after ``finish()``."""
         files = getattr(self.run, "dir", None)
         return Path(files).parent / f"run-{self.run.id}.wandb" if files else None
+
+
+# ======================================================== row 21: the `full` preset, written by hand
+class RecordingSink(NoopSink):
+    """A no-op sink that also keeps what it was asked to log (untimed checks): (op, path) of every
+    call, with the step and value of each point."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[Any, ...]] = []
+
+    def append(self, path: str, value: float, step: float | None) -> None:
+        super().append(path, value, step)
+        self.calls.append(("append", path, step, round(float(value), 9)))
+
+    def assign(self, path: str, value: Any) -> None:
+        super().assign(path, value)
+        self.calls.append(("assign", path))
+
+    def upload(self, path: str, file: Path, *, snapshot: bool = False) -> None:
+        super().upload(path, file, snapshot=snapshot)
+        self.calls.append(("upload", path, Path(file).name, snapshot))
+
+    def upload_figure(self, path: str, figure: Any) -> None:
+        super().upload_figure(path, figure)
+        self.calls.append(("upload_figure", path))
+
+
+class HandFull:
+    """The `full` preset's logging (hooks/configs/full.yaml over default.yaml) written by hand against
+    a yaml-hooks Sink, as a user would write callbacks: the per-class series read straight from the
+    validator's metrics (``ap_class_index``, ``class_result(i)``, ``keys``), the class keys worked out
+    once. The epoch (1-based) and the final validation are told apart as yaml-hooks does: the final
+    ``on_fit_epoch_end`` comes with ``trainer.epoch`` moved one on, the final ``on_val_end`` from a
+    validator with ``training`` False."""
+
+    def __init__(self, sink: Any) -> None:
+        self.sink = sink
+        self.train_epoch: int | None = None
+        self.uploaded: set[str] = set()  # `files` actions upload each file once (mosaic, final validation)
+        self.keys: dict[int, str] | None = None
+        self.plots = True  # the training's `plots` argument
+        self.turned: tuple[Any, Any] | None = None  # (validator.args, its own plots value) while turned on
+
+    def callbacks(self) -> dict[str, Callable[[Any], None]]:
+        return {
+            "on_pretrain_routine_start": self.on_pretrain_routine_start,
+            "on_train_epoch_end": self.on_train_epoch_end,
+            "on_val_start": self.on_val_start,
+            "on_val_end": self.on_val_end,
+            "on_fit_epoch_end": self.on_fit_epoch_end,
+            "on_train_end": self.on_train_end,
+        }
+
+    def on_pretrain_routine_start(self, trainer: Any) -> None:
+        self.plots = bool(trainer.args.plots)
+        self.sink.assign(
+            "Configuration/Hyperparameters", {k: "" if v is None else v for k, v in vars(trainer.args).items()}
+        )
+        self.sink.flush()
+
+    def on_val_start(self, validator: Any) -> None:
+        """Every 5th epoch's validation draws its images (Ultralytics' switch is sticky: after the
+        first epoch only the final validation would), its own value put back at its end."""
+        self.turned = None
+        if validator.training and self.plots and ((self.train_epoch or 0) + 1) % 5 == 0:
+            self.turned = (validator.args, validator.args.plots)
+            validator.args.plots = True
+
+    def _once(self, field: str, path: Path, *, snapshot: bool = False) -> None:
+        if field not in self.uploaded:
+            self.uploaded.add(field)
+            self.sink.upload(field, path, snapshot=snapshot)
+
+    def on_train_epoch_end(self, trainer: Any) -> None:
+        self.train_epoch = trainer.epoch
+        step = trainer.epoch + 1
+        for k, v in trainer.label_loss_items(trainer.tloss, prefix="train").items():
+            self.sink.append(k, v, step)
+        for k, v in trainer.lr.items():
+            self.sink.append(k, v, step)
+        for f in trainer.save_dir.glob("train_batch*.jpg"):
+            self._once(f"Mosaic/{f.stem}", f)
+
+    def on_val_end(self, validator: Any) -> None:
+        final = not validator.training
+        epoch = (self.train_epoch or 0) + (2 if final else 1)
+        if self.turned is not None:
+            for thread in threading.enumerate():  # Ultralytics draws them in threads: wait for them
+                if thread.name.endswith("(plot_images)"):
+                    thread.join(30)
+            args, plots = self.turned
+            args.plots, self.turned = plots, None
+        if final:
+            for f in validator.save_dir.glob("val_batch*.jpg"):
+                self._once(f"Validation/{f.stem}", f)
+        elif epoch % 5 == 0:
+            for f in validator.save_dir.glob("val_batch*.jpg"):
+                self.sink.upload(f"Validation/epoch-{epoch}/{f.stem}", f, snapshot=True)
+
+    def on_fit_epoch_end(self, trainer: Any) -> None:
+        final = trainer.epoch != self.train_epoch
+        step = trainer.epoch + 1
+        sink = self.sink
+        if step == 1 and not final:
+            from ultralytics.utils.torch_utils import model_info_for_loggers
+
+            sink.assign("Configuration/Model", model_info_for_loggers(trainer))
+        for k, v in trainer.metrics.items():
+            sink.append(k, v, step)
+        if not final:
+            sink.append("metrics/fitness", trainer.fitness, step)
+        metrics = trainer.validator.metrics
+        if self.keys is None:
+            self.keys = {i: str(n).replace("/", "_") for i, n in metrics.names.items()}
+        columns = [k.removeprefix("metrics/") for k in metrics.keys]
+        for i, c in enumerate(metrics.ap_class_index):
+            label = self.keys[c]
+            for name, v in zip(columns, metrics.class_result(i), strict=True):
+                sink.append(f"metrics/per_class/{label}/{name}", float(v), step)
+        sink.flush()
+
+    def on_train_end(self, trainer: Any) -> None:
+        import fnmatch
+
+        from hooks.sources.validation import write_confusion_csv
+
+        for p in dict.fromkeys(Path(p) for p in [*trainer.plots, *trainer.validator.plots]):
+            if not fnmatch.fnmatchcase(p.name, "*batch*") and p.is_file():
+                self._once(f"Plots/{p.stem}", p)
+        name = trainer.args.name
+        for weights in (trainer.best, trainer.last):
+            if weights.is_file():
+                self.sink.upload(f"weights/{name}/{weights.name}", weights)
+        for file, folder in (
+            (trainer.save_dir / "results.csv", "Results"),
+            (trainer.save_dir / "args.yaml", "Configuration"),
+        ):
+            if file.is_file():
+                self.sink.upload(f"{folder}/{file.name}", file)
+        validator = trainer.validator
+        cm = validator.confusion_matrix
+        labels = [str(cm.names[i]) for i in sorted(cm.names)] + ["background"]
+        csv = write_confusion_csv(Path(validator.save_dir) / "confusion_matrix.csv", labels, cm.matrix.tolist())
+        self.sink.upload(f"Results/{csv.name}", csv)
+        self.sink.stop()

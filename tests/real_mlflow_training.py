@@ -3,6 +3,7 @@ offer, for tests/acceptance/test_real_mlflow.py, which runs it in a fresh interp
 
     python -m tests.real_mlflow_training --workdir W --mlflow URI [--ultralytics-mlflow]
         [--experiment NAME] [--drain-seconds S] [--kill-server-after-epoch N --server-pgid PGID]
+        [--register MODEL]
 
 - ``--ultralytics-mlflow``: Ultralytics' own MLflow callback switched on (``settings={"mlflow": True}``);
   prints ``ULTRALYTICS_MLFLOW=would-log`` when nothing keeps it from logging (its module has
@@ -10,6 +11,10 @@ offer, for tests/acceptance/test_real_mlflow.py, which runs it in a fresh interp
 - ``--kill-server-after-epoch N``: a callback at the end of epoch N (1-based) waits until the
   server holds that epoch's ``metrics/mAP50B`` point, then SIGKILLs the server's process group and
   waits until it no longer answers; prints ``KILLED_SERVER_AFTER_EPOCH=N``.
+
+- ``--register MODEL``: the preset's ``best-weights`` upload, in the config the demo writes (the
+  config loaded: only it may register), also registers the best weights as a version of MODEL,
+  with the alias ``champion`` following the best fitness.
 
 Network use is watched as with ``python -m demo.train --forbid-network`` (loopback allowed). Prints
 ``SAVE_DIR=…`` and ``NETWORK_ATTEMPTS=0``; exit 3 on a network attempt, 4 when the kill never happened.
@@ -19,6 +24,7 @@ Never imports pytest: Ultralytics' callback would then think tests run.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -28,6 +34,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import demo.train
 from demo.offline import forbid_network
 from demo.train import train
 
@@ -70,6 +77,25 @@ def killer(uri: str, experiment: str, epoch: int, pgid: int, killed: list[int]) 
     return on_fit_epoch_end
 
 
+def registering(model: str) -> None:
+    """Make the config the demo writes (the config loaded) register the best weights as ``model``."""
+    write = demo.train.write_trackers_config
+
+    def write_and_register(*args: Any, **kwargs: Any) -> Path:
+        path = write(*args, **kwargs)
+        upload = {
+            "from": "best",
+            "to": "weights/{args.name}/{file.name}",
+            "register": {"model": model, "aliases": {"champion": "best"}},
+            "id": "best-weights",  # replaces the preset's upload of the same weights in place
+        }
+        with path.open("a", encoding="utf-8") as f:
+            f.write(f"events: {json.dumps({'on_train_end': [{'upload': upload}]})}\n")
+        return path
+
+    demo.train.write_trackers_config = write_and_register
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workdir", type=Path, required=True)
@@ -80,11 +106,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ultralytics-mlflow", action="store_true", help="switch Ultralytics' own callback on")
     parser.add_argument("--kill-server-after-epoch", type=int)
     parser.add_argument("--server-pgid", type=int)
+    parser.add_argument("--register", metavar="MODEL", help="register the best weights as a version of MODEL")
     args = parser.parse_args(argv)
     if "pytest" in sys.modules:
         raise RuntimeError("pytest is imported: Ultralytics' MLflow callback would not log")
 
     attempts = forbid_network()
+    if args.register:
+        registering(args.register)
     options: dict[str, Any] = {}
     if args.experiment:
         options["experiment"] = args.experiment

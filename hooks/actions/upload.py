@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,26 @@ if TYPE_CHECKING:
     from ..config.model import ActionSpec, SourceRef
     from ..core.templates import Template
 
-__all__ = ["EXAMPLE", "KIND", "SCHEMA", "Upload"]
+__all__ = ["EXAMPLE", "KIND", "SCHEMA", "Registration", "Upload"]
+
+# What an alias follows (hooks/sinks/mlflow/model.py applies them; docs/format.md says how).
+ALIAS_RULES: Final = ("best", "newest")
+_ALIAS: Final = re.compile(r"^[\w\-]{1,255}$")  # what MLflow takes as an alias
+
+
+class Registration(str):
+    """``register``'s model name, carrying to the tracker the alias rules (alias → rule) and the
+    fitness of the weights registered (None when unknown). A str: a tracker that only knows names
+    takes it as one."""
+
+    aliases: Mapping[str, str]
+    fitness: float | None
+
+    def __new__(cls, name: str, aliases: Mapping[str, str] | None = None, fitness: float | None = None) -> Registration:
+        self = super().__new__(cls, name)
+        self.aliases = dict(aliases or {})
+        self.fitness = fitness
+        return self
 
 
 @final
@@ -28,6 +49,7 @@ class Upload:
     root: str | None
     to: Template
     register: str | None = None  # a registered model the file becomes a version of (MLflow)
+    aliases: tuple[tuple[str, str], ...] = ()  # alias -> rule (ALIAS_RULES), moved at each version
 
 
 def build(b: Builder, body: Mapping[str, Any]) -> Upload | None:
@@ -41,9 +63,33 @@ def build(b: Builder, body: Mapping[str, Any]) -> Upload | None:
         path = checked[0] if checked else None
     to = b.template(body.get("to"), ("to",), b.file_heads)
     root = b.root(body.get("root"), ("root",))
+    model, aliases = _registration(b, body.get("register"))
     if not one or to is None or (source is None and path is None):
         return None
-    return Upload(source, path, root, to, body.get("register"))
+    return Upload(source, path, root, to, model, aliases)
+
+
+def _registration(b: Builder, value: Any) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """``register: NAME`` or ``register: {model: NAME, aliases: {alias: best|newest}}`` (the schema
+    checked the shapes); an alias name MLflow does not take, or reserves, is an error here."""
+    if value is None or isinstance(value, str):
+        return value, ()
+    aliases = []
+    for alias, rule in (value.get("aliases") or {}).items():
+        alias = str(alias)
+        if not _ALIAS.match(alias):
+            b.fail(("register", "aliases", alias), "an alias is 1 to 255 letters, digits, '_' or '-' (MLflow's rule)")
+        elif alias.lower() == "latest":
+            b.fail(
+                ("register", "aliases", alias),
+                "MLflow reserves the alias 'latest' (models:/NAME@latest is always its newest version); choose "
+                "another name, e.g. newest",
+            )
+        elif re.fullmatch(r"[vV]\d+", alias):
+            b.fail(("register", "aliases", alias), f"MLflow reserves '{alias}': v<number> names a version")
+        else:
+            aliases.append((alias, str(rule)))
+    return value.get("model"), tuple(aliases)
 
 
 def compile(spec: ActionSpec) -> Run:
@@ -66,21 +112,57 @@ def compile(spec: ActionSpec) -> Run:
             raise PermissionError(f"{file} is outside the run's folders; not uploaded")
         set_file(ctx, file, folder)
         # The file checked, no symlink left.
-        session.upload(ctx, spec, to(ctx, session), file.resolve(), register=o.register)
+        resolved = file.resolve()
+        register = Registration(o.register, dict(o.aliases), _fitness(ctx, resolved)) if o.register else None
+        session.upload(ctx, spec, to(ctx, session), resolved, register=register)
 
     return run
+
+
+def _fitness(ctx: Context, file: Path) -> float | None:
+    """The fitness of the weights registered: the trainer's best_fitness for its best weights, its
+    fitness of the epoch just ended for any other file; None outside a training or when unknown."""
+    try:
+        trainer = ctx.lookup("trainer")
+    except Missing:
+        return None
+    best = getattr(trainer, "best", None)
+    try:
+        is_best = best is not None and Path(best).resolve() == file
+    except (OSError, TypeError, ValueError):
+        is_best = False
+    value: Any = getattr(trainer, "best_fitness" if is_best else "fitness", None)
+    try:
+        number = float(value)  # a tensor or numpy scalar too
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def explain(spec: ActionSpec) -> str:
     o: Upload = spec.body
     what = source_words(o.source) if o.source else f"the file {o.path}"
+    rules = "; ".join(f"alias {alias}: {ALIAS_WORDS[rule]}" for alias, rule in o.aliases)
     registered = (
         f", and register it as a new version of the model '{o.register}' (MLflow; other trackers keep the file only)"
+        + (f" ({rules})" if rules else "")
         if o.register
         else ""
     )
     return f"upload {what} to {o.to.text} (a warning if it does not exist){registered}"
 
+
+ALIAS_WORDS: Final = {"best": "the version with the best fitness so far", "newest": "each new version"}
+
+# A registered model's name, in both forms of `register`.
+REGISTERED_MODEL: Final[dict[str, Any]] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 256,
+    "pattern": "^[^/\\\\:%]+$",
+    "title": "Registered model",
+    "examples": ["yolo-detector"],
+}
 
 # `upload:` in the config's JSON Schema ("#/$defs/…" refers to the whole schema's definitions),
 # and the example the schema shows of it.
@@ -107,17 +189,41 @@ SCHEMA: Final[dict[str, Any]] = {
             "description": "{file.name}, {stem}, … name the file.",
         },
         "register": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 256,
-            "pattern": "^[^/\\\\:%]+$",
             "title": "Register as",
             "description": (
-                "MLflow: the uploaded file also becomes a new version of this registered model (made if new). "
-                "Trackers without a model registry keep the file only (hooks explain says so). Only the config you "
-                "load may set it: a preset cannot add versions to a model."
+                "MLflow: the uploaded file also becomes a new version of this registered model (made if new): "
+                "weights (.pt) as a pyfunc model that mlflow.pyfunc.load_model loads and that predicts on images, "
+                "any other file as the file. A name, or {model: NAME, aliases: {ALIAS: best | newest}}: `best` moves "
+                "the alias to the version with the highest fitness so far, `newest` to each new version. Trackers "
+                "without a model registry keep the file only (hooks explain says so). Only the config you load may "
+                "set it: a preset cannot add versions to a model."
             ),
-            "examples": ["yolo-detector"],
+            "oneOf": [
+                REGISTERED_MODEL,
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["model"],
+                    "properties": {
+                        "model": REGISTERED_MODEL,
+                        "aliases": {
+                            "title": "Aliases",
+                            "description": (
+                                "Alias to the rule that moves it: best (the version with the highest fitness so "
+                                "far; one without a fitness never takes it from one with one) or newest (each "
+                                "new version). MLflow reserves latest and v<number>."
+                            ),
+                            "type": "object",
+                            "maxProperties": 20,
+                            "additionalProperties": {"enum": list(ALIAS_RULES)},
+                        },
+                    },
+                },
+            ],
+            "examples": [
+                "yolo-detector",
+                {"model": "yolo-detector", "aliases": {"champion": "best", "recent": "newest"}},
+            ],
         },
         "when": {"$ref": "#/$defs/when"},
         "id": {"$ref": "#/$defs/id"},
@@ -136,5 +242,5 @@ KIND = ActionKind(
     explain,
     schema=SCHEMA,
     example=EXAMPLE,
-    user_only={"register": "a registered model the weights become a version of"},
+    user_only={"register": "a registered model the weights become a version of, and its aliases"},
 )

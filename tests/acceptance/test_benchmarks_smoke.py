@@ -25,7 +25,12 @@ QUICK_TRACKER_ROWS = (
     *(("15a", "15b") if importlib.util.find_spec("tensorboard") else ()),
     *(("16",) if importlib.util.find_spec("wandb") else ()),
 )
-BASE_ROWS = ("1a", "1b", "2", "2b", "3a", "3b", "4", "5", "6a", "6b", "7a", "7b", "8", "11", "12", *REPORT_ROWS)
+# `full` per epoch on 80 classes, every installed tracker at once, a 20-preset package validated (issue 24).
+USER_ROWS = ("21", "22", "23")
+BASE_ROWS = (
+    *("1a", "1b", "2", "2b", "3a", "3b", "4", "5", "6a", "6b", "7a", "7b", "8", *USER_ROWS, "11", "12"),
+    *REPORT_ROWS,
+)
 ROWS = (*BASE_ROWS, *QUICK_TRACKER_ROWS)  # --quick
 REAL_TRAININGS = ("9", "10")  # skipped by --quick
 
@@ -136,6 +141,12 @@ def expected_verdict(r: dict[str, Any]) -> bool | None:
         return _ratio(m["median"], b["median"]) <= 0.10
     if row in TRACKER_ROWS:  # TensorBoard / W&B sink per event: at most 1.5 times the same logging by hand
         return _ratio(m["median"], b["median"]) <= 1.5
+    if row == "21":  # `full` per epoch on 80 classes: at most 1.5 times the same logging written by hand
+        return _ratio(m["median"], b["median"]) <= 1.5
+    if row == "22":  # every installed tracker from one config: at most 1.2 times the sum of each alone
+        return _ratio(m["median"], b["median"]) <= 1.2
+    if row == "23":  # `hooks validate` of a 20-preset package, cold: at most 1 s wall
+        return bool(m["median"] <= 1.0)
     raise AssertionError(f"a row this test does not know: {row}; add its target here")
 
 
@@ -153,10 +164,12 @@ def test_each_committed_verdict_follows_from_its_figures() -> None:
     tables = []
     # Measured before row 2b, the MLflow rows (10-12), the report rows (13-14) or the tracker rows
     # (15-16) existed, or after: a whole table.
+    # (21-23, issue 24) come after row 9 in run.py's order, or a table measured before them.
     for rows in (BASE_ROWS, tuple(r for r in BASE_ROWS if r != "2b")):
-        base = [r for r in rows if r not in ("11", "12", *REPORT_ROWS)]
+        base = [r for r in rows if r not in ("11", "12", *USER_ROWS, *REPORT_ROWS)]
         full = [*base, "9", "10", "11", "12"]  # run.py's order; --quick leaves out 9 and 10
         tables += [[*full, *REPORT_ROWS, *TRACKER_ROWS], [*full, *REPORT_ROWS], full, [*base, "9"]]
+        tables.append([*base, "9", *USER_ROWS, "10", "11", "12", *REPORT_ROWS, *TRACKER_ROWS])
     assert committed["quick"] is False and [r["row"] for r in committed["rows"]] in tables
     check_verdicts(committed)
 
@@ -188,3 +201,6 @@ def test_the_verdict_check_tells_pass_from_miss() -> None:
     assert expected_verdict(row("14a", 0.09, 1.0)) is True and expected_verdict(row("14b", 0.11, 1.0)) is False
     assert expected_verdict(row("15a", 1.49, 1.0)) is True and expected_verdict(row("15b", 1.51, 1.0)) is False
     assert expected_verdict(row("16", 1.49, 1.0)) is True and expected_verdict(row("16", 1.51, 1.0)) is False
+    assert expected_verdict(row("21", 1.49, 1.0)) is True and expected_verdict(row("21", 1.51, 1.0)) is False
+    assert expected_verdict(row("22", 1.19, 1.0)) is True and expected_verdict(row("22", 1.21, 1.0)) is False
+    assert expected_verdict(row("23", 0.99)) is True and expected_verdict(row("23", 1.01)) is False

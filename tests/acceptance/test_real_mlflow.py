@@ -10,6 +10,7 @@ MLflow's telemetry both keep quiet while they think tests run, which would hide 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -103,19 +104,33 @@ def only_run(server: MlflowServer, experiment: str) -> MlflowRecord:
     return read_mlflow_run(server.uri, experiment=experiment)
 
 
+REGISTERED = "real-yolo"  # the model the fan-out training registers its best weights as
+FAN_OUT = "real-fan-out"  # its experiment
+
+
+@pytest.fixture(scope="module")
+def fan_out(tmp_path_factory: pytest.TempPathFactory, mlflow_server: MlflowServer) -> tuple[str, Path, Path]:
+    """The fan-out training of this module, run once: (its output, its save_dir, its workdir).
+    It registers its best weights as REGISTERED, with the alias champion (`--register`)."""
+    work = tmp_path_factory.mktemp("fan-out") / "work"
+    # Their callback reads these two: unswitched, it would log a second run right beside ours.
+    env = training_env(MLFLOW_TRACKING_URI=mlflow_server.uri, MLFLOW_EXPERIMENT_NAME=FAN_OUT)
+    argv = ["-m", "tests.real_mlflow_training", "--workdir", str(work), "--epochs", str(EPOCHS)]
+    argv += ["--mlflow", mlflow_server.uri, "--ultralytics-mlflow", "--register", REGISTERED]
+    output, save_dir = run_training(argv, env)
+    return output, save_dir, work
+
+
 def test_a_real_training_is_one_finished_mlflow_run_equal_to_its_neptune_run(
-    tmp_path: Path, mlflow_server: MlflowServer
+    fan_out: tuple[str, Path, Path], mlflow_server: MlflowServer
 ) -> None:
     """`--mlflow <server>` with Ultralytics' own MLflow callback switched on and able to log to the
     same server and experiment: it is switched off (one line), so the server holds exactly
     one run, FINISHED, with every Neptune series as a metric point for point, the uploaded files as
-    artifacts of the same size, the hyperparameters as params; the Neptune run is complete too."""
-    work = tmp_path / "work"
-    experiment = "real-fan-out"
-    # Their callback reads these two: unswitched, it would log a second run right beside ours.
-    env = training_env(MLFLOW_TRACKING_URI=mlflow_server.uri, MLFLOW_EXPERIMENT_NAME=experiment)
-    argv = ["-m", "tests.real_mlflow_training", "--workdir", str(work), "--epochs", str(EPOCHS)]
-    output, save_dir = run_training([*argv, "--mlflow", mlflow_server.uri, "--ultralytics-mlflow"], env)
+    artifacts of the same size, the hyperparameters as params, its dataset as its input; the
+    Neptune run is complete too."""
+    output, save_dir, work = fan_out
+    experiment = FAN_OUT
 
     assert "ULTRALYTICS_MLFLOW=would-log" in output  # theirs was on, and nothing else kept it quiet
     assert output.count("Ultralytics' own mlflow integration is switched off for this training") == 1, output[-5000:]
@@ -154,6 +169,74 @@ def test_a_real_training_is_one_finished_mlflow_run_equal_to_its_neptune_run(
     assert {RENAMED.get(k, k) for k in neptune.fields if k.startswith("Configuration/")} <= set(record.params)
     # Everything was sent: no spool is left behind.
     assert not list((save_dir / ".yaml-hooks" / "mlflow").glob("*"))
+
+    # The run's dataset: the demo's data YAML, its 3 classes and 16 training images.
+    client = mlflow_server.client()
+    (run,) = client.search_runs([client.get_experiment_by_name(experiment).experiment_id])
+    (dataset,) = run.inputs.dataset_inputs
+    assert (dataset.dataset.name, json.loads(dataset.dataset.source)) == (
+        "data",
+        {"uri": str(work / "data" / "data.yaml")},
+    )
+    assert json.loads(dataset.dataset.profile) == {
+        "names": ["circle", "square", "triangle"],
+        "nc": 3,
+        "train_images": 16,
+    }
+    # The best weights are a version of the registered model, champion so far.
+    version = client.get_model_version_by_alias(REGISTERED, "champion")
+    assert (version.source, version.run_id) == (f"runs:/{run.info.run_id}/weights/demo/best_model", run.info.run_id)
+    assert float(version.tags["yaml_hooks.fitness"]) >= 0
+
+
+PREDICT = """
+import sys
+import mlflow.pyfunc
+import pandas as pd
+
+model = mlflow.pyfunc.load_model(sys.argv[1])
+found = model.predict(pd.DataFrame({"image": [sys.argv[2]]}), params={"conf": float(sys.argv[3])})
+print("COLUMNS=" + ",".join(found.columns))
+print("DTYPES=" + ",".join(str(t) for t in found.dtypes))
+print("ROWS=" + found.to_json(orient="values"))
+print("YAML_HOOKS_IMPORTED=" + str(any(m == "hooks" or m.startswith("hooks.") for m in sys.modules)))
+"""
+
+
+def test_a_fresh_process_loads_the_champion_and_gets_detections_for_an_image(
+    fan_out: tuple[str, Path, Path], mlflow_server: MlflowServer, tmp_path: Path
+) -> None:
+    """`mlflow.pyfunc.load_model("models:/real-yolo@champion")` in a new interpreter, on one image
+    of the training's synthetic dataset: a DataFrame of detections, yaml-hooks never imported. At
+    a confidence threshold near 0 the tiny model's raw boxes come through, so there are some."""
+    _, _, work = fan_out
+    image = work / "data" / "images" / "val" / "val_0000.png"
+    env = {k: v for k, v in training_env(MLFLOW_TRACKING_URI=mlflow_server.uri).items() if k != "PYTHONPATH"}
+    env.update(
+        YOLO_OFFLINE="1", YOLO_AUTOINSTALL="0", YOLO_CONFIG_DIR=str(tmp_path / "yolo"), MPLCONFIGDIR=str(tmp_path)
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", PREDICT, f"models:/{REGISTERED}@champion", str(image), "0.0001"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
+    lines = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+    print(lines["COLUMNS"], lines["DTYPES"], lines["ROWS"][:300], sep="\n")
+    assert lines["YAML_HOOKS_IMPORTED"] == "False"
+    assert lines["COLUMNS"] == "image,class_id,class_name,confidence,x1,y1,x2,y2"
+    assert lines["DTYPES"] == "int64,int64,object,float64,float64,float64,float64,float64"
+    rows = json.loads(lines["ROWS"])
+    assert rows, "no detection at all at a confidence threshold of 0.0001"
+    for index, class_id, name, confidence, x1, y1, x2, y2 in rows:
+        assert index == 0
+        assert name == ("circle", "square", "triangle")[class_id]
+        assert 0.0001 <= confidence <= 1
+        assert 0 <= x1 <= x2 <= 128 and 0 <= y1 <= y2 <= 128  # the synthetic images are 128 px
 
 
 def test_a_server_killed_mid_training_loses_nothing_once_hooks_sync_runs(tmp_path: Path) -> None:

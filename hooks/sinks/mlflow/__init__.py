@@ -81,6 +81,25 @@ SCHEMA: Final[dict[str, Any]] = {
             "minimum": 0,
             "maximum": 3600,
         },
+        "system_metrics": {
+            "title": "System metrics",
+            "description": (
+                "true: MLflow's own SystemMetricsMonitor logs CPU, memory, disk, network (and GPU) use as system/* "
+                "metrics while the run is open (every 10 s; MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL sets it). Its "
+                "own thread, best effort: not spooled, so what it samples while the server is down is lost. "
+                "Default false."
+            ),
+            "type": "boolean",
+        },
+        "dataset": {
+            "title": "Record the dataset",
+            "description": (
+                "true (the default): a training's run records its dataset as its input (log_inputs, context "
+                "training): named by the data YAML's file name, with its digest, its path, and a profile of the "
+                "class names, their number and the number of training images. Once per run, not again on resume."
+            ),
+            "type": "boolean",
+        },
     },
 }
 
@@ -105,6 +124,8 @@ def build(b: Builder, options: Mapping[str, Any]) -> MlflowSinkFactory:
         tags,
         options.get("assign_as", "params"),
         float(options.get("drain_seconds", 30.0)),
+        system_metrics=bool(options.get("system_metrics", False)),
+        dataset=bool(options.get("dataset", True)),
     )
 
 

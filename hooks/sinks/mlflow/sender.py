@@ -11,6 +11,7 @@ without a bound at exit. The spool is what makes "nothing lost" hold.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -297,8 +298,10 @@ class Sender:
                     if owned:
                         Path(source).unlink(missing_ok=True)
             elif kind == "r":
-                artifact, model = ops[0]["r"]
-                self._register(client, run_id, artifact, model)
+                artifact, model, *more = ops[0]["r"]
+                self._register(client, run_id, artifact, model, more[0] if more else {})
+            elif kind == "i":
+                self._log_dataset(client, run_id, ops[0]["i"])
             elif kind == "end" and not self._late(client, run_id):  # a late part's end is not the run's
                 client.set_terminated(run_id, status=ops[0]["end"], end_time=ops[0].get("ts"))
         except (Unreachable, _Refused):
@@ -333,12 +336,19 @@ class Sender:
                 )
         return new
 
-    def _register(self, client: Any, run_id: str, artifact: str, model: str) -> None:
-        """A new version of the registered model ``model`` (made if new) whose source is the run's
-        artifact; not again if this run's artifact is a version of it already (a resend)."""
+    def _register(self, client: Any, run_id: str, artifact: str, model: str, how: dict[str, Any]) -> None:
+        """A new version of the registered model ``model`` (made if new): weights (``.pt``) as a
+        pyfunc model logged beside them (``model.py``), any other file (or weights over the run's
+        snapshot budget: ``how["model"]`` false) as the file itself; then its aliases moved by
+        ``how["aliases"]``. Not again if this run's model is a version of it already (a resend):
+        then only the aliases are looked at again."""
         from mlflow.exceptions import MlflowException
 
-        source = f"runs:/{run_id}/{artifact}"
+        from .model import FITNESS_TAG, model_path, move_aliases, pyfunc_weights
+
+        pyfunc = pyfunc_weights(artifact) and how.get("model", True) is not False
+        path = model_path(artifact) if pyfunc else artifact
+        source = f"runs:/{run_id}/{path}"
         try:
             client.create_registered_model(model)
         except MlflowException as e:
@@ -347,10 +357,54 @@ class Sender:
         # By the run (MLflow's own id: no quote in it), the model's name compared here: a name may
         # hold quotes, which MLflow's filter strings cannot always say (names.equals).
         versions = client.search_model_versions(f"run_id = '{run_id}'") if _RUN_ID.match(run_id) else []
-        if any(v.name == model and v.source == source for v in versions):
-            return
-        version = client.create_model_version(model, source, run_id=run_id)
-        logger.info("MLflow: %s is version %s of the registered model '%s'", artifact, version.version, model)
+        version = next((v for v in versions if v.name == model and v.source == source), None)
+        if version is None:
+            if pyfunc:
+                self._log_model(client, run_id, artifact, path)
+            fitness: Any = how.get("fitness")
+            tags = {FITNESS_TAG: repr(float(fitness))} if _number(fitness) else None
+            version = client.create_model_version(model, source, run_id=run_id, tags=tags)
+            what = "a pyfunc model of " if pyfunc else ""
+            logger.info(
+                "MLflow: %s%s is version %s of the registered model '%s'", what, artifact, version.version, model
+            )
+        aliases = how.get("aliases") or {}
+        if aliases:
+            moved = move_aliases(client, model, version, aliases)
+            if moved:
+                logger.info("MLflow: %s of '%s' now name version %s", ", ".join(moved), model, version.version)
+
+    def _log_model(self, client: Any, run_id: str, artifact: str, path: str) -> None:
+        """The run's weights at ``artifact`` (read back from the run: what was uploaded is what
+        the model holds, and `hooks sync` reads no file outside the spool) saved as a pyfunc model
+        and logged at ``path``."""
+        from .model import save_pyfunc
+
+        with tempfile.TemporaryDirectory(prefix="yaml-hooks-") as tmp:
+            weights = Path(client.download_artifacts(run_id, artifact, tmp))
+            folder = Path(tmp) / "model"
+            try:
+                save_pyfunc(weights, folder)
+            except Exception as e:  # not the server's doing: trying again would fail again
+                raise _Refused(f"the pyfunc model of {artifact} could not be made: {e!r}"[:300]) from e
+            client.log_artifacts(run_id, str(folder), path)
+
+    def _log_dataset(self, client: Any, run_id: str, body: dict[str, Any]) -> None:
+        """The training's dataset as an input of the run (MLflow keeps one per name and digest: a
+        resend adds nothing)."""
+        import json
+
+        from mlflow.entities import Dataset, DatasetInput, InputTag
+
+        dataset = Dataset(
+            name=body["name"],
+            digest=body["digest"],
+            source_type="local",
+            source=json.dumps({"uri": body["source"]}),
+            profile=json.dumps(body.get("profile") or {}),
+        )
+        tags = [InputTag("mlflow.data.context", body.get("context") or "training")]
+        client.log_inputs(run_id, datasets=[DatasetInput(dataset, tags)])
 
     def _artifact(self, client: Any, run_id: str, folder: str, name: str, source: Path) -> None:
         if not source.is_file():
@@ -443,6 +497,10 @@ def _kind(op: dict[str, Any] | None) -> str:
     return next(iter(op)) if op else ""
 
 
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def _split(op: dict[str, Any]) -> list[dict[str, Any]]:
     """An operation as one operation per metric point, param or tag (others as they are)."""
     kind = _kind(op)
@@ -462,6 +520,8 @@ def _what(op: dict[str, Any]) -> str:
         return f"the {({'m': 'metric', 'p': 'param', 't': 'tag'})[kind]} '{name}'"
     if kind == "r":
         return f"a version of the model '{op['r'][1]}'"
+    if kind == "i":
+        return f"the dataset '{op['i'].get('name')}'"
     what = {"m": "metrics", "p": "params", "t": "tags", "end": "the run's end"}
     return what.get(kind, kind)
 

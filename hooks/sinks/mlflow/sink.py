@@ -57,6 +57,8 @@ _MAX_BACKOFF: Final = 30.0
 _FLUSH_WAIT: Final = 0.05  # the most an epoch's end waits for the background thread's write to end
 LAG_EPOCHS: Final = 2  # a sender more epochs behind than this is said, once, during the training …
 LAG_SECONDS: Final = 10.0  # … when the oldest of them ended this long ago
+_MONITOR_WAIT: Final = 5.0  # the most the end waits for MLflow's system metrics monitor to stop
+_DATA_YAML_BYTES: Final = 4 << 20  # a data YAML's digest reads at most this much of it
 
 
 def tracking_uri(configured: str | None) -> str:
@@ -77,6 +79,8 @@ class MlflowSinkFactory(BaseSinkFactory):
     tags: tuple[tuple[str, Template], ...]
     assign_as: Literal["params", "tags"] = "params"
     drain_seconds: float = 30.0
+    system_metrics: bool = False  # MLflow's SystemMetricsMonitor while the run is open
+    dataset: bool = True  # the training's dataset as the run's input (log_inputs), once per run
 
     def describe(self) -> str:
         uri = self.tracking_uri or "MLFLOW_TRACKING_URI, else MLflow's default store (./mlflow.db)"
@@ -91,6 +95,10 @@ class MlflowSinkFactory(BaseSinkFactory):
         if self.tags:
             bits.append("tags " + ", ".join(f"{k}={t.text}" for k, t in self.tags))
         bits.append(f"assigned values as {self.assign_as}")
+        if self.dataset:
+            bits.append("the training's dataset as its input")
+        if self.system_metrics:
+            bits.append("system metrics (MLflow's own monitor, not spooled)")
         return "an MLflow run (" + "; ".join(bits) + "), sent in the background, spooled to disk"
 
     def run_info(self, lookup: Callable[[str], Any]) -> dict[str, Any]:
@@ -136,7 +144,19 @@ class MlflowSinkFactory(BaseSinkFactory):
             budget: CopyBudget | None = lookup(COPY_BUDGET)
         except Missing:
             budget = None
-        return MlflowSink(spool, self.assign_as, self.drain_seconds, budget, training=identity is not None)
+        sink = MlflowSink(
+            spool,
+            self.assign_as,
+            self.drain_seconds,
+            budget,
+            training=identity is not None,
+            system_metrics=self.system_metrics,
+            resumed=identity is not None and identity.part > 1,
+        )
+        # The dataset once per run: by its first part (a resumed part's run has it already).
+        if self.dataset and identity is not None and identity.part == 1:
+            sink.dataset_from(obj)
+        return sink
 
 
 @final
@@ -151,8 +171,11 @@ class MlflowSink(BaseSink):
         budget: CopyBudget | None = None,
         *,
         training: bool = False,
+        system_metrics: bool = False,
+        resumed: bool = False,
     ) -> None:
         self.spool = spool
+        self._trainer: Any = None  # the training whose dataset is still to be recorded
         self.budget = budget if budget is not None else CopyBudget()  # none from the runtime: its own
         self._own_budget = budget is None
         self._stored: dict[str, int] = {}  # artifact path -> the size counted for what it holds
@@ -171,6 +194,8 @@ class MlflowSink(BaseSink):
         self._ends: list[tuple[int, float]] = []  # per epoch flushed: the spool's operation count, and when
         self._lag_said = False
         self._worker = _Worker(spool)
+        self._worker.system_metrics = system_metrics
+        self._worker.resumed = resumed
         self._worker.start()
 
     # ------------------------------------------------------------ the Sink protocol
@@ -282,16 +307,55 @@ class MlflowSink(BaseSink):
         return False
 
     def register(self, path: str, file: Path, model: str) -> bool:
-        """The artifact ``path`` became (the file uploaded there) is a new version of ``model``."""
+        """The artifact ``path`` became (the file uploaded there) is a new version of ``model``:
+        weights as a pyfunc model (``model.py``; its copy of them counts against the run's snapshot
+        budget: past it, the version is the file itself). ``model`` may carry (``upload``'s
+        Registration) the alias rules and the weights' fitness."""
+        from .model import pyfunc_weights
+
         folder, name = names.artifact_path(path, file.suffix)
-        self._worker.queue.append(("r", f"{folder}/{name}" if folder else name, model))
+        artifact = f"{folder}/{name}" if folder else name
+        how: dict[str, Any] = {}
+        aliases = getattr(model, "aliases", None)
+        if aliases:
+            how["aliases"] = dict(aliases)
+        fitness = getattr(model, "fitness", None)
+        if isinstance(fitness, (int, float)) and not isinstance(fitness, bool) and fitness == fitness:
+            how["fitness"] = float(fitness)
+        if pyfunc_weights(artifact):
+            try:
+                size = os.stat(file).st_size
+            except OSError:
+                size = 0
+            if not self._within_budget(size, f"the model of {file}", artifact):
+                how["model"] = False
+        self._worker.queue.append(("r", artifact, str(model), how))
         return True
+
+    def dataset_from(self, trainer: Any) -> None:
+        """Record ``trainer``'s dataset as the run's input, at the first epoch's end (its training
+        images are counted by then) or at the run's end."""
+        self._trainer = trainer
+
+    def _record_dataset(self, *, last: bool) -> None:
+        trainer = self._trainer
+        if trainer is None or (not last and getattr(trainer, "train_loader", None) is None):
+            return  # not before the trainer has its dataset and loader (Ultralytics makes them after the first event)
+        self._trainer = None
+        try:
+            dataset = dataset_input(trainer)
+        except Exception as e:  # a trainer unlike Ultralytics': the run goes on without it
+            logger.debug("MLflow: the training's dataset was not recorded: %r", e)
+            return
+        if dataset is not None:
+            self._worker.queue.append(("i", dataset))
 
     def flush(self) -> None:
         """An epoch ended (or the configuration is logged): its metric points become sendable,
         and are written to the spool now (a hard kill after this loses none of them), unless the
         background thread holds the spool's journal longer than _FLUSH_WAIT: then it writes them
         on its next round, within INTERVAL seconds. The training waits no longer than that."""
+        self._record_dataset(last=False)
         self._commit()
         worker = self._worker
         if worker.write_lock.acquire(timeout=_FLUSH_WAIT):
@@ -340,8 +404,10 @@ class MlflowSink(BaseSink):
             self._tail = []
 
     def stop(self) -> str:
+        self._record_dataset(last=True)
         self._commit()
         worker = self._worker
+        worker.stop_monitor(min(_MONITOR_WAIT, self._drain))  # its last samples go before the run ends
         worker.queue.append(("end", worker.status, now_ms()))
         worker.stopping = True
         worker.wake.set()
@@ -387,6 +453,10 @@ class _Worker(threading.Thread):
         self.down: str | None = None
         self._said_down = False
         self.write_lock = threading.Lock()  # the spool's journal: this thread, or stop() once it gave up
+        self.system_metrics = False  # start MLflow's SystemMetricsMonitor once the run exists
+        self.resumed = False  # a resumed part: the monitor's steps go on from the run's last
+        self.monitor: Any = None
+        self._monitor_lock = threading.Lock()
 
     def run(self) -> None:
         self.spool.lock()  # a new spool's: `hooks sync` leaves it alone while this thread sends it
@@ -402,6 +472,7 @@ class _Worker(threading.Thread):
                 if self.pending and time.monotonic() >= next_try:
                     if self._send():
                         delay = INTERVAL
+                        self._start_monitor()
                     else:
                         delay = min(delay * 2, _MAX_BACKOFF)
                         next_try = time.monotonic() + (min(delay, 2.0) if self.stopping else delay)
@@ -442,11 +513,44 @@ class _Worker(threading.Thread):
                 ops.append({"a": list(item[1:])})
             elif kind == "r":
                 ops.append({"r": list(item[1:])})
+            elif kind == "i":
+                ops.append({"i": item[1]})
             elif kind == "end":
                 ops.append({"end": item[1], "ts": item[2]})
         if ops:
             self.spool.append(ops)
             self.pending.extend(ops)
+
+    def _start_monitor(self) -> None:
+        """MLflow's own SystemMetricsMonitor for the run, once it exists (``system_metrics: true``):
+        its own thread, best effort, not spooled (docs/format.md)."""
+        with self._monitor_lock:
+            if not self.system_metrics or self.monitor is not None or self.stopping or not self.sender.run_id:
+                return
+            self.system_metrics = False  # one try
+            try:
+                from mlflow.system_metrics.system_metrics_monitor import SystemMetricsMonitor
+
+                monitor: Any = SystemMetricsMonitor(  # type: ignore[no-untyped-call]
+                    self.sender.run_id, resume_logging=self.resumed, tracking_uri=self.sender.uri or None
+                )
+                monitor.start()
+            except Exception as e:
+                logger.warning("MLflow: system metrics are not logged: %r", e)
+                return
+            self.monitor = monitor
+
+    def stop_monitor(self, wait: float) -> None:
+        """Stop the system metrics monitor (its last samples are sent), waiting at most ``wait``
+        seconds: a server that does not answer keeps MLflow's request, not the training."""
+        with self._monitor_lock:
+            monitor, self.monitor = self.monitor, None
+            self.system_metrics = False
+        if monitor is None:
+            return
+        done = threading.Thread(target=monitor.finish, name="yaml-hooks-mlflow-monitor", daemon=True)
+        done.start()
+        done.join(wait)
 
     def _send(self) -> bool:
         reason = self.sender.reachable()
@@ -497,6 +601,58 @@ class _Worker(threading.Thread):
             f"MLflow: {describe(unsent)} of this run are not sent yet{why}; they are kept in "
             f"{self.spool.folder}; send them with `hooks sync {_named(sender.uri)}{self.spool.folder}`"
         )
+
+
+def dataset_input(trainer: Any) -> dict[str, Any] | None:
+    """The ``log_inputs`` record of a training's dataset (the spool's ``i`` operation): named by
+    its data YAML's file name, its digest the first 16 hex digits of the YAML's SHA-256 (of the
+    dataset's names and splits when the file cannot be read), its source the YAML's path, and a
+    profile: the class names in class order, their number, and the number of training images when
+    the trainer's loader has them. None without a dataset."""
+    import hashlib
+    import json
+
+    data = getattr(trainer, "data", None)
+    if not isinstance(data, dict):
+        return None
+    args = getattr(trainer, "args", None)
+    candidates = [data.get("yaml_file"), getattr(args, "data", None)]
+    texts = [str(c) for c in candidates if isinstance(c, (str, Path)) and str(c)]
+    found = next((Path(t) for t in texts if os.path.isfile(t)), None)
+    content: bytes | None = None
+    if found is not None:
+        try:
+            if os.stat(found).st_size <= _DATA_YAML_BYTES:
+                content = read_regular(found)
+        except (OSError, ValueError):
+            content = None
+    source = str(found.resolve()) if found is not None else (texts[0] if texts else "")
+    raw = data.get("names")
+    if isinstance(raw, dict):
+        class_names = [str(raw[k]) for k in sorted(raw, key=lambda k: int(k) if str(k).isdigit() else 0)]
+    elif isinstance(raw, (list, tuple)):
+        class_names = [str(n) for n in raw]
+    else:
+        class_names = []
+    nc = data.get("nc")
+    profile: dict[str, Any] = {
+        "names": class_names,
+        "nc": int(nc) if isinstance(nc, int) and not isinstance(nc, bool) else len(class_names),
+    }
+    loader = getattr(trainer, "train_loader", None)
+    with contextlib.suppress(AttributeError, TypeError):
+        profile["train_images"] = len(loader.dataset)  # type: ignore[union-attr]
+    if content is None:
+        described = {k: str(data.get(k)) for k in ("path", "train", "val")} | {"names": class_names}
+        content = json.dumps(described, sort_keys=True).encode("utf-8")
+    name = (Path(source).stem if source else "") or "dataset"
+    return {
+        "name": name[:500],
+        "digest": hashlib.sha256(content).hexdigest()[:16],
+        "source": source[:60_000] or "unknown",
+        "profile": profile,
+        "context": "training",
+    }
 
 
 def _named(uri: str) -> str:

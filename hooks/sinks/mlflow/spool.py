@@ -12,7 +12,9 @@ Operations (JSON objects):
   {"m": [[key, value, timestamp_ms, step], …]}   metrics
   {"p": {key: text}}  params          {"t": {key: text}}  tags
   {"a": [folder, name, source_path, owned]}      an artifact (owned: a copy in blobs/, deleted once sent)
-  {"r": [artifact_path, model_name]}              a new version of a registered model
+  {"r": [artifact_path, model_name, how]}         a new version of a registered model; ``how`` (optional):
+      {"model": false (the file itself, not a pyfunc model), "fitness": number, "aliases": {alias: rule}}
+  {"i": {"name", "digest", "source", "profile": {…}, "context"}}   the run's dataset (log_inputs)
   {"end": status, "ts": timestamp_ms}             the run ends
 
 A spool found on disk is not trusted (`hooks sync` may meet one planted in a cloned dataset):
@@ -262,7 +264,7 @@ class Spool:
 
 def describe(ops: list[dict[str, Any] | None] | list[dict[str, Any]]) -> str:
     """What operations hold, in words: "12 metric points, 2 params, 3 files and the run's end"."""
-    counts = {"metric points": 0, "params": 0, "tags": 0, "files": 0, "model versions": 0}
+    counts = {"metric points": 0, "params": 0, "tags": 0, "files": 0, "model versions": 0, "datasets": 0}
     end = False
     for op in ops:
         if not op:
@@ -279,7 +281,7 @@ def describe(ops: list[dict[str, Any] | None] | list[dict[str, Any]]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-_WHAT: Final = {"m": "metric points", "p": "params", "t": "tags", "a": "files", "r": "model versions"}
+_WHAT: Final = {"m": "metric points", "p": "params", "t": "tags", "a": "files", "r": "model versions", "i": "datasets"}
 
 
 def find_spools(where: Path) -> Iterator[Path]:
@@ -489,13 +491,33 @@ def _plain_path(text: str, *, one_part: bool) -> str:
     return ""
 
 
+_ALIAS_NAME: Final = re.compile(r"^[\w\-]{1,255}$")
+
+
+def _registration_problem(how: Any) -> str:
+    """Why a model version's ``how`` is not what a training writes ("" when it is)."""
+    if not isinstance(how, dict) or set(how) - {"model", "fitness", "aliases"}:
+        return "how is an object of model, fitness and aliases"
+    if "model" in how and not isinstance(how["model"], bool):
+        return "model is true or false"
+    if how.get("fitness") is not None and not _number(how["fitness"]):
+        return "fitness is a number"
+    aliases = how.get("aliases", {})
+    if not isinstance(aliases, dict) or len(aliases) > 20:
+        return "aliases map at most 20 names to a rule"
+    for name, rule in aliases.items():
+        if not (isinstance(name, str) and _ALIAS_NAME.match(name)) or rule not in ("best", "newest"):
+            return "an alias is letters, digits, '_' or '-', and its rule best or newest"
+    return ""
+
+
 def _op_checker(spool: Spool) -> Callable[[Any], None]:
     def fail(message: str) -> None:
         raise SpoolError(message)
 
     def check(op: Any) -> None:
         if not isinstance(op, dict) or not op:
-            fail(f"an operation is an object with one kind (m, p, t, a, r, end), not {json.dumps(op)[:60]}")
+            fail(f"an operation is an object with one kind (m, p, t, a, r, i, end), not {json.dumps(op)[:60]}")
         kind = next(iter(op))
         if kind == "end":
             if set(op) - {"end", "ts"} or op["end"] not in ("FINISHED", "FAILED", "KILLED"):
@@ -504,7 +526,7 @@ def _op_checker(spool: Spool) -> Callable[[Any], None]:
                 fail("the run's end time (ts) is a whole number of ms")
             return
         if len(op) != 1 or kind not in _WHAT:
-            fail(f"unknown operation {', '.join(map(repr, list(op)[:5]))}; one of m, p, t, a, r, end")
+            fail(f"unknown operation {', '.join(map(repr, list(op)[:5]))}; one of m, p, t, a, r, i, end")
         body = op[kind]
         if kind == "m":
             if not isinstance(body, list) or not 0 < len(body) <= 1000:
@@ -545,10 +567,27 @@ def _op_checker(spool: Spool) -> Callable[[Any], None]:
             elif _inside(spool.run_folder(), source) is None:
                 fail(f"{source} is outside the training's folder that holds this spool; not read")
         elif kind == "r":
-            if not (isinstance(body, list) and len(body) == 2 and all(isinstance(x, str) and x for x in body)):
-                fail("a model version is [artifact_path, model_name]")
+            if not (
+                isinstance(body, list)
+                and len(body) in (2, 3)
+                and all(isinstance(x, str) and x for x in body[:2])
+                and (len(body) == 2 or _registration_problem(body[2]) == "")
+            ):
+                why = _registration_problem(body[2]) if isinstance(body, list) and len(body) == 3 else ""
+                fail(f"a model version is [artifact_path, model_name, how]{': ' + why if why else ''}")
             why = _plain_path(body[0], one_part=False)
             if why:
                 fail(f"the artifact path {body[0]} has {why}; artifact names are relative and plain")
+        elif kind == "i":
+            if not isinstance(body, dict) or set(body) - {"name", "digest", "source", "profile", "context"}:
+                fail("a dataset is an object of name, digest, source, profile and context")
+            texts = {"name": 500, "digest": 36, "source": 60_000, "context": 500}  # MLflow's limits
+            for key, limit in texts.items():
+                if key in body and not (isinstance(body[key], str) and 0 < len(body[key]) <= limit):
+                    fail(f"a dataset's {key} is text of 1 to {limit} characters")
+            if not all(k in body for k in ("name", "digest", "source")):
+                fail("a dataset has a name, a digest and a source")
+            if "profile" in body and not isinstance(body["profile"], dict):
+                fail("a dataset's profile is an object")
 
     return check

@@ -174,7 +174,7 @@ def test_a_registered_model_with_a_quote_in_its_name_gets_one_version(
     run = only_run(client, "quoted-model")
     model = 'bob\'s "yolo"'
     versions = [v for v in client.search_model_versions(f"run_id = '{run.info.run_id}'") if v.name == model]
-    assert [v.source for v in versions] == [f"runs:/{run.info.run_id}/weights/best.pt"]
+    assert [v.source for v in versions] == [f"runs:/{run.info.run_id}/weights/best_model"]  # a pyfunc model
     spool = Spool(tmp_path / "again")
     spool.write_run({"tracking_uri": mlflow_server.uri, "run_id": run.info.run_id})
     Sender(spool).send([{"r": ["weights/best.pt", model]}])  # a resend: no second version

@@ -315,7 +315,10 @@ def test_register_makes_the_weights_a_version_of_a_registered_model_once(
     client = mlflow_server.client()
     run = only_run(client, "registry")
     versions = client.search_model_versions("name = 'yolo-detector'")
-    assert [(v.source, v.run_id) for v in versions] == [(f"runs:/{run.info.run_id}/weights/best.pt", run.info.run_id)]
+    # The weights as a pyfunc model beside them (tests/unit/sinks/test_mlflow_models.py).
+    assert [(v.source, v.run_id) for v in versions] == [
+        (f"runs:/{run.info.run_id}/weights/best_model", run.info.run_id)
+    ]
     # Sent again (a resend after a crash between sending and noting it): no second version.
     from hooks.sinks.mlflow.sender import Sender
     from hooks.sinks.mlflow.spool import Spool
