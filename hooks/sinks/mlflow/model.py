@@ -93,11 +93,19 @@ def input_example() -> str:
 
 
 def _requirements() -> list[str]:
-    """What loading the model needs, pinned to what made it (ultralytics brings torch)."""
+    """What loading the model needs, pinned to what made it (ultralytics brings torch). Ultralytics
+    ships as ``ultralytics`` or ``ultralytics-opencv-headless`` (the same module): the one installed
+    is named, so that MLflow finds its version without importing it (and torch) to check."""
     needs = []
     for name in ("mlflow", "ultralytics", "pandas", "pillow"):
         try:
             needs.append(f"{name}=={metadata.version(name)}")
+            continue
+        except metadata.PackageNotFoundError:
+            pass
+        dists = metadata.packages_distributions().get(name, [])
+        try:
+            needs.append(f"{dists[0]}=={metadata.version(dists[0])}" if dists else name)
         except metadata.PackageNotFoundError:
             needs.append(name)
     return needs
