@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up, then run every benchmark row (about 4 minutes on 2 cores); arguments go to
+# Set up, then run every benchmark row (about 8 minutes on 2 cores); arguments go to
 # benchmarks/run.py (--quick, --rows 1,5, --out FILE, --markdown).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,22 +2,17 @@
 offer, for tests/acceptance/test_real_mlflow.py, which runs it in a fresh interpreter:
 
     python -m tests.real_mlflow_training --workdir W --mlflow URI [--ultralytics-mlflow]
-        [--experiment NAME] [--drain-seconds S] [--kill-server-after-epoch N --server-pgid PGID]
-        [--register MODEL]
+        [--experiment NAME] [--drain-seconds S] [--register MODEL]
 
 - ``--ultralytics-mlflow``: Ultralytics' own MLflow callback switched on (``settings={"mlflow": True}``);
   prints ``ULTRALYTICS_MLFLOW=would-log`` when nothing keeps it from logging (its module has
   callbacks and Ultralytics does not think tests run), which is what the sink must switch off.
-- ``--kill-server-after-epoch N``: a callback at the end of epoch N (1-based) waits until the
-  server holds that epoch's ``metrics/mAP50B`` point, then SIGKILLs the server's process group and
-  waits until it no longer answers; prints ``KILLED_SERVER_AFTER_EPOCH=N``.
-
 - ``--register MODEL``: the preset's ``best-weights`` upload, in the config the demo writes (the
   config loaded: only it may register), also registers the best weights as a version of MODEL,
   with the alias ``champion`` following the best fitness.
 
 Network use is watched as with ``python -m demo.train --forbid-network`` (loopback allowed). Prints
-``SAVE_DIR=…`` and ``NETWORK_ATTEMPTS=0``; exit 3 on a network attempt, 4 when the kill never happened.
+``SAVE_DIR=…`` and ``NETWORK_ATTEMPTS=0``; exit 3 on a network attempt.
 Never imports pytest: Ultralytics' callback would then think tests run.
 """
 
@@ -25,11 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import sys
-import time
-import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,44 +28,6 @@ from typing import Any
 import demo.train
 from demo.offline import forbid_network
 from demo.train import train
-
-WATCHED_METRIC = "metrics/mAP50B"  # logged at on_fit_epoch_end, step = epoch (1-based)
-
-
-def _answers(uri: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{uri}/health", timeout=1) as r:
-            return bool(r.status == 200)
-    except OSError:
-        return False
-
-
-def killer(uri: str, experiment: str, epoch: int, pgid: int, killed: list[int]) -> Callable[[Any], None]:
-    """An ``on_fit_epoch_end`` callback that takes the server down once epoch ``epoch`` reached it."""
-
-    def on_fit_epoch_end(trainer: Any) -> None:
-        if killed or int(trainer.epoch) + 1 != epoch:
-            return
-        from mlflow import MlflowClient
-
-        client = MlflowClient(tracking_uri=uri)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            found = client.get_experiment_by_name(experiment)
-            runs = client.search_runs([found.experiment_id]) if found else []
-            if runs and any(m.step == epoch for m in client.get_metric_history(runs[0].info.run_id, WATCHED_METRIC)):
-                break
-            time.sleep(0.2)
-        else:
-            raise RuntimeError(f"epoch {epoch}'s {WATCHED_METRIC} never reached {uri}")
-        os.killpg(pgid, signal.SIGKILL)
-        deadline = time.monotonic() + 20
-        while _answers(uri) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        killed.append(epoch)
-        print(f"KILLED_SERVER_AFTER_EPOCH={epoch}", flush=True)
-
-    return on_fit_epoch_end
 
 
 def registering(model: str) -> None:
@@ -104,8 +57,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--experiment", help="sink.mlflow.experiment (unset: the sink's default)")
     parser.add_argument("--drain-seconds", type=float, help="sink.mlflow.drain_seconds (unset: the sink's default)")
     parser.add_argument("--ultralytics-mlflow", action="store_true", help="switch Ultralytics' own callback on")
-    parser.add_argument("--kill-server-after-epoch", type=int)
-    parser.add_argument("--server-pgid", type=int)
     parser.add_argument("--register", metavar="MODEL", help="register the best weights as a version of MODEL")
     args = parser.parse_args(argv)
     if "pytest" in sys.modules:
@@ -120,13 +71,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.drain_seconds is not None:
         options["drain_seconds"] = args.drain_seconds
     callbacks: dict[str, Callable[[Any], None]] = {}
-    killed: list[int] = []
-    if args.kill_server_after_epoch:
-        if not (args.server_pgid and args.experiment):
-            parser.error("--kill-server-after-epoch needs --server-pgid and --experiment")
-        callbacks["on_fit_epoch_end"] = killer(
-            args.mlflow, args.experiment, args.kill_server_after_epoch, args.server_pgid, killed
-        )
     if args.ultralytics_mlflow:
 
         def report_builtin(trainer: Any) -> None:
@@ -153,8 +97,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"NETWORK_ATTEMPT {attempt}", file=sys.stderr)
         return 3
     print("NETWORK_ATTEMPTS=0")
-    if args.kill_server_after_epoch and not killed:
-        return 4
     return 0
 
 

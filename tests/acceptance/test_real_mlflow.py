@@ -239,54 +239,6 @@ def test_a_fresh_process_loads_the_champion_and_gets_detections_for_an_image(
         assert 0 <= x1 <= x2 <= 128 and 0 <= y1 <= y2 <= 128  # the synthetic images are 128 px
 
 
-def test_a_server_killed_mid_training_loses_nothing_once_hooks_sync_runs(tmp_path: Path) -> None:
-    """The server is SIGKILLed at the end of epoch 1, once that epoch's points reached it. The
-    training goes on to its normal end, which names the spool and `hooks sync`; with the server
-    back on its port (same SQLite store), `hooks sync` completes the run: every epoch, the weights,
-    FINISHED, equal to the Neptune run that logged everything meanwhile."""
-    work = tmp_path / "work"
-    experiment = "real-outage"
-    server = MlflowServer(tmp_path / "server").start()
-    try:
-        assert server._proc is not None
-        argv = ["-m", "tests.real_mlflow_training", "--workdir", str(work), "--epochs", str(EPOCHS)]
-        argv += ["--mlflow", server.uri, "--experiment", experiment, "--drain-seconds", "3"]
-        argv += ["--kill-server-after-epoch", "1", "--server-pgid", str(server._proc.pid)]
-        output, save_dir = run_training(argv, training_env())
-        assert "KILLED_SERVER_AFTER_EPOCH=1" in output
-        assert not server.healthy()
-
-        (spool,) = (save_dir / ".yaml-hooks" / "mlflow").iterdir()
-        assert "not sent yet" in output, output[-5000:]
-        assert f"send them with `hooks sync --tracking-uri {server.uri} {spool}`" in output, output[-5000:]
-        neptune = neptune_run(work)
-        assert_neptune_complete(neptune)  # the other tracker went on logging meanwhile
-
-        server.stop()  # reaps the killed process
-        restarted = MlflowServer(server.folder, server.port).start()
-        server = restarted
-        before = only_run(server, experiment)
-        assert before.status == "RUNNING"
-        assert [step for step, _ in before.metrics["metrics/mAP50B"]] == [1]  # the kill came at epoch 1's end
-
-        done = subprocess.run(
-            [str(HOOKS), "sync", "--tracking-uri", server.uri, str(save_dir)],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert "sent" in done.stdout and not spool.exists()
-        after = only_run(server, experiment)
-        assert after.status == "FINISHED"
-        assert_same_as_neptune(after, neptune)
-        assert [step for step, _ in after.metrics["metrics/mAP50B"]] == [1, 2, 3]
-        assert dict(after.artifacts)["weights/demo/best.pt"] == (save_dir / "weights" / "best.pt").stat().st_size
-    finally:
-        server.stop()
-
-
 def test_the_demo_without_a_uri_logs_to_a_sqlite_file_in_its_workdir(tmp_path: Path) -> None:
     """`python -m demo.train --mlflow` (no URI, no server): the run is in <workdir>/mlflow.db (its
     artifacts in <workdir>/mlruns, nothing in the folder it was started from), the demo prints the

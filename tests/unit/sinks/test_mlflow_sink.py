@@ -5,6 +5,8 @@ Trainings here are the shipped stand-in; tests/acceptance/test_real_mlflow.py ru
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -186,6 +188,71 @@ def test_a_server_that_is_down_loses_nothing_and_hooks_sync_sends_it_once(
         again = subprocess.run(sync, capture_output=True, text=True, check=False)
         assert "nothing to send" in again.stdout
         assert len(client.get_metric_history(run.info.run_id, "metrics/mAP50B")) == 4
+
+
+def test_a_server_killed_mid_training_loses_nothing_once_hooks_sync_runs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server is SIGKILLed at the end of epoch 1, once that epoch's points reached it. The
+    training goes on to its end, which names the spool and `hooks sync`; with the server back on
+    its port (same SQLite store), `hooks sync` completes the run: every epoch, the weights,
+    FINISHED, equal to the Neptune run that logged everything meanwhile."""
+    server = MlflowServer(tmp_path / "server").start()
+    text = config(server.uri, "outage", neptune=True).replace("drain_seconds: 20", "drain_seconds: 1")
+    (tmp_path / "hooks.yaml").write_text(text)
+    compiled = dict(hooks.load(tmp_path / "hooks.yaml"))
+    killed: list[int] = []
+
+    def kill_after_epoch_1(trainer: Any) -> None:
+        if trainer.epoch != 0 or killed:
+            return
+        client = server.client()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # epoch 1's points on the server, then the kill
+            found = client.get_experiment_by_name("outage")
+            runs = client.search_runs([found.experiment_id]) if found else []
+            if runs and client.get_metric_history(runs[0].info.run_id, "metrics/mAP50B"):
+                break
+            time.sleep(0.1)
+        assert server._proc is not None
+        os.killpg(server._proc.pid, signal.SIGKILL)
+        server._proc.wait(timeout=15)
+        killed.append(1)
+
+    callbacks = {**compiled, "on_fit_epoch_end": [compiled["on_fit_epoch_end"], kill_after_epoch_1]}
+    try:
+        trainer = simulate_training(callbacks, tmp_path / "runs" / "exp", epochs=3)
+        assert killed and not server.healthy()
+        (spool,) = (trainer.save_dir / ".yaml-hooks" / "mlflow").iterdir()
+        assert "not sent yet" in caplog.text
+        assert f"send them with `hooks sync --tracking-uri {server.uri} {spool}`" in caplog.text
+        (neptune_dir,) = find_runs(tmp_path / ".neptune")
+        neptune = read_run(neptune_dir)  # the other tracker went on logging meanwhile
+        assert len(neptune.series["metrics/mAP50(B)"]) == 4
+        server.stop()  # reaps the killed process
+        server = MlflowServer(server.folder, server.port).start()
+        client = server.client()
+        before = only_run(client, "outage")
+        assert before.info.status == "RUNNING"
+        assert history(client, before.info.run_id, "metrics/mAP50B")[0][0] == 1  # epoch 1 was there
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "hooks"), "sync", "--tracking-uri", server.uri, str(trainer.save_dir)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "sent" in done.stdout and not spool.exists()
+        after = only_run(client, "outage")
+        assert after.info.status == "FINISHED"
+        for path, metric in METRIC_KEYS.items():
+            points = [(int(p.step), p.value) for p in neptune.series[path]]
+            assert history(client, after.info.run_id, metric) == points, path
+        assert [step for step, _ in history(client, after.info.run_id, "metrics/mAP50B")] == [1, 2, 3, 4]
+        best = trainer.save_dir / "weights" / "best.pt"
+        assert artifacts(client, after.info.run_id)["weights/exp/best.pt"] == best.stat().st_size
+    finally:
+        server.stop()
 
 
 def test_params_never_change_so_a_new_value_becomes_a_tag_and_a_long_one_an_artifact(
