@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -128,6 +129,21 @@ def train_offline(argv: list[str], work: Path) -> tuple[subprocess.CompletedProc
     assert "NETWORK_ATTEMPTS=0" in result.stdout  # an audit hook watched every socket connect
     (run,) = find_runs(work / ".neptune")
     return result, read_run(run)
+
+
+def train_with_preset(work: Path, preset: str, epochs: int, env: dict[str, str] | None = None) -> Path:
+    """`python -m demo.train --preset PRESET` in a fresh interpreter (the run named `demo`, offline,
+    every network attempt refused), in ``env`` (default: this process's, without pytest's own
+    variables); returns its save_dir. The parity presets' trainings (tests/acceptance/test_preset_*)."""
+    work.mkdir(parents=True, exist_ok=True)
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    argv = [sys.executable, "-m", "demo.train", "--workdir", str(work), "--preset", preset]
+    argv += ["--epochs", str(epochs), "--name", "demo", "--forbid-network"]
+    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "NETWORK_ATTEMPTS=0" in done.stdout
+    return work / "runs" / "demo"
 
 
 @pytest.fixture(scope="session")

@@ -95,28 +95,17 @@ def substitute(
         as it is (no copy, no path built for its plain values), one that changed is a new one."""
         if isinstance(data, str):
             return sub(data, path)
-        if isinstance(data, dict):
-            changed: dict[str, Any] | None = None
-            for k, v in data.items():
+        if isinstance(data, (dict, list)):
+            changed: Any = None  # a copy of data, made at its first changed value
+            for k, v in data.items() if isinstance(data, dict) else enumerate(data):
                 if not isinstance(v, (dict, list)) and not (isinstance(v, str) and "${" in v):
                     continue
                 new = walk(v, (*path, k))
                 if new is not v:
                     if changed is None:
-                        changed = dict(data)
+                        changed = dict(data) if isinstance(data, dict) else list(data)
                     changed[k] = new
             return data if changed is None else changed
-        if isinstance(data, list):
-            items: list[Any] | None = None
-            for i, v in enumerate(data):
-                if not isinstance(v, (dict, list)) and not (isinstance(v, str) and "${" in v):
-                    continue
-                new = walk(v, (*path, i))
-                if new is not v:
-                    if items is None:
-                        items = list(data)
-                    items[i] = new
-            return data if items is None else items
         return data
 
     data = walk(doc.data, ())

@@ -47,26 +47,28 @@ def _train_losses(ctx: Context) -> Any:
     return trainer.label_loss_items(tloss, prefix="train")
 
 
-@_builtin("lr", "mapping", "the learning rate of each parameter group, as lr/pg0, lr/pg1, …")
-def _lr(ctx: Context) -> Any:
-    trainer = ctx.trainer  # _trainer(ctx), inline: read every epoch
-    if trainer is None:
-        raise Missing("no trainer on this event")
-    lr = getattr(trainer, "lr", None)
-    if lr is None:
-        raise Missing("trainer.lr (learning rates) is not set on this event")
-    return lr
+def _trainer_value(name: str, what: str) -> Callable[[Context], Any]:
+    """A source reading ``trainer.<name>`` every epoch: the trainer straight from the context (not
+    through _trainer, one call less), a Missing naming ``what`` when it is not set."""
+
+    def read(ctx: Context) -> Any:
+        trainer = ctx.trainer
+        if trainer is None:
+            raise Missing("no trainer on this event")
+        value = getattr(trainer, name, None)
+        if value is None:
+            raise Missing(f"trainer.{name} ({what}) is not set on this event")
+        return value
+
+    return read
 
 
-@_builtin("metrics", "mapping", "the last validation's metrics and losses (trainer.metrics)")
-def _metrics(ctx: Context) -> Any:
-    trainer = ctx.trainer  # _trainer(ctx), inline: read every epoch
-    if trainer is None:
-        raise Missing("no trainer on this event")
-    metrics = getattr(trainer, "metrics", None)
-    if metrics is None:
-        raise Missing("trainer.metrics (validation metrics) is not set on this event")
-    return metrics
+_builtin("lr", "mapping", "the learning rate of each parameter group, as lr/pg0, lr/pg1, …")(
+    _trainer_value("lr", "learning rates")
+)
+_builtin("metrics", "mapping", "the last validation's metrics and losses (trainer.metrics)")(
+    _trainer_value("metrics", "validation metrics")
+)
 
 
 @_builtin("hyperparameters", "mapping", "every training argument (trainer.args)")

@@ -5,30 +5,15 @@ callback off), each folder read back with TensorBoard's EventAccumulator and com
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import train_with_preset
 from tests.reference_tensorboard import TensorBoardRecord, read_event_folder
 
-REPO = Path(__file__).resolve().parents[2]
 EPOCHS = 2
 OWN_TEXTS = frozenset({"yaml_hooks/run_id", "yaml_hooks/part", "yaml_hooks/status"})
-
-
-def train_with_preset(work: Path) -> Path:
-    work.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    argv = [sys.executable, "-m", "demo.train", "--workdir", str(work), "--preset", "ultralytics-tensorboard"]
-    argv += ["--epochs", str(EPOCHS), "--name", "demo", "--forbid-network"]
-    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "NETWORK_ATTEMPTS=0" in done.stdout
-    return work / "runs" / "demo"
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +22,7 @@ def both(
 ) -> tuple[TensorBoardRecord, TensorBoardRecord]:
     # The session's training with Ultralytics' own callbacks (MLflow's too, which adds no event file).
     theirs = read_event_folder(ultralytics_reference.save_dir)
-    ours = read_event_folder(train_with_preset(tmp_path_factory.mktemp("ours")))
+    ours = read_event_folder(train_with_preset(tmp_path_factory.mktemp("ours"), "ultralytics-tensorboard", EPOCHS))
     return theirs, ours
 
 

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import train_with_preset
 from tests.wandb_log import Log, read_log
 
-REPO = Path(__file__).resolve().parents[2]
 EPOCHS = 2
 # What the callback logs and the preset does not: its curve tables (W&B custom charts).
 CURVE_TABLES = frozenset(
@@ -48,22 +46,12 @@ def side(save_dir: Path) -> Side:
     return Side(log, folder, save_dir.parents[1], folder.name.rsplit("-", 1)[1])
 
 
-def train_with_preset(work: Path) -> Path:
-    work.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "WANDB_"))}
-    env.update({"WANDB_MODE": "offline", "WANDB_SILENT": "true"})  # no WANDB_DIR: the run's folder
-    argv = [sys.executable, "-m", "demo.train", "--workdir", str(work), "--preset", "ultralytics-wandb"]
-    argv += ["--epochs", str(EPOCHS), "--name", "demo", "--forbid-network"]
-    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "NETWORK_ATTEMPTS=0" in done.stdout
-    return work / "runs" / "demo"
-
-
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory, ultralytics_reference: Any) -> tuple[Side, Side]:
     theirs = side(ultralytics_reference.save_dir)
-    ours = side(train_with_preset(tmp_path_factory.mktemp("ours")))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "WANDB_"))}
+    env.update({"WANDB_MODE": "offline", "WANDB_SILENT": "true"})  # no WANDB_DIR: the run's folder
+    ours = side(train_with_preset(tmp_path_factory.mktemp("ours"), "ultralytics-wandb", EPOCHS, env))
     return theirs, ours
 
 
