@@ -33,11 +33,15 @@ class Registration(str):
 
     aliases: Mapping[str, str]
     fitness: float | None
+    pyfunc: bool  # weights as a loadable pyfunc model (True), or the file itself
 
-    def __new__(cls, name: str, aliases: Mapping[str, str] | None = None, fitness: float | None = None) -> Registration:
+    def __new__(
+        cls, name: str, aliases: Mapping[str, str] | None = None, fitness: float | None = None, pyfunc: bool = True
+    ) -> Registration:
         self = super().__new__(cls, name)
         self.aliases = dict(aliases or {})
         self.fitness = fitness
+        self.pyfunc = pyfunc
         return self
 
 
@@ -50,6 +54,7 @@ class Upload:
     to: Template
     register: str | None = None  # a registered model the file becomes a version of (MLflow)
     aliases: tuple[tuple[str, str], ...] = ()  # alias -> rule (ALIAS_RULES), moved at each version
+    pyfunc: bool = True  # `register: {pyfunc: false}`: weights registered as the file itself
 
 
 def build(b: Builder, body: Mapping[str, Any]) -> Upload | None:
@@ -66,7 +71,9 @@ def build(b: Builder, body: Mapping[str, Any]) -> Upload | None:
     model, aliases = _registration(b, body.get("register"))
     if not one or to is None or (source is None and path is None):
         return None
-    return Upload(source, path, root, to, model, aliases)
+    register = body.get("register")
+    pyfunc = not isinstance(register, Mapping) or register.get("pyfunc", True) is not False
+    return Upload(source, path, root, to, model, aliases, pyfunc)
 
 
 def _registration(b: Builder, value: Any) -> tuple[str | None, tuple[tuple[str, str], ...]]:
@@ -113,7 +120,7 @@ def compile(spec: ActionSpec) -> Run:
         set_file(ctx, file, folder)
         # The file checked, no symlink left.
         resolved = file.resolve()
-        register = Registration(o.register, dict(o.aliases), _fitness(ctx, resolved)) if o.register else None
+        register = Registration(o.register, dict(o.aliases), _fitness(ctx, resolved), o.pyfunc) if o.register else None
         session.upload(ctx, spec, to(ctx, session), resolved, register=register)
 
     return run
@@ -145,6 +152,7 @@ def explain(spec: ActionSpec) -> str:
     rules = "; ".join(f"alias {alias}: {ALIAS_WORDS[rule]}" for alias, rule in o.aliases)
     registered = (
         f", and register it as a new version of the model '{o.register}' (MLflow; other trackers keep the file only)"
+        + ("" if o.pyfunc else ", as the file itself (no pyfunc model)")
         + (f" ({rules})" if rules else "")
         if o.register
         else ""
@@ -216,6 +224,15 @@ SCHEMA: Final[dict[str, Any]] = {
                             "type": "object",
                             "maxProperties": 20,
                             "additionalProperties": {"enum": list(ALIAS_RULES)},
+                        },
+                        "pyfunc": {
+                            "title": "As a pyfunc model",
+                            "description": (
+                                "true (default): weights (.pt) become a pyfunc model that loads and predicts (about "
+                                "2 s of the sender's at the registration, a copy of the weights in the run). false: "
+                                "the version is the file itself (load it with YOLO(...) after downloading)."
+                            ),
+                            "type": "boolean",
                         },
                     },
                 },

@@ -38,9 +38,6 @@ ARTIFACTS: Final = {
     "Validation/epoch-3/val_batch0_pred.jpg",
     "weights/best.pt",
 }
-# A registered .pt may also be logged as a loadable MLflow model beside it (issue 23, item 5): its
-# files are the model version's, under this folder, and the version's source is the folder.
-MODEL_FOLDER: Final = "weights/best_model"
 # A few of the hyperparameters, as the stand-in's args have them, as MLflow params (text).
 SOME_PARAMS: Final = {
     "Configuration/Hyperparameters/epochs": "2",
@@ -134,15 +131,14 @@ def test_every_param_lands_once_with_its_value(team: Team) -> None:
 
 def test_every_epoch_image_and_the_weights_land_once(team: Team) -> None:
     for run in team.runs:
-        found = [p for p in _artifacts(team.client, run.info.run_id) if not p.startswith(f"{MODEL_FOLDER}/")]
-        assert sorted(found) == sorted(ARTIFACTS), run.info.run_name
+        assert sorted(_artifacts(team.client, run.info.run_id)) == sorted(ARTIFACTS), run.info.run_name
 
 
 def test_every_training_registers_exactly_one_model_version(team: Team) -> None:
     versions = team.client.search_model_versions(f"name = '{MODEL}'")
     assert sorted(v.run_id for v in versions) == sorted(r.info.run_id for r in team.runs)  # one each
-    for v in versions:  # the run's own weights: the file, or the loadable model made of it
-        assert v.source in (f"runs:/{v.run_id}/weights/best.pt", f"runs:/{v.run_id}/{MODEL_FOLDER}"), v.source
+    for v in versions:  # the run's own weights, as the file itself (`pyfunc: false`)
+        assert v.source == f"runs:/{v.run_id}/weights/best.pt", v.source
 
 
 def test_at_most_one_hooks_sync_leaves_nothing_unsent(team: Team, tmp_path: Path) -> None:

@@ -322,7 +322,9 @@ class MlflowSink(BaseSink):
         fitness = getattr(model, "fitness", None)
         if isinstance(fitness, (int, float)) and not isinstance(fitness, bool) and fitness == fitness:
             how["fitness"] = float(fitness)
-        if pyfunc_weights(artifact):
+        if getattr(model, "pyfunc", True) is False:
+            how["model"] = False  # `register: {pyfunc: false}`: the file itself
+        elif pyfunc_weights(artifact):
             try:
                 size = os.stat(file).st_size
             except OSError:

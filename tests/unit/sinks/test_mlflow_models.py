@@ -112,6 +112,16 @@ def test_registered_weights_are_a_pyfunc_model_with_a_signature_and_an_input_exa
     assert not [k for k in run.data.metrics if k.startswith("system/")]
 
 
+def test_weights_registered_with_pyfunc_false_are_the_file_itself(tmp_path: Path, mlflow_server: MlflowServer) -> None:
+    text = registering("yolo-file").replace("register: yolo-file", "register: {model: yolo-file, pyfunc: false}")
+    train(config(mlflow_server.uri, "as-file", text), tmp_path, epochs=1)
+    client = mlflow_server.client()
+    run_id = only_run(client, "as-file").info.run_id
+    (version,) = client.search_model_versions("name = 'yolo-file'")
+    assert (version.source, version.tags) == (f"runs:/{run_id}/weights/best.pt", {"yaml_hooks.fitness": "0.54536"})
+    assert [f.path for f in client.list_artifacts(run_id, "weights")] == ["weights/best.pt"]  # no best_model
+
+
 def test_aliases_move_by_the_rules_over_several_trainings_and_a_resend_makes_no_second_version(
     tmp_path: Path, mlflow_server: MlflowServer
 ) -> None:
