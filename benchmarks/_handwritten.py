@@ -268,7 +268,31 @@ class _BySeries:
         raise NotImplementedError
 
 
-class HandTensorBoard(_BySeries):
+class _ScalarBySeries(_BySeries):
+    """The rows' series as one scalar call per value (``_scalars``), for a writer that takes
+    scalars one by one; ``flush`` at every fit epoch's end (none by default)."""
+
+    def _scalars(self, values: dict[str, float], step: int, prefix: str = "") -> None:
+        raise NotImplementedError
+
+    def flush(self) -> None:
+        """Nothing: the writer flushes by itself."""
+
+    def on_train_batch_end(self, trainer: Any) -> None:
+        self.batch += 1
+        self._scalars(trainer.label_loss_items(trainer.tloss, prefix="train"), self.batch, "batch/")
+        self._scalars(getattr(trainer, "lr", None) or {}, self.batch, "batch/")
+
+    def on_train_epoch_end(self, trainer: Any) -> None:
+        self._scalars(trainer.label_loss_items(trainer.tloss, prefix="train"), trainer.epoch + 1)
+        self._scalars(trainer.lr, trainer.epoch + 1)
+
+    def on_fit_epoch_end(self, trainer: Any) -> None:
+        self._scalars(trainer.metrics, trainer.epoch + 1)
+        self.flush()
+
+
+class HandTensorBoard(_ScalarBySeries):
     """TensorBoard's own ``EventFileWriter``, scalars as TensorBoard's summaries write them (a float64
     tensor, the scalars plugin's metadata on a tag's first event), as the sink writes them: into the
     run's folder, flushed at every epoch end, closed at the end."""
@@ -300,24 +324,14 @@ class HandTensorBoard(_BySeries):
             value = self._summary.Value(tag=tag, tensor=tensor, metadata=meta)
             self.writer.add_event(self._event(wall_time=time.time(), step=step, summary=self._summary(value=[value])))
 
-    def on_train_batch_end(self, trainer: Any) -> None:
-        self.batch += 1
-        self._scalars(trainer.label_loss_items(trainer.tloss, prefix="train"), self.batch, "batch/")
-        self._scalars(getattr(trainer, "lr", None) or {}, self.batch, "batch/")
-
-    def on_train_epoch_end(self, trainer: Any) -> None:
-        self._scalars(trainer.label_loss_items(trainer.tloss, prefix="train"), trainer.epoch + 1)
-        self._scalars(trainer.lr, trainer.epoch + 1)
-
-    def on_fit_epoch_end(self, trainer: Any) -> None:
-        self._scalars(trainer.metrics, trainer.epoch + 1)
+    def flush(self) -> None:
         self.writer.flush()
 
     def close(self) -> None:
         self.writer.close()
 
 
-class HandSummaryWriter(_BySeries):
+class HandSummaryWriter(_ScalarBySeries):
     """Ultralytics' own TensorBoard callback's way (ultralytics/utils/callbacks/tensorboard.py):
     torch's ``SummaryWriter.add_scalar`` per value, the writer opened at the start, closed at the end,
     never flushed in between; here with the per-batch series too, which that callback does not log."""
@@ -334,18 +348,6 @@ class HandSummaryWriter(_BySeries):
     def _scalars(self, values: dict[str, float], step: int, prefix: str = "") -> None:
         for k, v in values.items():
             self.writer.add_scalar(prefix + k, v, step)
-
-    def on_train_batch_end(self, trainer: Any) -> None:
-        self.batch += 1
-        self._scalars(trainer.label_loss_items(trainer.tloss, prefix="train"), self.batch, "batch/")
-        self._scalars(getattr(trainer, "lr", None) or {}, self.batch, "batch/")
-
-    def on_train_epoch_end(self, trainer: Any) -> None:
-        self._scalars(trainer.label_loss_items(trainer.tloss, prefix="train"), trainer.epoch + 1)
-        self._scalars(trainer.lr, trainer.epoch + 1)
-
-    def on_fit_epoch_end(self, trainer: Any) -> None:
-        self._scalars(trainer.metrics, trainer.epoch + 1)
 
     def close(self) -> None:
         self.writer.close()

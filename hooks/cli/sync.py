@@ -1,7 +1,8 @@
-"""hooks sync [--tracking-uri URI] [--status] [FOLDER]: send the MLflow data that a training could
-not send (its spool), or (--status) say what each spool holds, sending nothing. A spool is sent
-only to the tracking URI the user names (the option, else $MLFLOW_TRACKING_URI, else MLflow's
-default store); exit 0 when every spool is sent, 1 when one is not (not sent, sent to another URI
+"""hooks sync [--tracking-uri URI] [--register MODEL …] [--status] [FOLDER]: send the MLflow data
+that a training could not send (its spool), or (--status) say what each spool holds, sending
+nothing. A spool is sent only to the tracking URI the user names (the option, else
+$MLFLOW_TRACKING_URI, else MLflow's default store), and makes versions only of the registered
+models the user names; exit 0 when every spool is sent, 1 when one is not (not sent, sent to another URI
 than named, a bad record, one refused), 2 for a usage error."""
 
 from __future__ import annotations
@@ -31,6 +32,16 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         ),
     )
     p.add_argument(
+        "--register",
+        metavar="MODEL",
+        action="append",
+        default=[],
+        help=(
+            "let a spool make versions of this registered model and move its aliases (repeat for several); "
+            "a spool that registers a model you do not name is not sent"
+        ),
+    )
+    p.add_argument(
         "--status",
         action="store_true",
         help="say what each spool holds (not sent yet, refused, being sent now), and send nothing",
@@ -56,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     failed = 0
     for folder in spools:
-        done, lines = sync(folder, args.tracking_uri)
+        done, lines = sync(folder, args.tracking_uri, args.register)
         failed += not done
         for line in lines.splitlines():
             print(_printable(line))

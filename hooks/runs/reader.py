@@ -12,6 +12,7 @@ once), says which runs a folder the user named holds (:meth:`Reader.at`), reads 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -21,7 +22,7 @@ from ..errors import HooksError
 from .model import Run
 from .overview import Overview
 
-__all__ = ["Reader", "RunRef", "Store", "StoreError", "mask_uri"]
+__all__ = ["Reader", "RunRef", "Store", "StoreError", "grouped_refs_at", "mask_uri"]
 
 
 @dataclass(frozen=True)
@@ -109,3 +110,19 @@ class Reader(Protocol):
     def no_runs_message(self, store: Store) -> str:
         """What to tell a user whose named store holds no run: where it looked, what to name instead."""
         ...
+
+
+def grouped_refs_at(
+    tracker: str,
+    folder: Path,
+    is_run_folder: Callable[[Path], bool],
+    groups_in: Callable[[Path], list[tuple[Path, ...]]],
+    ref: Callable[[Store, tuple[Path, ...]], RunRef],
+) -> list[RunRef]:
+    """The runs at ``folder`` of a tracker that writes a folder per part of a run (Neptune, W&B
+    offline): one run folder is its run, with the other parts beside it; any other folder, the runs
+    grouped below it."""
+    if is_run_folder(folder):
+        groups = groups_in(folder.parent)
+        return [ref(Store(tracker, str(folder.parent)), next((g for g in groups if folder in g), (folder,)))]
+    return [ref(Store(tracker, str(folder)), parts) for parts in groups_in(folder)]

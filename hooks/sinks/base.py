@@ -29,6 +29,7 @@ __all__ = [
     "Sink",
     "SinkFactory",
     "SinkType",
+    "first_line",
     "mb",
     "missing_methods",
     "open_sink",
@@ -213,3 +214,13 @@ class SinkType:
     # `hooks export --to NAME`: the command line's options → a target that takes a finished run again
     # (``hooks.sinks.replay``); None: this tracker cannot take a replay.
     replay: Callable[[Mapping[str, Any]], ReplayTarget] | None = None
+
+
+def first_line(error: Exception) -> str:
+    """A tracker's error in one line, for a warning: its first real sentence (trackers' exceptions
+    carry banners and ANSI colours), else the exception's type."""
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("----")]
+    return lines[0] if lines else type(error).__name__

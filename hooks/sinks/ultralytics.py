@@ -14,7 +14,17 @@ from ..core.masking import scalar_text
 from ..errors import Missing
 from ..log import logger
 
-__all__ = ["run_name", "run_object", "standalone", "switch_off_integrations"]
+__all__ = ["arg_text", "run_name", "run_object", "standalone", "switch_off_integrations"]
+
+
+def arg_text(lookup: Callable[[str], Any], name: str) -> str:
+    """The training argument ``args.<name>`` when it is text, else "" (no args, or not text): what
+    a tracker's defaults are named after (its project, its run's name)."""
+    try:
+        value = getattr(lookup("args"), name, None)
+    except Missing:
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 def standalone(lookup: Callable[[str], Any]) -> tuple[str, str] | None:

@@ -92,7 +92,7 @@ def team(
         _say_times(reports, record_testsuite_property)
         syncs, sync_output = 0, ""
         if _spools(work / "runs"):  # what the drains could not send in time: one `hooks sync` for all
-            result = _hooks("sync", "--tracking-uri", server.uri, str(work / "runs"))
+            result = _hooks("sync", "--tracking-uri", server.uri, "--register", MODEL, str(work / "runs"))
             syncs, sync_output = 1, result.stdout + result.stderr
         status = _hooks("sync", "--status", str(work / "runs"))
         client = server.client()

@@ -13,7 +13,7 @@ from typing import Final, final
 
 from ..model import Run
 from ..overview import Overview
-from ..reader import Reader, RunRef, Store
+from ..reader import Reader, RunRef, Store, grouped_refs_at
 from .decode import load_metadata
 from .overview import read_overview
 from .read import early_string, find_run_groups, find_runs, read_run
@@ -50,12 +50,7 @@ class NeptuneReader:
         return [_ref(store, parts) for parts in find_run_groups(Path(store.where))]
 
     def at(self, folder: Path) -> list[RunRef]:
-        if find_runs(folder) == [folder]:  # one run folder: with the other parts of its training
-            store = Store(self.name, str(folder.parent))
-            groups = find_run_groups(folder.parent)
-            return [_ref(store, next((g for g in groups if folder in g), (folder,)))]
-        store = Store(self.name, str(folder))
-        return [_ref(store, parts) for parts in find_run_groups(folder)]
+        return grouped_refs_at(self.name, folder, lambda f: find_runs(f) == [f], find_run_groups, _ref)
 
     def run_name(self, ref: RunRef) -> str | None:
         return early_string(ref.parts[0], "sys/name") if ref.parts else None

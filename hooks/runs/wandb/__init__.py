@@ -11,7 +11,7 @@ from typing import Final, final
 
 from ..model import Run
 from ..overview import Overview, overview_of
-from ..reader import Reader, RunRef, Store
+from ..reader import Reader, RunRef, Store, grouped_refs_at
 from .read import find_runs, read_run, run_folders, run_name
 
 __all__ = ["READER", "WandbReader"]
@@ -46,12 +46,7 @@ class WandbReader:
         return [_ref(store, parts) for parts in find_runs(Path(store.where))]
 
     def at(self, folder: Path) -> list[RunRef]:
-        if run_folders(folder) == [folder]:  # one run folder: with the other parts of its run
-            store = Store(self.name, str(folder.parent))
-            groups = find_runs(folder.parent)
-            return [_ref(store, next((g for g in groups if folder in g), (folder,)))]
-        store = Store(self.name, str(folder))
-        return [_ref(store, parts) for parts in find_runs(folder)]
+        return grouped_refs_at(self.name, folder, lambda f: run_folders(f) == [f], find_runs, _ref)
 
     def run_name(self, ref: RunRef) -> str | None:
         return run_name(ref.parts[0]) if ref.parts else None

@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 import os
 import re
+import shlex
 import shutil
 import socket
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any, Final, final
 from urllib.parse import urlsplit, urlunsplit
@@ -550,12 +551,13 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def sync(folder: Path, tracking_uri: str | None = None) -> tuple[bool, str]:
+def sync(folder: Path, tracking_uri: str | None = None, registers: Collection[str] = ()) -> tuple[bool, str]:
     """Send what a spool found on disk holds and delete it once all is sent: (done, the lines for
     the user). The spool is not trusted (docs/reliability.md, "A spool from someone else"): it is
     sent only to the tracking URI the user names (``tracking_uri``, else $MLFLOW_TRACKING_URI, else
-    MLflow's default store), its files are read only inside it, and a bad record is a line
-    ``<folder>/ops.jsonl:<n>: why`` while the good ones still go."""
+    MLflow's default store), it makes versions of (and moves the aliases of) only the registered
+    models the user names (``registers``: `hooks sync --register NAME`), its files are read only
+    inside it, and a bad record is a line ``<folder>/ops.jsonl:<n>: why`` while the good ones still go."""
     if os.path.islink(folder):
         return False, f"{folder}: a link, not a spool's own folder; not read"
     spool = Spool(folder)
@@ -582,6 +584,15 @@ def sync(folder: Path, tracking_uri: str | None = None) -> tuple[bool, str]:
         except SpoolError as e:
             return False, str(e)
         start = min(spool.sent(), len(ops))
+        unnamed = sorted({op["r"][1] for op in ops[start:] if op is not None and "r" in op} - set(registers))
+        if unnamed:
+            names = ", ".join(repr(name) for name in unnamed)
+            flags = "".join(f"--register {shlex.quote(name)} " for name in unnamed)
+            return False, (
+                f"{folder}: not sent: it makes versions of the registered model(s) {names} and moves their "
+                "aliases, which a spool does only for a model you name. If it is yours: "
+                f"hooks sync --tracking-uri {mask_uri(own) or _EMPTY} {flags}{folder}"
+            )
         lines = []
         for i, line in errors:
             if i >= start:  # one sent before (counted) is not reported again

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shlex
 import threading
 import time
 import uuid
@@ -44,7 +45,7 @@ from ...log import logger
 from ..base import COPY_BUDGET, BaseSink, BaseSinkFactory, CopyBudget, mb
 from ..files import read_regular
 from ..resume import training_identity
-from ..ultralytics import run_name, run_object
+from ..ultralytics import arg_text, run_name, run_object
 from . import names
 from .sender import PART_TAG, TRAINING_TAG, Sender, Unreachable, now_ms
 from .spool import SPOOL_DIR, Spool, describe
@@ -104,17 +105,15 @@ class MlflowSinkFactory(BaseSinkFactory):
     def run_info(self, lookup: Callable[[str], Any]) -> dict[str, Any]:
         """Where the run goes and what it is called: rendered now, sent when the server is there."""
 
-        def arg(name: str) -> str:
-            try:
-                value = getattr(lookup("args"), name, None)
-            except Missing:
-                return ""
-            return value if isinstance(value, str) else ""
-
         experiment = self.experiment.render(lookup) if self.experiment else ""
-        experiment = experiment or os.environ.get("MLFLOW_EXPERIMENT_NAME", "") or arg("project") or DEFAULT_EXPERIMENT
+        experiment = (
+            experiment
+            or os.environ.get("MLFLOW_EXPERIMENT_NAME", "")
+            or arg_text(lookup, "project")
+            or DEFAULT_EXPERIMENT
+        )
         name = self.name.render(lookup) if self.name else ""
-        name = run_name(lookup, name or os.environ.get("MLFLOW_RUN", "") or arg("name"))
+        name = run_name(lookup, name or os.environ.get("MLFLOW_RUN", "") or arg_text(lookup, "name"))
         tags = {names.key(k): t.render(lookup) for k, t in self.tags}
         if self.description:
             tags["mlflow.note.content"] = self.description.render(lookup)
@@ -599,9 +598,10 @@ class _Worker(threading.Thread):
         # The sender counts each batch in the spool as it goes; ``pending`` is trimmed only when a
         # whole round returns, so a drain that ended mid-round would count the sent ones again.
         unsent = self.pending[max(0, self.spool.sent() - self.base) :]
+        command = f"hooks sync {_named(sender.uri)}{_registers(unsent)}{self.spool.folder}"
         return (
             f"MLflow: {describe(unsent)} of this run are not sent yet{why}; they are kept in "
-            f"{self.spool.folder}; send them with `hooks sync {_named(sender.uri)}{self.spool.folder}`"
+            f"{self.spool.folder}; send them with `{command}`"
         )
 
 
@@ -660,6 +660,12 @@ def dataset_input(trainer: Any) -> dict[str, Any] | None:
 def _named(uri: str) -> str:
     """`hooks sync` sends a spool only where the user says (docs/reliability.md): the run's URI."""
     return f"--tracking-uri {mask_uri(uri)} " if uri else ""
+
+
+def _registers(ops: list[dict[str, Any]]) -> str:
+    """`hooks sync` makes a spool's model versions only for the models the user names: this run's."""
+    models = sorted({op["r"][1] for op in ops if op and "r" in op})
+    return "".join(f"--register {shlex.quote(model)} " for model in models)
 
 
 def _where(uri: str, experiment: Any, run_id: str | None) -> str:

@@ -13,7 +13,7 @@ from typing import Any, final
 from ...core.imports import import_jsonschema
 from ...core.templates import Template
 from ...log import logger
-from ..base import BaseSink, BaseSinkFactory
+from ..base import BaseSink, BaseSinkFactory, first_line
 from ..files import read_regular
 from ..resume import training_identity
 from ..ultralytics import run_name
@@ -110,7 +110,7 @@ class NeptuneSinkFactory(BaseSinkFactory):
                 "Neptune could not start in %s mode (%s: %s); logging offline instead",
                 kwargs["mode"],
                 type(e).__name__,
-                _first_line(e),
+                first_line(e),
             )
             kwargs["mode"] = "offline"
             run = neptune.init_run(**kwargs)
@@ -133,15 +133,6 @@ def storable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return str(value)
     return value
-
-
-def _first_line(error: Exception) -> str:
-    # Neptune's exceptions carry a banner and ANSI colours; the first real sentence is enough.
-    import re
-
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("----")]
-    return lines[0] if lines else type(error).__name__
 
 
 class NeptuneSink(BaseSink):

@@ -40,9 +40,9 @@ from typing import Any, Final, final
 from ...core.templates import Template
 from ...errors import Missing
 from ...log import logger
-from ..base import COPY_BUDGET, BaseSink, BaseSinkFactory, CopyBudget
+from ..base import COPY_BUDGET, BaseSink, BaseSinkFactory, CopyBudget, first_line
 from ..resume import training_identity
-from ..ultralytics import run_name, run_object
+from ..ultralytics import arg_text, run_name, run_object
 from . import names
 from .writer import WAIT_SECONDS, wait_written
 
@@ -89,21 +89,14 @@ class WandbSinkFactory(BaseSinkFactory):
     def init_kwargs(self, lookup: Callable[[str], Any]) -> dict[str, Any]:
         """``wandb.init``'s arguments, rendered now (the run id is added by ``open``)."""
 
-        def arg(name: str) -> str:
-            try:
-                value = getattr(lookup("args"), name, None)
-            except Missing:
-                return ""
-            return value if isinstance(value, str) else ""
-
         def render(template: Template | None) -> str:
             return template.render(lookup) if template else ""
 
         project = render(self.project) or os.environ.get("WANDB_PROJECT", "")
         # As Ultralytics' callback names it: what W&B refuses in a project's name as '-', its last 128 characters.
-        project = project or re.sub(r"[/\\#?%:]", "-", arg("project"))[-128:] or DEFAULT_PROJECT
+        project = project or re.sub(r"[/\\#?%:]", "-", arg_text(lookup, "project"))[-128:] or DEFAULT_PROJECT
         kwargs: dict[str, Any] = {"mode": effective_mode(self.mode), "project": project}
-        name = run_name(lookup, render(self.name) or arg("name"))
+        name = run_name(lookup, render(self.name) or arg_text(lookup, "name"))
         for key, value in (
             ("name", name),
             ("notes", render(self.run_notes)),
@@ -160,7 +153,7 @@ class WandbSinkFactory(BaseSinkFactory):
                 "W&B could not start in %s mode (%s: %s); logging offline instead",
                 kwargs["mode"],
                 type(e).__name__,
-                str(e).strip().splitlines()[0] if str(e).strip() else "",
+                first_line(e),
             )
             kwargs["mode"] = "offline"
             run = wandb.init(**kwargs)

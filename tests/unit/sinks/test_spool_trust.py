@@ -164,6 +164,30 @@ def test_the_uri_the_user_names_lets_a_spool_through(planted: Planted, mlflow_se
     assert not planted.spool.exists()  # all sent: the spool is gone
 
 
+def test_a_spool_makes_versions_only_of_a_model_the_user_names(planted: Planted, mlflow_server: MlflowServer) -> None:
+    """A planted spool that registers a file as the team's model and moves its `champion` alias
+    (which whoever loads models:/team-model@champion would then run) sends nothing unless the user
+    names that model; named, it goes, once."""
+    model = f"team-model-{planted.experiment}"
+    register = {"r": ["good.txt", model, {"aliases": {"champion": "newest"}}]}
+    planted.write([*GOOD, register, END], mlflow_server.uri)
+    refused = hooks_sync(planted, "--tracking-uri", mlflow_server.uri)
+    no_traceback(refused)
+    assert refused.returncode == 1
+    assert f"it makes versions of the registered model(s) '{model}'" in refused.stdout
+    assert f"--register {model} dataset/.yaml-hooks/mlflow/evil" in refused.stdout  # the command letting it through
+    client = mlflow_server.client()
+    assert client.get_experiment_by_name(planted.experiment) is None and planted.spool.exists()  # nothing sent
+    assert client.search_model_versions(f"name = '{model}'") == []
+    done = hooks_sync(planted, "--tracking-uri", mlflow_server.uri, "--register", model)
+    no_traceback(done)
+    assert done.returncode == 0, done.stdout
+    run = the_good_records_arrived_once(planted, mlflow_server)
+    (version,) = client.search_model_versions(f"name = '{model}'")
+    assert (version.source, version.run_id) == (f"runs:/{run.info.run_id}/good.txt", run.info.run_id)
+    assert client.get_model_version_by_alias(model, "champion").version == version.version
+
+
 # ---------------------------------------------------------------- what it reads
 def test_an_artifact_outside_the_spools_folders_is_not_read(
     planted: Planted, mlflow_server: MlflowServer, attacker: MlflowServer
