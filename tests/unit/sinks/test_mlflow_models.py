@@ -22,7 +22,7 @@ from hooks.sinks.mlflow.sender import Sender
 from hooks.sinks.mlflow.spool import Spool
 from hooks.testing import simulate_training
 from hooks.testing.standin import StandInTrainer
-from tests.mlflow_server import MlflowServer, free_port
+from tests.mlflow_server import MlflowServer
 from tests.unit.sinks.test_mlflow_sink import config, only_run, train
 
 # A data YAML, and the first 16 hex digits of its SHA-256 (sha256sum), written out.
@@ -120,16 +120,6 @@ def test_weights_registered_with_pyfunc_false_are_the_file_itself(tmp_path: Path
     (version,) = client.search_model_versions("name = 'yolo-file'")
     assert (version.source, version.tags) == (f"runs:/{run_id}/weights/best.pt", {"yaml_hooks.fitness": "0.54536"})
     assert [f.path for f in client.list_artifacts(run_id, "weights")] == ["weights/best.pt"]  # no best_model
-
-
-def test_the_end_names_the_registered_model_in_the_sync_command(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """`hooks sync` makes a spool's model versions only for models the user names: the end of a
-    training whose server was down gives the command with this run's `--register`."""
-    uri = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    text = config(uri, "down-registered", registering("yolo-later")).replace("drain_seconds: 20", "drain_seconds: 1")
-    trainer = train(text, tmp_path, epochs=1)
-    (spool,) = (trainer.save_dir / ".yaml-hooks" / "mlflow").iterdir()
-    assert f"`hooks sync --tracking-uri {uri} --register yolo-later {spool}`" in caplog.text
 
 
 def test_aliases_move_by_the_rules_over_several_trainings_and_a_resend_makes_no_second_version(

@@ -157,11 +157,17 @@ def test_a_server_that_is_down_loses_nothing_and_hooks_sync_sends_it_once(
     """No server during the training: it runs through, the end says where the spool is; with the
     server up, `hooks sync` sends all of it, and a second sync sends nothing twice."""
     server = MlflowServer(tmp_path / "server")
-    text = config(server.uri, "down", neptune=True).replace("drain_seconds: 20", "drain_seconds: 1")
+    register = (
+        "events:\n  on_train_end:\n"
+        "    - upload: {from: best, to: w/best.pt, register: {model: yolo-down, pyfunc: false}}\n"
+    )
+    text = config(server.uri, "down", register, neptune=True).replace("drain_seconds: 20", "drain_seconds: 1")
     trainer = train(text, tmp_path, epochs=3)
     spools = list((trainer.save_dir / ".yaml-hooks" / "mlflow").glob("*"))
     assert len(spools) == 1
-    assert f"hooks sync --tracking-uri {server.uri} {spools[0]}" in caplog.text and "not sent yet" in caplog.text
+    # The command names the model the run registers: a spool makes versions only of models named.
+    assert f"hooks sync --tracking-uri {server.uri} --register yolo-down {spools[0]}" in caplog.text
+    assert "not sent yet" in caplog.text
     (neptune_dir,) = find_runs(tmp_path / ".neptune")
     neptune = read_run(neptune_dir)  # the other tracker logged everything meanwhile
     assert len(neptune.series["metrics/mAP50(B)"]) == 4
@@ -172,7 +178,7 @@ def test_a_server_that_is_down_loses_nothing_and_hooks_sync_sends_it_once(
     assert line.startswith(f"{spools[0]}: run 'exp', experiment 'down' at {server.uri}: ")
     assert "metric points" in line and "the run's end" in line and "last written" in line and spools[0].exists()
     with server:
-        sync = [hooks_cli, "sync", "--tracking-uri", server.uri]
+        sync = [hooks_cli, "sync", "--tracking-uri", server.uri, "--register", "yolo-down"]
         sync.append(str(tmp_path / "runs"))
         done = subprocess.run(sync, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -185,6 +191,8 @@ def test_a_server_that_is_down_loses_nothing_and_hooks_sync_sends_it_once(
             points = [(int(p.step), p.value) for p in neptune.series[path]]
             assert history(client, run.info.run_id, metric) == points, path
         assert "weights/exp/best.pt" in artifacts(client, run.info.run_id)
+        (version,) = client.search_model_versions("name = 'yolo-down'")
+        assert version.source == f"runs:/{run.info.run_id}/w/best.pt"
         again = subprocess.run(sync, capture_output=True, text=True, check=False)
         assert "nothing to send" in again.stdout
         assert len(client.get_metric_history(run.info.run_id, "metrics/mAP50B")) == 4
