@@ -47,6 +47,7 @@ class TrainingReport:
     p50_event_s: float
     p99_event_s: float
     max_event_s: float
+    slowest_event: str  # the callback of max_event_s
     p99_batch_event_s: float
     drain_s: float
     started: float  # time.time() at the first callback
@@ -249,6 +250,7 @@ def run(args: argparse.Namespace) -> TrainingReport:
         p50_event_s=statistics.median(every),
         p99_event_s=_p99(every),
         max_event_s=max(every),
+        slowest_event=max(timer.calls, key=lambda call: call[1])[0],
         p99_batch_event_s=_p99(batch),
         drain_s=timer.drain,
         started=timer.first or 0.0,

@@ -494,3 +494,63 @@ def test_a_sender_that_keeps_up_says_nothing(
 ) -> None:
     train(config(mlflow_server.uri, "keeps-up"), tmp_path, epochs=6)
     assert "epochs behind" not in caplog.text
+
+
+def test_the_senders_own_log_batch_body_stores_what_mlflows_client_stores(
+    tmp_path: Path, mlflow_server: MlflowServer
+) -> None:
+    """On a tracking server the sender writes the log-batch body itself (no protobuf): the same
+    values, steps and timestamps land as through MlflowClient.log_batch, NaN and ±inf included,
+    params and a tag cut at MLflow's 8,000 characters likewise."""
+    import math
+
+    from mlflow.entities import Metric, Param, RunTag
+
+    from hooks.sinks.mlflow.sender import Sender
+
+    client = mlflow_server.client()
+    experiment = client.create_experiment("own-log-batch")
+    points = [
+        ("loss", 0.5, 1_700_000_000_001, 0),
+        ("loss", float("nan"), 1_700_000_000_002, 1),
+        ("loss", float("inf"), 1_700_000_000_003, 2),
+        ("loss", float("-inf"), 1_700_000_000_004, 3),
+        ("loss", -1.25e-300, 1_700_000_000_005, 2**40),
+        ("metrics/mAP50-95B", 1e308, 1_700_000_000_006, -1),
+    ]
+    params = {"lr0": "0.01", "name": "exp"}
+    tags = {"note": "x" * 9000}
+    theirs = client.create_run(experiment).info.run_id
+    client.log_batch(
+        theirs,
+        metrics=[Metric(k, v, ts, step) for k, v, ts, step in points],
+        params=[Param(k, v) for k, v in params.items()],
+        tags=[RunTag(k, v[:8000]) for k, v in tags.items()],
+    )
+    ours = client.create_run(experiment).info.run_id
+    spool = Spool(tmp_path / "spool")
+    spool.write_run({"tracking_uri": mlflow_server.uri, "experiment": "own-log-batch", "run_id": ours, "tags": {}})
+    sender = Sender(spool)
+    assert sender._log_batch_endpoint() is not None  # the server's path, not the client's fallback
+    assert sender.send([{"m": [list(p) for p in points]}, {"p": params}, {"t": tags}]) == 3
+
+    def stored(run_id: str) -> tuple[Any, ...]:
+        run = client.get_run(run_id).data
+        series = {
+            key: [(m.step, m.timestamp, "nan" if math.isnan(m.value) else m.value) for m in history]
+            for key in ("loss", "metrics/mAP50-95B")
+            for history in [client.get_metric_history(run_id, key)]
+        }
+        return series, run.params, {k: v for k, v in run.tags.items() if not k.startswith("mlflow.")}
+
+    assert stored(ours) == stored(theirs)
+    series, got_params, got_tags = stored(ours)
+    assert series["loss"] == [
+        (0, 1_700_000_000_001, 0.5),
+        (1, 1_700_000_000_002, "nan"),
+        (2, 1_700_000_000_003, 1.7976931348623157e308),  # MLflow's SQL store keeps ±inf as ±the largest float
+        (3, 1_700_000_000_004, -1.7976931348623157e308),
+        (2**40, 1_700_000_000_005, -1.25e-300),
+    ]
+    assert series["metrics/mAP50-95B"] == [(-1, 1_700_000_000_006, 1e308)]
+    assert got_params == params and got_tags == {"note": "x" * 8000}
