@@ -892,14 +892,17 @@ def row8(b: Bench) -> list[Result]:
 
 
 # ========================================================================== 9: real tiny training
+REAL_TARGET = 1.05  # the preset's training at most 5 % slower than the same logging written by hand
+
+
 def row9(b: Bench) -> list[Result]:
     workdir = b.workdir / "trainings"  # shared: matplotlib's font cache and the dataset are reused
     serial = iter(range(1000))
-    seconds: dict[str, list[float]] = {"hooks": [], "none": []}
+    seconds: dict[str, list[float]] = {"hooks": [], "hand": [], "none": []}
 
-    def side(flags: list[str], key: str) -> Callable[[], float]:
+    def side(module: str, flags: list[str], key: str) -> Callable[[], float]:
         def go() -> float:
-            argv = [python(), "-m", "demo.train", "--workdir", str(workdir), "--epochs", "3"]
+            argv = [python(), "-m", module, "--workdir", str(workdir), "--epochs", "3"]
             argv += ["--name", f"r{next(serial)}", *flags]
             t = time.perf_counter()
             proc = subprocess.run(argv, cwd=REPO, env=child_env(), capture_output=True, text=True)
@@ -913,28 +916,42 @@ def row9(b: Bench) -> list[Result]:
         return go
 
     repeats = 5
-    b.say(f"  row 9: {repeats} real 3-epoch trainings per side (about 10 s each)")
+    b.say(f"  row 9: {repeats} real 3-epoch trainings per side, 3 sides (about 10 s each)")
     times = alternate(
-        {"hooks": side([], "hooks"), "none": side(["--no-hooks"], "none")}, repeats, warmup=1, collect=False
+        {
+            "hooks": side("demo.train", ["--preset", "yolov8-neptune"], "hooks"),
+            "hand": side("benchmarks._seed_train", [], "hand"),
+            "none": side("demo.train", ["--no-hooks"], "none"),
+        },
+        repeats,
+        warmup=1,
+        collect=False,
     )
-    ratio = _ratio(statistics.median(times["hooks"]), statistics.median(times["none"]))
-    pairs = [h / n for h, n in zip(times["hooks"], times["none"], strict=True)]
+    median = {k: statistics.median(v) for k, v in times.items()}
+    ratio = _ratio(median["hooks"], median["hand"])
+    trained = {k: statistics.median(v) for k, v in seconds.items()}
+    preset_vs_none, hand_vs_none = _ratio(median["hooks"], median["none"]), _ratio(median["hand"], median["none"])
+    pairs = [h / n for h, n in zip(times["hooks"], times["hand"], strict=True)]
     return [
         Result(
             "9",
-            "real tiny training (demo, 3 epochs, CPU), `default` preset (wall)",
+            "real tiny training (demo, 3 epochs, CPU), `yolov8-neptune` preset against the same logging written by "
+            "hand (wall)",
             Stats(times["hooks"]),
-            "ratio ≤ 1.10",
-            f"×{ratio:.3f} (≤ 1.10)",
-            ratio <= 1.10,
-            baseline=Stats(times["none"]),
-            baseline_what="the same training, no logging",
+            f"ratio ≤ {REAL_TARGET}",
+            f"×{ratio:.3f} (≤ {REAL_TARGET})",
+            ratio <= REAL_TARGET,
+            baseline=Stats(times["hand"]),
+            baseline_what="the same training, the seed's callbacks written by hand (benchmarks/_seed_train.py)",
             notes=[
                 f"per interleaved pair: ×{min(pairs):.3f}–×{max(pairs):.3f}",
-                f"TRAIN_SECONDS medians: {statistics.median(seconds['hooks']):.1f} s with hooks, "
-                f"{statistics.median(seconds['none']):.1f} s without",
+                f"against the same training without logging ({fmt(median['none'], 's')}): the preset "
+                f"×{preset_vs_none:.3f}, by hand ×{hand_vs_none:.3f}; "
+                "both pay the Neptune client's import (about 0.5 s, pandas half of it) and its run's start",
+                f"TRAIN_SECONDS medians: {trained['hooks']:.1f} s with the preset, {trained['hand']:.1f} s by hand, "
+                f"{trained['none']:.1f} s without",
             ],
-            extra={"pair_ratios": pairs, "train_seconds": seconds},
+            extra={"pair_ratios": pairs, "train_seconds": seconds, "wall_s": times},
         )
     ]
 
