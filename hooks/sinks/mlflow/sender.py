@@ -17,18 +17,15 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal, final
-from urllib.parse import urlsplit, urlunsplit
 
 from ...core.masking import mask_uri
 from ...log import logger
+from .. import probe
 from .names import MAX_TAG_VALUE, equals
 from .spool import Spool, SpoolError, describe
 
@@ -466,27 +463,10 @@ class Sender:
 
 
 def unreachable(uri: str, timeout: float) -> str | None:
-    """Why a tracking server's address answers nothing at all, found within ``timeout`` (MLflow
-    retries a refused connection for minutes); None when it answers, even with an error, or when
-    only MLflow can tell (a local store, a TLS set-up of its own). A URI's ``user:password@`` is
-    left out of the probe: urllib would take it for part of the host name, and /health needs no
-    login (a server that asks for one has answered)."""
-    if not uri.startswith(("http://", "https://")):
-        return None
-    parts = urlsplit(uri)
-    bare = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-    try:
-        with urllib.request.urlopen(f"{bare.rstrip('/')}/health", timeout=timeout):
-            return None
-    except urllib.error.HTTPError:
-        return None  # it answered
-    except urllib.error.URLError as e:
-        reason = e.reason
-        return str(reason) if isinstance(reason, (ConnectionError, TimeoutError, socket.gaierror)) else None
-    except (ConnectionError, TimeoutError) as e:
-        return str(e) or type(e).__name__
-    except (OSError, ValueError):
-        return None
+    """Why a tracking server answers nothing at all at /health, found within ``timeout`` (MLflow
+    retries a refused connection for minutes); None when it answers, or when only MLflow can tell
+    (a local store). /health needs no login."""
+    return probe.unreachable(uri, timeout, "/health")
 
 
 def artifact_location(uri: str) -> str | None:

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any, final
 
 from ...core.imports import import_jsonschema
+from ...core.masking import mask_uri
 from ...core.templates import Template
 from ...log import logger
 from ..base import BaseSink, BaseSinkFactory, first_line
 from ..files import read_regular
+from ..probe import unreachable
 from ..resume import training_identity
 from ..ultralytics import run_name
 from .fields import PART_FIELD, RUN_ID_FIELD, STATUS_FIELD
@@ -26,6 +28,7 @@ __all__ = [
     "storable",
 ]
 
+PROBE_SECONDS = 3.0  # the most a run's start waits to learn that the Neptune server does not answer
 _CAPTURE_ARGS = {
     "stdout": "capture_stdout",
     "stderr": "capture_stderr",
@@ -99,6 +102,8 @@ class NeptuneSinkFactory(BaseSinkFactory):
             # A Neptune server continues the run of a custom id; offline parts are joined by the
             # reader through the yaml_hooks/run_id field (docs/format.md, "Resuming").
             kwargs["custom_run_id"] = identity.run_id
+        if kwargs["mode"] in ("async", "sync"):
+            kwargs["mode"] = _online_or_offline(kwargs["mode"])
         try:
             run = neptune.init_run(**kwargs)
         except Exception as e:
@@ -121,6 +126,31 @@ class NeptuneSinkFactory(BaseSinkFactory):
         # was killed (`hooks runs` tells it from one being written by the writer's pid).
         run[STATUS_FIELD] = "running"
         return NeptuneSink(run, kwargs["mode"])
+
+
+def _online_or_offline(mode: str) -> str:
+    """``mode`` (async or sync), or offline with one warning when the server the API token names
+    does not answer within PROBE_SECONDS: ``neptune.init_run`` waits for it a minute (a refused
+    connection) or without end (one that never answers), before the training's first epoch.
+    Nothing is logged yet, so an offline run loses nothing: `neptune sync` uploads it later. A
+    missing or malformed token is left to the client, which refuses it at once."""
+    try:
+        from neptune.internal.credentials import Credentials
+
+        credentials = Credentials.from_token()
+        url = str(credentials.api_url_opt or credentials.token_origin_address)
+    except Exception:
+        return mode
+    reason = unreachable(url, PROBE_SECONDS)
+    if reason is None:
+        return mode
+    logger.warning(
+        "Neptune: %s does not answer (%s): logging offline instead, so that the client's wait for it does not hold "
+        "the training; `neptune sync` uploads the run later",
+        mask_uri(url),
+        reason,
+    )
+    return "offline"
 
 
 def storable(value: Any) -> Any:

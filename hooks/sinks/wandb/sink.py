@@ -37,18 +37,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, final
 
+from ...core.masking import mask_uri
 from ...core.templates import Template
 from ...errors import Missing
 from ...log import logger
 from ..base import COPY_BUDGET, BaseSink, BaseSinkFactory, CopyBudget, first_line
+from ..probe import unreachable
 from ..resume import training_identity
 from ..ultralytics import arg_text, run_name, run_object
 from . import names
 from .writer import WAIT_SECONDS, wait_written
 
-__all__ = ["DEFAULT_PROJECT", "WandbSink", "WandbSinkFactory", "effective_mode", "has_credentials"]
+__all__ = ["DEFAULT_PROJECT", "WandbSink", "WandbSinkFactory", "effective_mode", "has_credentials", "server_url"]
 
 DEFAULT_PROJECT: Final = "Ultralytics"  # Ultralytics' own callback's last resort
+PROBE_SECONDS: Final = 3.0  # the most an online run's start waits to learn that its server does not answer
 
 
 def effective_mode(configured: str | None, env: dict[str, str] | None = None) -> str:
@@ -129,14 +132,8 @@ class WandbSinkFactory(BaseSinkFactory):
         # A run of its own: a W&B run the user (or a notebook) has open stays theirs, neither
         # finished nor logged into (W&B's default would finish it).
         kwargs["reinit"] = "create_new"
-        if kwargs["mode"] in ("online", "shared") and not has_credentials(self.base_url):
-            # W&B would ask for a key in a terminal (and wait for the answer), or stop with an error.
-            logger.warning(
-                "W&B: no API key for %s (`wandb login`, or WANDB_API_KEY): logging offline instead, so that no login "
-                "prompt holds the training; `wandb sync` uploads the run later",
-                self.base_url or os.environ.get("WANDB_BASE_URL") or "api.wandb.ai",
-            )
-            kwargs["mode"] = "offline"
+        if kwargs["mode"] in ("online", "shared"):
+            kwargs["mode"] = self._online_or_offline(kwargs["mode"])
         settings: dict[str, Any] = {}
         if self.base_url:
             settings["base_url"] = self.base_url
@@ -168,6 +165,44 @@ class WandbSinkFactory(BaseSinkFactory):
             sink.assign(names.OWN_CONFIG_KEY, {"run_id": identity.run_id, "part": identity.part})
         return sink
 
+    def _online_or_offline(self, mode: str) -> str:
+        """``mode`` (online or shared), or offline with one warning when W&B would hold the training:
+        with no API key it asks for one in a terminal (and waits for the answer) or stops with an
+        error; with a server that does not answer, ``wandb.init`` waits its init_timeout (90 s).
+        Nothing is logged yet, so an offline run loses nothing: `wandb sync` uploads it later."""
+        url = server_url(self.base_url)
+        shown = mask_uri(url) if url else "api.wandb.ai"
+        if not has_credentials(self.base_url):
+            logger.warning(
+                "W&B: no API key for %s (`wandb login`, or WANDB_API_KEY): logging offline instead, so that no login "
+                "prompt holds the training; `wandb sync` uploads the run later",
+                shown,
+            )
+            return "offline"
+        reason = unreachable(url, PROBE_SECONDS) if url else None
+        if reason is not None:
+            logger.warning(
+                "W&B: %s does not answer (%s): logging offline instead, so that W&B's wait for it (90 s) does not hold "
+                "the training; `wandb sync` uploads the run later",
+                shown,
+                reason,
+            )
+            return "offline"
+        return mode
+
+
+def server_url(base_url: str | None) -> str:
+    """The W&B server a run goes to: the config's ``base_url``, else WANDB_BASE_URL, else W&B's
+    own default; "" when that cannot be told (another W&B version)."""
+    if base_url or os.environ.get("WANDB_BASE_URL"):
+        return str(base_url or os.environ["WANDB_BASE_URL"])
+    try:
+        import wandb
+
+        return str(wandb.Settings().base_url)
+    except Exception:
+        return ""
+
 
 def has_credentials(base_url: str | None) -> bool:
     """Whether W&B has a key (or token) for the server, found as ``wandb.init`` finds it (its
@@ -177,7 +212,7 @@ def has_credentials(base_url: str | None) -> bool:
         import wandb
         from wandb.sdk.lib import wbauth
 
-        url = base_url or os.environ.get("WANDB_BASE_URL") or wandb.Settings().base_url
+        url = server_url(base_url) or wandb.Settings().base_url
         found = wbauth.authenticate_session(host=wbauth.HostUrl(url), source="yaml-hooks", prompt=False)
     except Exception:
         return True

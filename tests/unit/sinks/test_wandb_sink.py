@@ -422,6 +422,33 @@ def test_online_without_a_key_logs_offline_and_no_login_prompt_holds_the_trainin
         os.close(master)
     text = out.decode(errors="replace")
     assert proc.returncode == 0 and "TRAINED" in text, text[-3000:]
-    assert "Enter your choice" not in text and "no API key for api.wandb.ai" in text
+    import wandb
+
+    default = wandb.Settings().base_url  # W&B's own server (0.31: https://api.forge.coreweave.com)
+    assert "Enter your choice" not in text and f"no API key for {default} " in text, text[-3000:]
     (folder,) = run_folders(tmp_path)  # logged offline: `wandb sync` uploads it later
+    assert read_log(folder).rows
+
+
+def test_online_to_a_server_that_does_not_answer_logs_offline_and_no_wait_for_it_holds_the_training(
+    tmp_path: Path,
+) -> None:
+    """An API key, and a W&B server that takes connections but never answers (a listening socket
+    nobody accepts from): `wandb.init` would wait its init_timeout (90 s) for it. The training runs
+    at once, offline, with one warning naming the server; the subprocess's 60 s limit is far from
+    what a healthy start takes (a few seconds) and under W&B's 90 s."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0), backlog=8) as silent:  # never accepts: no answer, ever
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        (tmp_path / "hooks.yaml").write_text(config(f"{{mode: online, base_url: '{url}'}}"))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "PYTEST_"))}
+        env.update({"HOME": str(tmp_path / "home"), "WANDB_DIR": str(tmp_path), "WANDB_API_KEY": "a" * 40})
+        env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[3]), env.get("PYTHONPATH", "")])
+        argv = [sys.executable, "-c", ONLINE, str(tmp_path / "hooks.yaml"), str(tmp_path / "runs" / "exp")]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
+    text = done.stdout + done.stderr
+    assert done.returncode == 0 and "TRAINED" in done.stdout, text[-3000:]
+    assert f"W&B: {url} does not answer (timed out): logging offline instead" in text, text[-3000:]
+    (folder,) = run_folders(tmp_path)
     assert read_log(folder).rows
