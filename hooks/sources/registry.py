@@ -1,5 +1,6 @@
 """Named sources: the values a config asks for by name (``from: metrics``). The registry is one
-object; yaml-hooks registers its built-in sources (``builtin.py``), and installed packages add
+object; yaml-hooks registers its built-in sources (``builtin.py``, ``validation.py``, imported by
+the package as soon as this module exists), and installed packages add
 theirs as ``package:name``, from Python (``hooks.register_source``) or through the
 ``yaml_hooks.sources`` entry point group (a module that registers its sources when imported,
 imported the first time a config names one of them)."""
@@ -12,7 +13,7 @@ from typing import Any, Final
 from ..core.context import Context, Source, SourceKind
 from ..registry import PLUGIN_NAME, Registry
 
-__all__ = ["BUILTIN_SOURCES", "SOURCES", "Source", "SourceKind", "register_source", "source_schemas"]
+__all__ = ["SOURCES", "Source", "SourceKind", "register_source", "source_schemas"]
 
 SOURCES: Final[Registry[Source]] = Registry("source", "yaml_hooks.sources")
 
@@ -77,12 +78,3 @@ def source_schemas(sources: Iterable[Source]) -> dict[str, dict[str, Any]]:
             "errorMessage": message.replace("{names}", shown),
         }
     return out
-
-
-def _builtins() -> frozenset[str]:
-    from . import builtin, validation  # noqa: F401  (register yaml-hooks' own sources)
-
-    return SOURCES.builtin
-
-
-BUILTIN_SOURCES: Final = _builtins()

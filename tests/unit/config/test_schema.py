@@ -16,7 +16,8 @@ from hooks.core.events import EVENTS
 from hooks.loader.load import load_config
 from hooks.loader.schema import load_schema
 from hooks.sinks.registry import SINKS
-from hooks.sources.registry import BUILTIN_SOURCES, SOURCES
+from hooks.sources import BUILTIN_SOURCES
+from hooks.sources.registry import SOURCES
 from tests.conftest import REPO
 
 

@@ -16,7 +16,8 @@ import pytest
 import hooks
 from hooks.core.context import Context
 from hooks.errors import Missing
-from hooks.sources.registry import BUILTIN_SOURCES, SOURCES
+from hooks.sources import BUILTIN_SOURCES
+from hooks.sources.registry import SOURCES
 from hooks.sources.validation import BACKGROUND, CONFUSION_CSV, CORNER, class_keys
 from hooks.testing import RecordingSink
 from hooks.testing.standin import StandInTrainer, StandInValidator
