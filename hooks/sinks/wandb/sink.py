@@ -172,13 +172,8 @@ class WandbSinkFactory(BaseSinkFactory):
         Nothing is logged yet, so an offline run loses nothing: `wandb sync` uploads it later."""
         url = server_url(self.base_url)
         shown = mask_uri(url) if url else "api.wandb.ai"
-        if not has_credentials(self.base_url):
-            logger.warning(
-                "W&B: no API key for %s (`wandb login`, or WANDB_API_KEY): logging offline instead, so that no login "
-                "prompt holds the training; `wandb sync` uploads the run later",
-                shown,
-            )
-            return "offline"
+        # The server first: W&B's own lookup of the key remembers the server, and a W&B that knows a
+        # server that does not answer waits for it again when the process exits (its telemetry).
         reason = unreachable(url, PROBE_SECONDS) if url else None
         if reason is not None:
             logger.warning(
@@ -186,6 +181,13 @@ class WandbSinkFactory(BaseSinkFactory):
                 "the training; `wandb sync` uploads the run later",
                 shown,
                 reason,
+            )
+            return "offline"
+        if not has_credentials(self.base_url):
+            logger.warning(
+                "W&B: no API key for %s (`wandb login`, or WANDB_API_KEY): logging offline instead, so that no login "
+                "prompt holds the training; `wandb sync` uploads the run later",
+                shown,
             )
             return "offline"
         return mode

@@ -396,36 +396,48 @@ print("TRAINED")
 
 
 def test_online_without_a_key_logs_offline_and_no_login_prompt_holds_the_training(tmp_path: Path) -> None:
+    """No API key, and a W&B server that answers (a local HTTP server; the probe lets it through):
+    W&B would ask for a key in the terminal and hold the training until answered."""
     import pty
     import select
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    (tmp_path / "hooks.yaml").write_text(config("{mode: online}"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "PYTEST_"))}
-    env.update({"HOME": str(tmp_path / "home"), "WANDB_DIR": str(tmp_path), "NETRC": str(tmp_path / "no-netrc")})
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[3]), env.get("PYTHONPATH", "")])
-    master, slave = pty.openpty()
-    argv = [sys.executable, "-c", ONLINE, str(tmp_path / "hooks.yaml"), str(tmp_path / "runs" / "exp")]
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=tmp_path)
-    os.close(slave)
-    out, deadline = b"", time.monotonic() + 90
-    try:
-        while proc.poll() is None and time.monotonic() < deadline:
-            if select.select([master], [], [], 0.5)[0]:
-                try:
-                    out += os.read(master, 65536)
-                except OSError:  # the terminal closed with the process
-                    break
-    finally:
-        if proc.poll() is None:
-            proc.kill()  # held by a prompt: what must not happen
-        proc.wait()
-        os.close(master)
+    class NotFound(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # an answer, whatever it is
+            self.send_error(404)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), NotFound) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        (tmp_path / "hooks.yaml").write_text(config(f"{{mode: online, base_url: '{url}'}}"))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "PYTEST_"))}
+        env.update({"HOME": str(tmp_path / "home"), "WANDB_DIR": str(tmp_path), "NETRC": str(tmp_path / "no-netrc")})
+        env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[3]), env.get("PYTHONPATH", "")])
+        master, slave = pty.openpty()
+        argv = [sys.executable, "-c", ONLINE, str(tmp_path / "hooks.yaml"), str(tmp_path / "runs" / "exp")]
+        proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=tmp_path)
+        os.close(slave)
+        out, deadline = b"", time.monotonic() + 90
+        try:
+            while proc.poll() is None and time.monotonic() < deadline:
+                if select.select([master], [], [], 0.5)[0]:
+                    try:
+                        out += os.read(master, 65536)
+                    except OSError:  # the terminal closed with the process
+                        break
+        finally:
+            if proc.poll() is None:
+                proc.kill()  # held by a prompt: what must not happen
+            proc.wait()
+            os.close(master)
+            server.shutdown()
     text = out.decode(errors="replace")
     assert proc.returncode == 0 and "TRAINED" in text, text[-3000:]
-    import wandb
-
-    default = wandb.Settings().base_url  # W&B's own server (0.31: https://api.forge.coreweave.com)
-    assert "Enter your choice" not in text and f"no API key for {default} " in text, text[-3000:]
+    assert "Enter your choice" not in text and f"no API key for {url} " in text, text[-3000:]
     (folder,) = run_folders(tmp_path)  # logged offline: `wandb sync` uploads it later
     assert read_log(folder).rows
 
