@@ -171,7 +171,7 @@ class WandbSinkFactory(BaseSinkFactory):
         error; with a server that does not answer, ``wandb.init`` waits its init_timeout (90 s).
         Nothing is logged yet, so an offline run loses nothing: `wandb sync` uploads it later."""
         url = server_url(self.base_url)
-        shown = mask_uri(url) if url else "api.wandb.ai"
+        shown = mask_uri(url) if url else "W&B's default server"
         # The server first: W&B's own lookup of the key remembers the server, and a W&B that knows a
         # server that does not answer waits for it again when the process exits (its telemetry).
         reason = unreachable(url, PROBE_SECONDS) if url else None
