@@ -1,19 +1,55 @@
-"""Fault injection for the real-training tests: a tracker that fails on every call, a training
-that kills itself, and a training script that can use them. Run as
+"""Fault injection for the tests: a tracker that fails on every call, a training that kills itself,
+a server that never answers, and a training script that can use them. Run as
 `python -m tests.faults WORKDIR MODE [EPOCHS]`; MODE is `calls`, `start` (a broken tracker),
 `neptune`, or `kill-at-N` (Neptune, and the process SIGKILLs itself right after epoch N's
 `on_fit_epoch_end` callbacks of yaml-hooks have run)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
+import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from hooks.plugin import BaseSink, BaseSinkFactory
+
+REPO = Path(__file__).resolve().parent.parent
+
+# A stand-in training of the config argv[1] into the folder argv[2], in a process of its own.
+STANDIN_TRAINING = """
+import sys
+import hooks
+from hooks.testing import simulate_training
+
+simulate_training(dict(hooks.load(sys.argv[1])), sys.argv[2], epochs=2, batches=2)
+print("TRAINED")
+"""
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[str]:
+    """The http:// URL of a server that takes connections and never answers (a listening socket
+    nobody accepts from): a tracker's server that hangs."""
+    with socket.create_server(("127.0.0.1", 0), backlog=8) as silent:
+        yield f"http://127.0.0.1:{silent.getsockname()[1]}"
+
+
+def standin_training(
+    config: Path, save_dir: Path, env: Mapping[str, str], *, drop: tuple[str, ...], timeout: float = 60.0
+) -> subprocess.CompletedProcess[str]:
+    """STANDIN_TRAINING in a fresh interpreter, in the config's folder: this environment without
+    the variables starting with ``drop`` (and pytest's), plus ``env``. Raises TimeoutExpired past
+    ``timeout`` seconds."""
+    child = {k: v for k, v in os.environ.items() if not k.startswith((*drop, "PYTEST_"))}
+    child.update(env)
+    child["PYTHONPATH"] = os.pathsep.join([str(REPO), child.get("PYTHONPATH", "")])
+    argv = [sys.executable, "-c", STANDIN_TRAINING, str(config), str(save_dir)]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=config.parent, env=child)
 
 
 class BrokenSink(BaseSink):

@@ -63,8 +63,8 @@ SCHEMA: Final[dict[str, Any]] = {
         "base_url": {
             "type": "string",
             "title": "Server",
-            "description": "A W&B server of your own (unset: WANDB_BASE_URL, else W&B's default server). Only the config you "
-            "load may set it.",
+            "description": "A W&B server of your own (unset: WANDB_BASE_URL, else W&B's default server). Only the "
+            "config you load may set it.",
             "examples": ["https://wandb.example.com"],
         },
         "dir": {

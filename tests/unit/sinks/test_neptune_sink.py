@@ -224,45 +224,28 @@ def test_a_training_that_ends_does_not_mark_its_neptune_run_failed(tmp_path: Pat
     assert read_run(folder).fields.get("sys/failed") in (None, False)
 
 
-# A training whose Neptune run opens in async mode (a token, no mode), in a process of its own.
-ASYNC_TRAINING = """
-import sys
-import hooks
-from hooks.testing import simulate_training
-
-simulate_training(dict(hooks.load(sys.argv[1])), sys.argv[2], epochs=2, batches=2)
-print("TRAINED")
-"""
-
-
 def test_a_token_naming_a_server_that_does_not_answer_logs_offline_and_no_wait_for_it_holds_the_training(
     tmp_path: Path,
 ) -> None:
-    """NEPTUNE_API_TOKEN names a server that takes connections but never answers (a listening
-    socket nobody accepts from; Neptune's hosted service is gone since March 2026): the client
-    waits for it without end (a refused connection: 61 s), before the first epoch. The training
-    runs at once, offline, with one warning naming the server; the subprocess's limit is 60 s."""
+    """NEPTUNE_API_TOKEN names a server that takes connections but never answers (Neptune's hosted
+    service is gone since March 2026), and no mode is set, so the run opens in async mode: the
+    client waits for the server without end (a refused connection: 61 s), before the first epoch.
+    The training runs at once, offline, with one warning naming the server; the subprocess's limit
+    is 60 s."""
     import base64
     import json
-    import os
-    import socket
-    import subprocess
-    import sys
 
     from hooks.runs.neptune.read import find_runs, read_run
+    from tests.faults import silent_server, standin_training
 
-    with socket.create_server(("127.0.0.1", 0), backlog=8) as silent:  # never accepts: no answer, ever
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    with silent_server() as url:
         token = base64.b64encode(json.dumps({"api_address": url, "api_key": "k"}).encode()).decode()
         (tmp_path / "hooks.yaml").write_text(
             "version: 1\nextends: default\n"
             "sink: {neptune: {capture: {stdout: false, stderr: false, hardware_metrics: false, git: false}}}\n"
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("NEPTUNE_", "PYTEST_"))}
-        env.update(NEPTUNE_API_TOKEN=token, NEPTUNE_PROJECT="team/detector", NEPTUNE_DATA_DIRECTORY=str(tmp_path))
-        env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[3]), env.get("PYTHONPATH", "")])
-        argv = [sys.executable, "-c", ASYNC_TRAINING, str(tmp_path / "hooks.yaml"), str(tmp_path / "runs" / "exp")]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
+        env = {"NEPTUNE_API_TOKEN": token, "NEPTUNE_PROJECT": "team/detector", "NEPTUNE_DATA_DIRECTORY": str(tmp_path)}
+        done = standin_training(tmp_path / "hooks.yaml", tmp_path / "runs" / "exp", env, drop=("NEPTUNE_",))
     text = done.stdout + done.stderr
     assert done.returncode == 0 and "TRAINED" in done.stdout, text[-3000:]
     assert f"Neptune: {url} does not answer (timed out): logging offline instead" in text, text[-3000:]

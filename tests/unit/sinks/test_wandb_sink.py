@@ -27,6 +27,7 @@ from hooks.sinks.neptune.sink import storable
 from hooks.sinks.wandb.sink import WandbSinkFactory
 from hooks.testing import simulate_training
 from hooks.testing.standin import StandInTrainer
+from tests.faults import STANDIN_TRAINING
 from tests.wandb_log import Log, points, read_log
 
 # Neptune's automatic capture off: the Neptune run holds only what the actions log.
@@ -384,17 +385,6 @@ def test_a_training_interrupted_mid_epoch_and_resumed_has_one_value_per_step(tmp
         assert sorted(step for part in each for step, _ in part) == [float(s) for s in steps], (key, each)
 
 
-# Run under a terminal (a pseudo-terminal as stdin, stdout and stderr): where W&B would ask for a key.
-ONLINE = """
-import sys
-import hooks
-from hooks.testing import simulate_training
-
-simulate_training(dict(hooks.load(sys.argv[1])), sys.argv[2], epochs=2, batches=2)
-print("TRAINED")
-"""
-
-
 def test_online_without_a_key_logs_offline_and_no_login_prompt_holds_the_training(tmp_path: Path) -> None:
     """No API key, and a W&B server that answers (a local HTTP server; the probe lets it through):
     W&B would ask for a key in the terminal and hold the training until answered."""
@@ -418,7 +408,8 @@ def test_online_without_a_key_logs_offline_and_no_login_prompt_holds_the_trainin
         env.update({"HOME": str(tmp_path / "home"), "WANDB_DIR": str(tmp_path), "NETRC": str(tmp_path / "no-netrc")})
         env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[3]), env.get("PYTHONPATH", "")])
         master, slave = pty.openpty()
-        argv = [sys.executable, "-c", ONLINE, str(tmp_path / "hooks.yaml"), str(tmp_path / "runs" / "exp")]
+        # Under a terminal (a pseudo-terminal as stdin, stdout and stderr): where W&B would ask for a key.
+        argv = [sys.executable, "-c", STANDIN_TRAINING, str(tmp_path / "hooks.yaml"), str(tmp_path / "runs" / "exp")]
         proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=tmp_path)
         os.close(slave)
         out, deadline = b"", time.monotonic() + 90
@@ -449,16 +440,12 @@ def test_online_to_a_server_that_does_not_answer_logs_offline_and_no_wait_for_it
     nobody accepts from): `wandb.init` would wait its init_timeout (90 s) for it. The training runs
     at once, offline, with one warning naming the server; the subprocess's 60 s limit is far from
     what a healthy start takes (a few seconds) and under W&B's 90 s."""
-    import socket
+    from tests.faults import silent_server, standin_training
 
-    with socket.create_server(("127.0.0.1", 0), backlog=8) as silent:  # never accepts: no answer, ever
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    with silent_server() as url:
         (tmp_path / "hooks.yaml").write_text(config(f"{{mode: online, base_url: '{url}'}}"))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "PYTEST_"))}
-        env.update({"HOME": str(tmp_path / "home"), "WANDB_DIR": str(tmp_path), "WANDB_API_KEY": "a" * 40})
-        env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[3]), env.get("PYTHONPATH", "")])
-        argv = [sys.executable, "-c", ONLINE, str(tmp_path / "hooks.yaml"), str(tmp_path / "runs" / "exp")]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
+        env = {"HOME": str(tmp_path / "home"), "WANDB_DIR": str(tmp_path), "WANDB_API_KEY": "a" * 40}
+        done = standin_training(tmp_path / "hooks.yaml", tmp_path / "runs" / "exp", env, drop=("WANDB_",))
     text = done.stdout + done.stderr
     assert done.returncode == 0 and "TRAINED" in done.stdout, text[-3000:]
     assert f"W&B: {url} does not answer (timed out): logging offline instead" in text, text[-3000:]
