@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, final
 
 from ..config.confine import inside
+from ..core.aliases import ALIAS_RULES, alias_problem
 from ..core.context import Context
 from ..errors import Missing
 from .base import ActionKind, Run, Session, field, folder_of, reader, run_folders, set_file, source_words
@@ -20,10 +20,6 @@ if TYPE_CHECKING:
     from ..core.templates import Template
 
 __all__ = ["EXAMPLE", "KIND", "SCHEMA", "Registration", "Upload"]
-
-# What an alias follows (hooks/sinks/mlflow/model.py applies them; docs/format.md says how).
-ALIAS_RULES: Final = ("best", "newest")
-_ALIAS: Final = re.compile(r"^[\w\-]{1,255}$")  # what MLflow takes as an alias
 
 
 class Registration(str):
@@ -53,7 +49,7 @@ class Upload:
     root: str | None
     to: Template
     register: str | None = None  # a registered model the file becomes a version of (MLflow)
-    aliases: tuple[tuple[str, str], ...] = ()  # alias -> rule (ALIAS_RULES), moved at each version
+    aliases: tuple[tuple[str, str], ...] = ()  # alias -> rule (core.aliases.ALIAS_RULES), moved at each version
     pyfunc: bool = True  # `register: {pyfunc: false}`: weights registered as the file itself
 
 
@@ -84,16 +80,9 @@ def _registration(b: Builder, value: Any) -> tuple[str | None, tuple[tuple[str, 
     aliases = []
     for alias, rule in (value.get("aliases") or {}).items():
         alias = str(alias)
-        if not _ALIAS.match(alias):
-            b.fail(("register", "aliases", alias), "an alias is 1 to 255 letters, digits, '_' or '-' (MLflow's rule)")
-        elif alias.lower() == "latest":
-            b.fail(
-                ("register", "aliases", alias),
-                "MLflow reserves the alias 'latest' (models:/NAME@latest is always its newest version); choose "
-                "another name, e.g. newest",
-            )
-        elif re.fullmatch(r"[vV]\d+", alias):
-            b.fail(("register", "aliases", alias), f"MLflow reserves '{alias}': v<number> names a version")
+        problem = alias_problem(alias)
+        if problem:
+            b.fail(("register", "aliases", alias), problem)
         else:
             aliases.append((alias, str(rule)))
     return value.get("model"), tuple(aliases)
@@ -149,7 +138,7 @@ def _fitness(ctx: Context, file: Path) -> float | None:
 def explain(spec: ActionSpec) -> str:
     o: Upload = spec.body
     what = source_words(o.source) if o.source else f"the file {o.path}"
-    rules = "; ".join(f"alias {alias}: {ALIAS_WORDS[rule]}" for alias, rule in o.aliases)
+    rules = "; ".join(f"alias {alias}: {ALIAS_RULES[rule]}" for alias, rule in o.aliases)
     registered = (
         f", and register it as a new version of the model '{o.register}' (MLflow; other trackers keep the file only)"
         + ("" if o.pyfunc else ", as the file itself (no pyfunc model)")
@@ -159,8 +148,6 @@ def explain(spec: ActionSpec) -> str:
     )
     return f"upload {what} to {o.to.text} (a warning if it does not exist){registered}"
 
-
-ALIAS_WORDS: Final = {"best": "the version with the best fitness so far", "newest": "each new version"}
 
 # A registered model's name, in both forms of `register`.
 REGISTERED_MODEL: Final[dict[str, Any]] = {

@@ -4,9 +4,34 @@ waits its ``init_timeout`` (90 s) for a server that does not answer. Either woul
 
 from __future__ import annotations
 
+from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["unreachable"]
+from ..core.masking import mask_uri
+from ..log import logger
+
+__all__ = ["PROBE_SECONDS", "offline_instead", "unreachable"]
+
+PROBE_SECONDS: Final = 3.0  # the most a run's start waits to learn that its tracker's server does not answer
+
+
+def offline_instead(tracker: str, url: str, wait: str, sync: str) -> bool:
+    """Whether a run about to open on the server at ``url`` should log offline instead: True, with
+    one warning, when the server does not answer within PROBE_SECONDS (``wait``: the client's wait
+    that would hold the training; ``sync``: the command that uploads the offline run later)."""
+    reason = unreachable(url, PROBE_SECONDS)
+    if reason is None:
+        return False
+    logger.warning(
+        "%s: %s does not answer (%s): logging offline instead, so that %s does not hold the training; `%s` uploads "
+        "the run later",
+        tracker,
+        mask_uri(url),
+        reason,
+        wait,
+        sync,
+    )
+    return True
 
 
 def unreachable(url: str, timeout: float, path: str = "") -> str | None:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import io
 import math
-import re
 import tempfile
 import threading
 import warnings
@@ -38,10 +37,8 @@ from pathlib import Path
 from typing import Any, Final
 
 __all__ = [
-    "ALIAS_RULES",
     "CODE_FILE",
     "FITNESS_TAG",
-    "alias_problem",
     "input_example",
     "model_path",
     "move_aliases",
@@ -50,24 +47,8 @@ __all__ = [
 ]
 
 FITNESS_TAG: Final = "yaml_hooks.fitness"  # on each version: the fitness of its weights, when known
-ALIAS_RULES: Final = {
-    "best": "the version with the highest fitness so far",
-    "newest": "the version made last",
-}
 CODE_FILE: Final = Path(__file__).with_name("yolo_pyfunc.py")
-_ALIAS: Final = re.compile(r"^[\w\-]{1,255}$")  # mlflow.utils.validation._REGISTERED_MODEL_ALIAS_REGEX
 _SAVE_LOCK: Final = threading.Lock()  # models from code pass the model through MLflow's global (set_model)
-
-
-def alias_problem(name: str) -> str:
-    """Why MLflow does not take ``name`` as an alias ("" when it does)."""
-    if not _ALIAS.match(name):
-        return "an alias is 1 to 255 letters, digits, '_' or '-'"
-    if name.lower() == "latest":
-        return "MLflow reserves the alias 'latest' (models:/NAME@latest is its own); choose another name, e.g. newest"
-    if re.fullmatch(r"[vV]\d+", name):
-        return f"MLflow reserves '{name}': v<number> names a version"
-    return ""
 
 
 def pyfunc_weights(artifact: str) -> bool:

@@ -418,8 +418,6 @@ class Sender:
     def _log_dataset(self, client: Any, run_id: str, body: dict[str, Any]) -> None:
         """The training's dataset as an input of the run (MLflow keeps one per name and digest: a
         resend adds nothing)."""
-        import json
-
         from mlflow.entities import Dataset, DatasetInput, InputTag
 
         dataset = Dataset(

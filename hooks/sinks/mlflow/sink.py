@@ -318,8 +318,8 @@ class MlflowSink(BaseSink):
         aliases = getattr(model, "aliases", None)
         if aliases:
             how["aliases"] = dict(aliases)
-        fitness = getattr(model, "fitness", None)
-        if isinstance(fitness, (int, float)) and not isinstance(fitness, bool) and fitness == fitness:
+        fitness = getattr(model, "fitness", None)  # a finite float or None (upload's Registration)
+        if fitness is not None:
             how["fitness"] = float(fitness)
         if getattr(model, "pyfunc", True) is False:
             how["model"] = False  # `register: {pyfunc: false}`: the file itself

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final, TextIO, final
 
+from ...core.aliases import ALIAS_NAME, ALIAS_RULES
 from ...core.masking import mask_uri
 from ...core.untrusted import depth_problem, kind_of
 
@@ -491,9 +492,6 @@ def _plain_path(text: str, *, one_part: bool) -> str:
     return ""
 
 
-_ALIAS_NAME: Final = re.compile(r"^[\w\-]{1,255}$")
-
-
 def _registration_problem(how: Any) -> str:
     """Why a model version's ``how`` is not what a training writes ("" when it is)."""
     if not isinstance(how, dict) or set(how) - {"model", "fitness", "aliases"}:
@@ -506,7 +504,7 @@ def _registration_problem(how: Any) -> str:
     if not isinstance(aliases, dict) or len(aliases) > 20:
         return "aliases map at most 20 names to a rule"
     for name, rule in aliases.items():
-        if not (isinstance(name, str) and _ALIAS_NAME.match(name)) or rule not in ("best", "newest"):
+        if not (isinstance(name, str) and ALIAS_NAME.match(name)) or rule not in ALIAS_RULES:
             return "an alias is letters, digits, '_' or '-', and its rule best or newest"
     return ""
 

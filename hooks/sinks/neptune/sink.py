@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any, final
 
 from ...core.imports import import_jsonschema
-from ...core.masking import mask_uri
 from ...core.templates import Template
 from ...log import logger
 from ..base import BaseSink, BaseSinkFactory, first_line
 from ..files import read_regular
-from ..probe import unreachable
+from ..probe import offline_instead
 from ..resume import training_identity
 from ..ultralytics import run_name
 from .fields import PART_FIELD, RUN_ID_FIELD, STATUS_FIELD
@@ -28,7 +27,6 @@ __all__ = [
     "storable",
 ]
 
-PROBE_SECONDS = 3.0  # the most a run's start waits to learn that the Neptune server does not answer
 _CAPTURE_ARGS = {
     "stdout": "capture_stdout",
     "stderr": "capture_stderr",
@@ -130,7 +128,7 @@ class NeptuneSinkFactory(BaseSinkFactory):
 
 def _online_or_offline(mode: str) -> str:
     """``mode`` (async or sync), or offline with one warning when the server the API token names
-    does not answer within PROBE_SECONDS: ``neptune.init_run`` waits for it a minute (a refused
+    does not answer within probe.PROBE_SECONDS: ``neptune.init_run`` waits for it a minute (a refused
     connection) or without end (one that never answers), before the training's first epoch.
     Nothing is logged yet, so an offline run loses nothing: `neptune sync` uploads it later. A
     missing or malformed token is left to the client, which refuses it at once."""
@@ -141,16 +139,7 @@ def _online_or_offline(mode: str) -> str:
         url = str(credentials.api_url_opt or credentials.token_origin_address)
     except Exception:
         return mode
-    reason = unreachable(url, PROBE_SECONDS)
-    if reason is None:
-        return mode
-    logger.warning(
-        "Neptune: %s does not answer (%s): logging offline instead, so that the client's wait for it does not hold "
-        "the training; `neptune sync` uploads the run later",
-        mask_uri(url),
-        reason,
-    )
-    return "offline"
+    return "offline" if offline_instead("Neptune", url, "the client's wait for it", "neptune sync") else mode
 
 
 def storable(value: Any) -> Any:

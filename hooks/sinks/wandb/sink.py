@@ -42,7 +42,7 @@ from ...core.templates import Template
 from ...errors import Missing
 from ...log import logger
 from ..base import COPY_BUDGET, BaseSink, BaseSinkFactory, CopyBudget, first_line
-from ..probe import unreachable
+from ..probe import offline_instead
 from ..resume import training_identity
 from ..ultralytics import arg_text, run_name, run_object
 from . import names
@@ -51,7 +51,6 @@ from .writer import WAIT_SECONDS, wait_written
 __all__ = ["DEFAULT_PROJECT", "WandbSink", "WandbSinkFactory", "effective_mode", "has_credentials", "server_url"]
 
 DEFAULT_PROJECT: Final = "Ultralytics"  # Ultralytics' own callback's last resort
-PROBE_SECONDS: Final = 3.0  # the most an online run's start waits to learn that its server does not answer
 
 
 def effective_mode(configured: str | None, env: dict[str, str] | None = None) -> str:
@@ -171,23 +170,15 @@ class WandbSinkFactory(BaseSinkFactory):
         error; with a server that does not answer, ``wandb.init`` waits its init_timeout (90 s).
         Nothing is logged yet, so an offline run loses nothing: `wandb sync` uploads it later."""
         url = server_url(self.base_url)
-        shown = mask_uri(url) if url else "W&B's default server"
         # The server first: W&B's own lookup of the key remembers the server, and a W&B that knows a
         # server that does not answer waits for it again when the process exits (its telemetry).
-        reason = unreachable(url, PROBE_SECONDS) if url else None
-        if reason is not None:
-            logger.warning(
-                "W&B: %s does not answer (%s): logging offline instead, so that W&B's wait for it (90 s) does not hold "
-                "the training; `wandb sync` uploads the run later",
-                shown,
-                reason,
-            )
+        if url and offline_instead("W&B", url, "W&B's wait for it (90 s)", "wandb sync"):
             return "offline"
-        if not has_credentials(self.base_url):
+        if not has_credentials(url or self.base_url):
             logger.warning(
                 "W&B: no API key for %s (`wandb login`, or WANDB_API_KEY): logging offline instead, so that no login "
                 "prompt holds the training; `wandb sync` uploads the run later",
-                shown,
+                mask_uri(url) if url else "W&B's default server",
             )
             return "offline"
         return mode
